@@ -1,0 +1,50 @@
+/**
+ * The one strict Ed25519 verifier of the product (DESIGN §3): noble with `zip215: false`, plus
+ * explicit refusal of small-order public keys and R points, so every client and the relay agree
+ * on exactly which signatures are valid. Never verify Ed25519 with WebCrypto.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js'
+
+export type SigningKeyPair = { secretKey: Uint8Array; publicKey: Uint8Array }
+
+export function generateSigningKeyPair(seed?: Uint8Array): SigningKeyPair {
+  if (seed !== undefined && seed.length !== 32) {
+    throw new RangeError(`expected 32-byte seed, got ${seed.length}`)
+  }
+  const secretKey = seed ? Uint8Array.from(seed) : ed25519.utils.randomSecretKey()
+  return { secretKey, publicKey: ed25519.getPublicKey(secretKey) }
+}
+
+export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
+  return ed25519.getPublicKey(secretKey)
+}
+
+export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  if (secretKey.length !== 32) throw new RangeError(`expected 32-byte key, got ${secretKey.length}`)
+  return ed25519.sign(message, secretKey)
+}
+
+function isSmallOrderEncoding(bytes: Uint8Array): boolean {
+  try {
+    return ed25519.Point.fromBytes(bytes, false).isSmallOrder()
+  } catch {
+    return true
+  }
+}
+
+/** Strict verification: canonical encodings only, no small-order key or R, cofactorless. */
+export function verifySignature(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): boolean {
+  if (signature.length !== 64 || publicKey.length !== 32) return false
+  if (isSmallOrderEncoding(publicKey) || isSmallOrderEncoding(signature.subarray(0, 32))) {
+    return false
+  }
+  try {
+    return ed25519.verify(signature, message, publicKey, { zip215: false })
+  } catch {
+    return false
+  }
+}

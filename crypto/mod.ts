@@ -1,0 +1,12 @@
+/** Public surface of the crypto layer: pure functions over bytes, importing only noble. */
+export * from './result.ts'
+export * from './bytes.ts'
+export * from './ed25519.ts'
+export * from './x25519.ts'
+export * from './aead.ts'
+export * from './hkdf.ts'
+export * from './trust.ts'
+export * from './key-box.ts'
+export * from './envelope.ts'
+export * from './record.ts'
+export * from './local-key.ts'
