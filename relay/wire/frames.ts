@@ -1,0 +1,112 @@
+/**
+ * The WebSocket wire frames between devices and the relay — the one module both sides import
+ * (DESIGN §2). Pure TypeScript over lib0's binary encoding: no Deno API, no DOM, no decryption.
+ * Every frame is a type tag followed by its fields in the order of FRAME_FIELDS; the grammar is
+ * written out in docs/PROTOCOL.md. `decodeFrame` never throws on untrusted bytes.
+ */
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+
+type FieldKind = 'str' | 'bytes' | 'uint' | 'strs' | 'byteses'
+type KindType<K extends FieldKind> = K extends 'str' ? string
+  : K extends 'bytes' ? Uint8Array
+  : K extends 'uint' ? number
+  : K extends 'strs' ? string[]
+  : Uint8Array[]
+
+/** Field lists per frame type. The numeric tag is the index in FRAME_TYPES; append only. */
+export const FRAME_FIELDS = {
+  // relay → device
+  challenge: { nonce: 'bytes', origin: 'str' },
+  ready: { deviceId: 'str', userId: 'str', role: 'str' },
+  error: { code: 'str', ref: 'str' },
+  ack: { ref: 'str', conversationId: 'str', seq: 'uint' },
+  envelope: { conversationId: 'str', seq: 'uint', envelope: 'bytes' },
+  caughtUp: { conversationId: 'str', seq: 'uint' },
+  conversation: { conversationId: 'str', manifest: 'bytes', boxes: 'byteses', headSeq: 'uint' },
+  receiptUpdate: { conversationId: 'str', deviceId: 'str', receipt: 'bytes' },
+  directory: { rootPublicKey: 'bytes', entries: 'byteses' },
+  directoryChanged: {},
+  pong: { nonce: 'uint' },
+  // device → relay
+  login: { deviceId: 'str', signature: 'bytes' },
+  subscribe: { conversationId: 'str', since: 'uint' },
+  send: { ref: 'str', conversationId: 'str', envelope: 'bytes' },
+  createConversation: { ref: 'str', conversationId: 'str', manifest: 'bytes', deviceIds: 'strs', boxes: 'byteses' },
+  receipt: { conversationId: 'str', receipt: 'bytes' },
+  getDirectory: {},
+  putAuthorization: { ref: 'str', authorization: 'bytes' },
+  ping: { nonce: 'uint' },
+} as const satisfies Record<string, Record<string, FieldKind>>
+
+export type FrameType = keyof typeof FRAME_FIELDS
+export const FRAME_TYPES = Object.keys(FRAME_FIELDS) as FrameType[]
+
+export type Frame = {
+  [T in FrameType]: { type: T } & { -readonly [F in keyof (typeof FRAME_FIELDS)[T]]: KindType<(typeof FRAME_FIELDS)[T][F] & FieldKind> }
+}[FrameType]
+export type FrameOf<T extends FrameType> = Extract<Frame, { type: T }>
+
+/** Largest frame either side accepts (DESIGN §5; the relay closes with 1009 above it). */
+export const MAX_FRAME_BYTES = 512 * 1024
+/** Largest list inside one frame (boxes, device ids, directory entries). */
+export const MAX_LIST_ITEMS = 10_000
+
+export function encodeFrame(frame: Frame): Uint8Array {
+  const tag = FRAME_TYPES.indexOf(frame.type)
+  if (tag < 0) throw new TypeError(`expected a known frame type, got ${String(frame.type)}`)
+  const enc = encoding.createEncoder()
+  encoding.writeVarUint(enc, tag)
+  const fields = FRAME_FIELDS[frame.type] as Record<string, FieldKind>
+  const values = frame as unknown as Record<string, unknown>
+  for (const [name, kind] of Object.entries(fields)) {
+    const v = values[name]
+    switch (kind) {
+      case 'str': encoding.writeVarString(enc, v as string); break
+      case 'bytes': encoding.writeVarUint8Array(enc, v as Uint8Array); break
+      case 'uint': encoding.writeVarUint(enc, v as number); break
+      case 'strs':
+        encoding.writeVarUint(enc, (v as string[]).length)
+        for (const s of v as string[]) encoding.writeVarString(enc, s)
+        break
+      case 'byteses':
+        encoding.writeVarUint(enc, (v as Uint8Array[]).length)
+        for (const b of v as Uint8Array[]) encoding.writeVarUint8Array(enc, b)
+        break
+    }
+  }
+  return encoding.toUint8Array(enc)
+}
+
+export type DecodeResult = { ok: true; frame: Frame } | { ok: false; code: 'relay/malformed-frame' }
+
+function readList<T>(dec: decoding.Decoder, read: () => T): T[] {
+  const n = decoding.readVarUint(dec)
+  if (n > MAX_LIST_ITEMS) throw new RangeError('list too long')
+  const out: T[] = []
+  for (let i = 0; i < n; i++) out.push(read())
+  return out
+}
+
+/** Parses untrusted bytes into a typed frame; anything unexpected is `relay/malformed-frame`. */
+export function decodeFrame(bytes: Uint8Array): DecodeResult {
+  try {
+    const dec = decoding.createDecoder(bytes)
+    const type = FRAME_TYPES[decoding.readVarUint(dec)]
+    if (type === undefined) return { ok: false, code: 'relay/malformed-frame' }
+    const out: Record<string, unknown> = { type }
+    for (const [name, kind] of Object.entries(FRAME_FIELDS[type] as Record<string, FieldKind>)) {
+      switch (kind) {
+        case 'str': out[name] = decoding.readVarString(dec); break
+        case 'bytes': out[name] = decoding.readVarUint8Array(dec).slice(); break
+        case 'uint': out[name] = decoding.readVarUint(dec); break
+        case 'strs': out[name] = readList(dec, () => decoding.readVarString(dec)); break
+        case 'byteses': out[name] = readList(dec, () => decoding.readVarUint8Array(dec).slice()); break
+      }
+    }
+    if (decoding.hasContent(dec)) return { ok: false, code: 'relay/malformed-frame' }
+    return { ok: true, frame: out as Frame }
+  } catch {
+    return { ok: false, code: 'relay/malformed-frame' }
+  }
+}
