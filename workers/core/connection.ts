@@ -1,0 +1,166 @@
+/**
+ * One authenticated WebSocket to the relay: answers the login challenge with the device key,
+ * reconnects with exponential backoff and full jitter (reset only after a healthy period), and
+ * replaces a silent socket found by heartbeats (DESIGN §6). Timers are injectable for tests.
+ */
+import { loginChallengeMessage } from '../../crypto/trust.ts'
+import { sign } from '../../crypto/ed25519.ts'
+import { decodeFrame, encodeFrame, type Frame, MAX_FRAME_BYTES } from '../../relay/wire/frames.ts'
+import type { ConnectionState } from '../protocol.ts'
+
+export const BACKOFF_BASE_MS = 500
+export const BACKOFF_MAX_MS = 30_000
+export const HEALTHY_AFTER_MS = 10_000
+export const PING_EVERY_MS = 20_000
+export const SILENT_LIMIT_MS = 45_000
+
+export type Timers = {
+  setTimeout: (fn: () => void, ms: number) => unknown
+  clearTimeout: (id: unknown) => void
+  now: () => number
+  random: () => number
+}
+export const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id as number),
+  now: () => Date.now(),
+  random: () => Math.random(),
+}
+
+export type ConnectionOptions = {
+  url: string
+  deviceId: string
+  signingSecretKey: Uint8Array
+  onFrame: (frame: Frame) => void
+  onState: (state: ConnectionState) => void
+  timers?: Timers
+  createSocket?: (url: string) => WebSocket
+}
+
+export class RelayConnection {
+  state: ConnectionState = 'offline'
+  #o: ConnectionOptions
+  #t: Timers
+  #socket: WebSocket | null = null
+  #attempt = 0
+  #stopped = true
+  #retryTimer: unknown = null
+  #pingTimer: unknown = null
+  #healthyTimer: unknown = null
+  #lastHeard = 0
+
+  constructor(options: ConnectionOptions) {
+    this.#o = options
+    this.#t = options.timers ?? realTimers
+  }
+
+  start(): void {
+    if (!this.#stopped) return
+    this.#stopped = false
+    this.#connect()
+  }
+
+  stop(): void {
+    this.#stopped = true
+    this.#clearTimers()
+    this.#socket?.close(1000)
+    this.#socket = null
+    this.#setState('offline')
+  }
+
+  /** Reconnects now (e.g. the browser reports it is online again). */
+  retryNow(): void {
+    if (this.#stopped || this.state !== 'offline') return
+    if (this.#retryTimer !== null) this.#t.clearTimeout(this.#retryTimer)
+    this.#retryTimer = null
+    this.#connect()
+  }
+
+  /** Sends when logged in; returns false otherwise (callers keep their outbox). */
+  send(frame: Frame): boolean {
+    if (this.state !== 'online' || !this.#socket) return false
+    this.#socket.send(encodeFrame(frame))
+    return true
+  }
+
+  #setState(s: ConnectionState): void {
+    if (this.state === s) return
+    this.state = s
+    this.#o.onState(s)
+  }
+
+  #connect(): void {
+    this.#setState('connecting')
+    let socket: WebSocket
+    try {
+      socket = this.#o.createSocket ? this.#o.createSocket(this.#o.url) : new WebSocket(this.#o.url)
+    } catch {
+      this.#scheduleRetry()
+      return
+    }
+    socket.binaryType = 'arraybuffer'
+    this.#socket = socket
+    this.#lastHeard = this.#t.now()
+    socket.onmessage = (ev) => this.#onMessage(socket, ev.data)
+    socket.onclose = () => {
+      if (this.#socket !== socket) return
+      this.#socket = null
+      this.#clearTimers()
+      if (this.#stopped) return
+      this.#setState('offline')
+      this.#scheduleRetry()
+    }
+    socket.onerror = () => socket.close()
+  }
+
+  #onMessage(socket: WebSocket, data: unknown): void {
+    if (this.#socket !== socket) return
+    this.#lastHeard = this.#t.now()
+    if (!(data instanceof ArrayBuffer) || data.byteLength > MAX_FRAME_BYTES) return socket.close(1003)
+    const decoded = decodeFrame(new Uint8Array(data))
+    if (!decoded.ok) return socket.close(1002)
+    const frame = decoded.frame
+    if (frame.type === 'challenge') {
+      const message = loginChallengeMessage(frame.origin, frame.nonce, this.#o.deviceId)
+      socket.send(encodeFrame({ type: 'login', deviceId: this.#o.deviceId, signature: sign(message, this.#o.signingSecretKey) }))
+      return
+    }
+    if (frame.type === 'ready') {
+      this.#setState('online')
+      this.#schedulePing()
+      this.#healthyTimer = this.#t.setTimeout(() => (this.#attempt = 0), HEALTHY_AFTER_MS)
+    }
+    if (frame.type === 'pong') return
+    this.#o.onFrame(frame)
+  }
+
+  #schedulePing(): void {
+    this.#pingTimer = this.#t.setTimeout(() => {
+      const socket = this.#socket
+      if (!socket) return
+      if (this.#t.now() - this.#lastHeard > SILENT_LIMIT_MS) {
+        socket.close(4000) // half-open: replace it
+        return
+      }
+      if (socket.readyState === 1) socket.send(encodeFrame({ type: 'ping', nonce: this.#t.now() % 2 ** 31 }))
+      this.#schedulePing()
+    }, PING_EVERY_MS)
+  }
+
+  #scheduleRetry(): void {
+    const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.#attempt)
+    this.#attempt = Math.min(this.#attempt + 1, 16)
+    const delay = Math.max(100, Math.floor(this.#t.random() * cap))
+    this.#retryTimer = this.#t.setTimeout(() => {
+      this.#retryTimer = null
+      if (!this.#stopped) this.#connect()
+    }, delay)
+  }
+
+  #clearTimers(): void {
+    for (const id of [this.#retryTimer, this.#pingTimer, this.#healthyTimer]) {
+      if (id !== null) this.#t.clearTimeout(id)
+    }
+    this.#retryTimer = this.#pingTimer = this.#healthyTimer = null
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Device identity: organisation setup (the first admin's device creates the root key) and
+ * enrollment with a one-time code (DESIGN §3). Keys are generated here, inside the worker or the
+ * simulator; only public keys and signed bindings go to the relay.
+ */
+import * as c from '../../crypto/mod.ts'
+
+export type Identity = {
+  deviceId: string
+  userId: string
+  displayName: string
+  role: string
+  signingSecretKey: Uint8Array
+  signingPublicKey: Uint8Array
+  agreementSecretKey: Uint8Array
+  agreementPublicKey: Uint8Array
+  rootPublicKey: Uint8Array
+  authorization: Uint8Array
+  binding: Uint8Array
+  /** Only on admin devices: the organisation root signing key. */
+  rootSecretKey?: Uint8Array
+}
+
+export class IdentityError extends Error {
+  constructor(readonly code: string, message = code) {
+    super(message)
+  }
+}
+
+type Http = { baseUrl: string; fetch: typeof fetch }
+
+async function api<T>(http: Http, path: string, body?: unknown): Promise<T> {
+  let res: Response
+  try {
+    res = await http.fetch(new URL(path, http.baseUrl), body === undefined ? {} : {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+  } catch {
+    throw new IdentityError('net/unreachable', 'The relay cannot be reached')
+  }
+  const json = await res.json().catch(() => ({})) as Record<string, unknown>
+  if (!res.ok) throw new IdentityError(String(json.error ?? `http/${res.status}`))
+  return json as T
+}
+
+export const newUserId = (): string => 'u' + c.bytesToHex(c.randomBytes(8))
+
+function newDeviceKeys() {
+  return { signing: c.generateSigningKeyPair(), agreement: c.generateAgreementKeyPair() }
+}
+
+/** Creates an authorization for a new person and the code that goes with it (admin devices). */
+export function createEnrollment(
+  root: { secretKey: Uint8Array; publicKey: Uint8Array },
+  person: { userId: string; displayName: string; role: string; expiresAt: number },
+): { authorization: Uint8Array; code: string; secret: Uint8Array } {
+  const fingerprint = c.rootFingerprint(root.publicKey)
+  const secret = c.randomBytes(c.ENROLL_SECRET_BYTES)
+  const enrollKey = c.deriveEnrollmentKey(secret, fingerprint)
+  const authorization = c.signAuthorization({ ...person, enrollPublicKey: enrollKey.publicKey }, root.secretKey)
+  c.wipe(enrollKey.secretKey)
+  return { authorization, code: c.encodeEnrollmentCode({ fingerprint, secret }), secret }
+}
+
+function bindDevice(authorization: Uint8Array, userId: string, enrollSecretKey: Uint8Array) {
+  const keys = newDeviceKeys()
+  const binding = c.signDeviceBinding({
+    authorizationHash: c.sha256(authorization),
+    userId,
+    signingPublicKey: keys.signing.publicKey,
+    agreementPublicKey: keys.agreement.publicKey,
+  }, enrollSecretKey, keys.signing.secretKey)
+  return { keys, binding, deviceId: c.deviceIdFromKey(keys.signing.publicKey) }
+}
+
+/** First admin: creates the organisation root on this device and registers it with the setup code. */
+export async function setupOrganisation(
+  http: Http,
+  setupCode: string,
+  displayName: string,
+): Promise<Identity> {
+  const root = c.generateSigningKeyPair()
+  const userId = newUserId()
+  const person = { userId, displayName, role: 'admin', expiresAt: Date.now() + 3600_000 }
+  const { authorization, secret } = createEnrollment(root, person)
+  const enrollKey = c.deriveEnrollmentKey(secret, c.rootFingerprint(root.publicKey))
+  const { keys, binding, deviceId } = bindDevice(authorization, userId, enrollKey.secretKey)
+  await api(http, '/api/setup', {
+    setupCode: setupCode.trim(),
+    rootPublicKey: c.toBase64url(root.publicKey),
+    authorization: c.toBase64url(authorization),
+    binding: c.toBase64url(binding),
+  })
+  return identityFrom(deviceId, person, keys, root.publicKey, authorization, binding, root.secretKey)
+}
+
+/** New device: pins the root by the code's fingerprint and checks the root-signed authorization. */
+export async function enrollDevice(http: Http, codeText: string): Promise<Identity> {
+  const code = c.parseEnrollmentCode(codeText)
+  if (!code.ok) throw new IdentityError('enroll/bad-code')
+  const org = await api<{ initialized: boolean; rootPublicKey?: string }>(http, '/api/org')
+  if (!org.rootPublicKey) throw new IdentityError('enroll/no-organisation')
+  const rootPublicKey = c.fromBase64url(org.rootPublicKey)
+  if (!c.equalBytes(c.rootFingerprint(rootPublicKey), code.value.fingerprint)) {
+    throw new IdentityError('enroll/wrong-organisation')
+  }
+  const enrollKey = c.deriveEnrollmentKey(code.value.secret, code.value.fingerprint)
+  const id = c.authorizationId(enrollKey.publicKey)
+  const got = await api<{ authorization: string }>(http, `/api/authorizations/${id}`)
+  const authorization = c.fromBase64url(got.authorization)
+  const auth = c.verifyAuthorization(authorization, rootPublicKey)
+  if (!auth.ok || !c.equalBytes(auth.value.enrollPublicKey, enrollKey.publicKey)) {
+    throw new IdentityError('enroll/bad-authorization')
+  }
+  const { keys, binding, deviceId } = bindDevice(authorization, auth.value.userId, enrollKey.secretKey)
+  c.wipe(enrollKey.secretKey)
+  await api(http, '/api/devices', { authorizationId: id, binding: c.toBase64url(binding) })
+  return identityFrom(deviceId, auth.value, keys, rootPublicKey, authorization, binding)
+}
+
+function identityFrom(
+  deviceId: string,
+  person: { userId: string; displayName: string; role: string },
+  keys: ReturnType<typeof newDeviceKeys>,
+  rootPublicKey: Uint8Array,
+  authorization: Uint8Array,
+  binding: Uint8Array,
+  rootSecretKey?: Uint8Array,
+): Identity {
+  return {
+    deviceId,
+    userId: person.userId,
+    displayName: person.displayName,
+    role: person.role,
+    signingSecretKey: keys.signing.secretKey,
+    signingPublicKey: keys.signing.publicKey,
+    agreementSecretKey: keys.agreement.secretKey,
+    agreementPublicKey: keys.agreement.publicKey,
+    rootPublicKey,
+    authorization,
+    binding,
+    ...(rootSecretKey ? { rootSecretKey } : {}),
+  }
+}
+
+export function formatFingerprint(rootPublicKey: Uint8Array): string {
+  return c.toBase32(c.rootFingerprint(rootPublicKey)).match(/.{1,4}/g)!.join(' ')
+}

@@ -1,0 +1,90 @@
+/**
+ * The one typed, versioned message protocol between the UI (main thread) and the Wardline worker
+ * (DESIGN §2). The UI imports only this module from workers/: it never sees a key, and it sees
+ * plaintext only for what it displays.
+ *
+ * Requests: `{ v: 1, id, method, params }` → response `{ v: 1, id, ok: true, result }` or
+ * `{ v: 1, id, ok: false, error: { code, message } }`. Events: `{ v: 1, event, data }`.
+ */
+export const PROTOCOL_VERSION = 1
+
+/** What the app should show before anything else. */
+export type AppPhase =
+  | 'needs-setup' // relay's organisation not created yet: ask for the setup code
+  | 'needs-enrollment' // this browser has no device: ask for an enrollment code
+  | 'locked' // device enrolled: ask for the PIN
+  | 'ready'
+
+export type ConnectionState = 'online' | 'connecting' | 'offline'
+
+export type Person = {
+  userId: string
+  displayName: string
+  role: string
+  deviceCount: number
+  isMe: boolean
+}
+
+export type ConversationSummary = {
+  conversationId: string
+  kind: 'direct' | 'group'
+  title: string // derived from member names on the device; never sent to the relay
+  memberUserIds: string[]
+  lastMessage: { body: string; authorName: string; at: number } | null
+  unread: number
+}
+
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'not-sent'
+
+export type MessageView = {
+  id: string
+  authorUserId: string
+  authorName: string
+  mine: boolean
+  body: string
+  createdAt: number // the author's clock: shown, never used for order
+  seq: number | null // relay sequence; null while queued
+  status: MessageStatus | null // only for own messages
+}
+
+export type StatusSnapshot = {
+  phase: AppPhase
+  connection: ConnectionState
+  queued: number // outbox items waiting
+  me: { userId: string; displayName: string; role: string; deviceId: string } | null
+  rootFingerprint: string | null // grouped base32, for comparing in person
+}
+
+export type Methods = {
+  status: { params: Record<string, never>; result: StatusSnapshot }
+  setupOrganisation: { params: { setupCode: string; displayName: string; pin: string }; result: StatusSnapshot }
+  enroll: { params: { code: string; pin: string }; result: StatusSnapshot }
+  unlock: { params: { pin: string }; result: StatusSnapshot }
+  lock: { params: Record<string, never>; result: StatusSnapshot }
+  listPeople: { params: Record<string, never>; result: Person[] }
+  listConversations: { params: Record<string, never>; result: ConversationSummary[] }
+  createConversation: { params: { userIds: string[] }; result: { conversationId: string } }
+  listMessages: { params: { conversationId: string }; result: MessageView[] }
+  sendMessage: { params: { conversationId: string; body: string; clientId: string }; result: { id: string } }
+  markRead: { params: { conversationId: string }; result: null }
+  createEnrollmentCode: {
+    params: { displayName: string; role: 'clinician' | 'admin'; validHours: number }
+    result: { code: string; link: string; expiresAt: number }
+  }
+}
+export type Method = keyof Methods
+
+export type Request<M extends Method = Method> = { v: 1; id: number; method: M; params: Methods[M]['params'] }
+export type Response =
+  | { v: 1; id: number; ok: true; result: unknown }
+  | { v: 1; id: number; ok: false; error: { code: string; message: string } }
+
+export type Events = {
+  status: StatusSnapshot
+  conversations: null // the list changed: call listConversations
+  messages: { conversationId: string } // messages or statuses changed in one conversation
+  people: null // directory changed
+  alert: { code: string; message: string } // something the user must see (e.g. rejected device)
+}
+export type EventName = keyof Events
+export type EventMessage<E extends EventName = EventName> = { v: 1; event: E; data: Events[E] }
