@@ -79,7 +79,7 @@ export class RelayConnection {
   /** Sends when logged in; returns false otherwise (callers keep their outbox). */
   send(frame: Frame): boolean {
     if (this.state !== 'online' || !this.#socket) return false
-    this.#socket.send(encodeFrame(frame))
+    this.#socket.send(encodeFrame(frame) as Uint8Array<ArrayBuffer>)
     return true
   }
 
@@ -122,7 +122,7 @@ export class RelayConnection {
     const frame = decoded.frame
     if (frame.type === 'challenge') {
       const message = loginChallengeMessage(frame.origin, frame.nonce, this.#o.deviceId)
-      socket.send(encodeFrame({ type: 'login', deviceId: this.#o.deviceId, signature: sign(message, this.#o.signingSecretKey) }))
+      socket.send(encodeFrame({ type: 'login', deviceId: this.#o.deviceId, signature: sign(message, this.#o.signingSecretKey) }) as Uint8Array<ArrayBuffer>)
       return
     }
     if (frame.type === 'ready') {
@@ -142,7 +142,7 @@ export class RelayConnection {
         socket.close(4000) // half-open: replace it
         return
       }
-      if (socket.readyState === 1) socket.send(encodeFrame({ type: 'ping', nonce: this.#t.now() % 2 ** 31 }))
+      if (socket.readyState === 1) socket.send(encodeFrame({ type: 'ping', nonce: this.#t.now() % 2 ** 31 }) as Uint8Array<ArrayBuffer>)
       this.#schedulePing()
     }, PING_EVERY_MS)
   }

@@ -1,0 +1,229 @@
+/**
+ * The simulator's scenario: creates the organisation, enrolls one device per (dialogue, speaker)
+ * with real enrollment codes, opens one conversation per dialogue, sends every turn from its
+ * speaker's device, and measures what each device ends up showing.
+ */
+import { WardlineClient } from '../../workers/core/client.ts'
+import { createEnrollment, enrollDevice, type Identity, newUserId, setupOrganisation } from '../../workers/core/identity.ts'
+import { MemoryStore } from '../../workers/core/store.ts'
+import type { Dialogue } from './corpus.ts'
+
+export type SimReport = {
+  conversations: number
+  devices: number
+  sent: number
+  delivered: number
+  expected: number
+  lost: number
+  duplicates: number
+  outOfOrder: number
+  missingAtEnd: number
+  p50Ms: number
+  p99Ms: number
+  seconds: number
+  dataDir: string
+  seed: number
+}
+
+type Device = { identity: Identity; client: WardlineClient; dialogue: number; speaker: string }
+
+/** mulberry32: a small seeded generator, so a run's choices repeat from its seed. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const log = (s: string) => console.error(`sim: ${s}`)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function pool<T>(items: T[], size: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++
+      await fn(items[i]!, i)
+    }
+  }))
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(20)
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! * 10) / 10
+}
+
+export async function runScenario(o: {
+  dialogues: Dialogue[]
+  relayUrl: string
+  setupCode: string
+  seed: number
+  dataDir: string
+}): Promise<SimReport> {
+  const started = performance.now()
+  const random = seeded(o.seed)
+  const http = { baseUrl: o.relayUrl, fetch: globalThis.fetch.bind(globalThis) }
+  const wsUrl = o.relayUrl.replace(/^http/, 'ws') + '/ws'
+  const sentAt = new Map<string, number>()
+  const receipts = new Map<string, number>() // "recordId|deviceId" → count
+  const latencies: number[] = []
+
+  const makeClient = (identity: Identity) =>
+    new WardlineClient({
+      store: new MemoryStore(),
+      identity,
+      wsUrl,
+      emit: () => {},
+      onRecord: (_conv, record) => {
+        const key = `${record.id}|${identity.deviceId}`
+        receipts.set(key, (receipts.get(key) ?? 0) + 1)
+        const t0 = sentAt.get(record.id)
+        if (t0 !== undefined) latencies.push(performance.now() - t0)
+      },
+    })
+
+  log(`setting up the organisation on ${o.relayUrl}`)
+  const adminIdentity = await setupOrganisation(http, o.setupCode, 'Simulation admin')
+  const admin = makeClient(adminIdentity)
+  await admin.start()
+  await waitFor(() => admin.connectionState === 'online', 10_000, 'admin online')
+  const root = { secretKey: adminIdentity.rootSecretKey!, publicKey: adminIdentity.rootPublicKey }
+
+  const wanted = o.dialogues.flatMap((d, dialogue) => d.speakers.map((speaker) => ({ dialogue, speaker })))
+  log(`enrolling ${wanted.length} devices for ${o.dialogues.length} dialogues (seed ${o.seed})`)
+  const devices: Device[] = []
+  await pool(wanted, 8, async ({ dialogue, speaker }) => {
+    const made = createEnrollment(root, {
+      userId: newUserId(),
+      displayName: `${speaker || 'Speaker'} ${o.dialogues[dialogue]!.id}`,
+      role: 'clinician',
+      expiresAt: Date.now() + 3600_000,
+    })
+    await admin.putAuthorization(made.authorization)
+    const identity = await enrollDevice(http, made.code)
+    devices.push({ identity, client: makeClient(identity), dialogue, speaker })
+  })
+  const byDialogue = (i: number) => devices.filter((d) => d.dialogue === i)
+  await pool(devices, 32, async (d) => {
+    await d.client.start()
+  })
+  await waitFor(() => devices.every((d) => d.client.connectionState === 'online'), 60_000, 'devices online')
+  await waitFor(() => devices.every((d) => d.client.people().length >= devices.length), 60_000, 'directory sync')
+
+  log('creating conversations')
+  const conversationOf = new Map<number, string>()
+  await pool(o.dialogues.map((_, i) => i), 16, async (i) => {
+    const members = byDialogue(i)
+    const creator = members[0]!
+    const id = await creator.client.createConversation(members.map((m) => m.identity.userId))
+    conversationOf.set(i, id)
+  })
+  await waitFor(() =>
+    devices.every((d) => d.client.conversations.has(conversationOf.get(d.dialogue)!)), 60_000, 'conversations everywhere')
+
+  log('sending turns')
+  let sent = 0
+  let expected = 0
+  const sentIds = new Map<number, string[]>()
+  await pool(o.dialogues.map((_, i) => i), 24, async (i) => {
+    const members = byDialogue(i)
+    const conversationId = conversationOf.get(i)!
+    const ids: string[] = []
+    for (const turn of o.dialogues[i]!.turns) {
+      const device = members.find((m) => m.speaker === turn.speaker)!
+      const t0 = performance.now()
+      const id = await device.client.sendMessage(conversationId, turn.text, crypto.randomUUID())
+      sentAt.set(id, t0)
+      ids.push(id)
+      sent++
+      expected += members.length - 1
+      const conv = device.client.conversations.get(conversationId)!
+      while (conv.index.get(id)?.seq == null) await sleep(2)
+      if (random() < 0.1) await sleep(Math.floor(random() * 5))
+    }
+    sentIds.set(i, ids)
+  })
+
+  const delivered = () => receipts.size
+  log(`sent ${sent}; waiting for delivery (${delivered()}/${expected})`)
+  let last = -1
+  let stableSince = Date.now()
+  while (delivered() < expected) {
+    if (delivered() !== last) {
+      last = delivered()
+      stableSince = Date.now()
+    } else if (Date.now() - stableSince > 15_000) break
+    await sleep(50)
+  }
+  for (const d of [...devices, { client: admin }]) await d.client.idle()
+
+  // What each device shows at the end: every message of its conversation exactly once, in one order.
+  let outOfOrder = 0
+  let missingAtEnd = 0
+  let shownTwice = 0
+  for (let i = 0; i < o.dialogues.length; i++) {
+    const conversationId = conversationOf.get(i)!
+    const ids = sentIds.get(i) ?? []
+    const views = byDialogue(i).map((d) => d.client.listMessages(conversationId).map((m) => m.id))
+    for (const view of views) {
+      shownTwice += view.length - new Set(view).size
+      missingAtEnd += ids.filter((id) => !view.includes(id)).length
+      // a sender's own order: counters ascend per device
+      const lastN = new Map<string, number>()
+      for (const id of view) {
+        const [dev, n] = id.split('.') as [string, string]
+        if ((lastN.get(dev) ?? -1) > Number(n)) outOfOrder++
+        lastN.set(dev, Number(n))
+      }
+    }
+    const reference = views[0] ?? []
+    const position = new Map(reference.map((id, k) => [id, k]))
+    for (const view of views.slice(1)) {
+      for (let a = 0; a < view.length; a++) {
+        for (let b = a + 1; b < view.length; b++) {
+          const pa = position.get(view[a]!)
+          const pb = position.get(view[b]!)
+          if (pa !== undefined && pb !== undefined && pa > pb) outOfOrder++
+        }
+      }
+    }
+    // the order sent (turn order) must be the order shown
+    const ref = reference.filter((id) => ids.includes(id))
+    for (let k = 0; k < ref.length; k++) if (ref[k] !== ids[k]) outOfOrder++
+  }
+  let duplicates = shownTwice
+  for (const n of receipts.values()) duplicates += n - 1
+
+  for (const d of devices) d.client.stop()
+  admin.stop()
+  latencies.sort((a, b) => a - b)
+  const deliveredCount = delivered()
+  return {
+    conversations: o.dialogues.length,
+    devices: devices.length,
+    sent,
+    delivered: deliveredCount,
+    expected,
+    lost: expected - deliveredCount,
+    duplicates,
+    outOfOrder,
+    missingAtEnd,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    seconds: Math.round((performance.now() - started) / 100) / 10,
+    dataDir: o.dataDir,
+    seed: o.seed,
+  }
+}
