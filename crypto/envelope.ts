@@ -4,22 +4,18 @@
  * as associated data; receivers verify the signature before decrypting and decrypt before
  * decoding. Payloads are padded to size classes so lengths leak little.
  */
-import { concatBytes, decodeText, decodeTuple, encodeTuple } from './bytes.ts'
+import { concatBytes, decodeTuple, encodeTuple } from './bytes.ts'
 import { decryptXChaCha, encryptXChaCha, NONCE_LENGTH } from './aead.ts'
 import { randomBytes } from './bytes.ts'
 import { sign, verifySignature } from './ed25519.ts'
 import { err, ok, type Result } from './result.ts'
+import { ENVELOPE_VERSION, type EnvelopeHeader, parseEnvelopeHeader } from './envelope-header.ts'
 
-export const ENVELOPE_VERSION = 'wardline/envelope/v1'
+export { ENVELOPE_VERSION, type EnvelopeHeader, parseEnvelopeHeader }
+
 /** Largest plaintext payload an envelope may carry. */
 export const MAX_ENVELOPE_PAYLOAD = 256 * 1024
 
-export type EnvelopeHeader = {
-  conversationId: string
-  epoch: number
-  senderDeviceId: string
-  counter: number
-}
 
 function headerBytes(h: EnvelopeHeader, nonce: Uint8Array): Uint8Array {
   return encodeTuple([ENVELOPE_VERSION, h.conversationId, String(h.epoch), h.senderDeviceId, String(h.counter), nonce])
@@ -59,24 +55,6 @@ export function sealEnvelope(
   const ct = encryptXChaCha(epochKey, nonce, padPayload(payload), head)
   const sig = sign(concatBytes(head, ct), senderSecretKey)
   return encodeTuple([head, ct, sig])
-}
-
-/** Reads the header without authenticating it (relay routing, key lookup). */
-export function parseEnvelopeHeader(blob: Uint8Array): Result<EnvelopeHeader> {
-  const outer = decodeTuple(blob, 3)
-  if (!outer.ok) return outer
-  const f = decodeTuple(outer.value[0]!, 6)
-  if (!f.ok) return f
-  const t = f.value.slice(0, 5).map(decodeText)
-  if (t.some((x) => !x.ok)) return err('crypto/malformed')
-  const [version, conversationId, epoch, senderDeviceId, counter] = t.map((x) => (x as { value: string }).value)
-  if (version !== ENVELOPE_VERSION) return err('crypto/unknown-version')
-  const e = Number(epoch)
-  const c = Number(counter)
-  if (!Number.isSafeInteger(e) || e < 0 || !Number.isSafeInteger(c) || c < 0) return err('crypto/malformed')
-  if (String(e) !== epoch || String(c) !== counter) return err('crypto/malformed')
-  if (f.value[5]!.length !== NONCE_LENGTH) return err('crypto/malformed')
-  return ok({ conversationId: conversationId!, epoch: e, senderDeviceId: senderDeviceId!, counter: c })
 }
 
 /** Verifies the sender's signature over the header and ciphertext, then decrypts and unpads. */

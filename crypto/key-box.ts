@@ -4,12 +4,13 @@
  * associated data and the signature bind version, conversation, epoch, both device ids and both
  * public keys, so a box cannot be relabelled for another epoch or recipient.
  */
-import { decodeText, decodeTuple, encodeTuple, wipe } from './bytes.ts'
+import { decodeTuple, encodeTuple, wipe } from './bytes.ts'
 import { decryptXChaCha, encryptXChaCha, NONCE_LENGTH } from './aead.ts'
 import { sign, verifySignature } from './ed25519.ts'
 import { deriveKey } from './hkdf.ts'
 import { randomBytes } from './bytes.ts'
-import { err, ok, type Result } from './result.ts'
+import { err, type Result } from './result.ts'
+import { type BoxHeader, parseKeyBoxHeader } from './key-box-header.ts'
 import { generateAgreementKeyPair, sharedSecret } from './x25519.ts'
 
 const BOX_TAG = 'wardline/box/v1'
@@ -58,26 +59,7 @@ export function sealKeyBox(key: Uint8Array, label: BoxLabel, senderSecretKey: Ui
   return encodeTuple([body, sign(encodeTuple([ad, body]), senderSecretKey)])
 }
 
-export type BoxHeader = {
-  conversationId: string
-  epoch: number
-  senderDeviceId: string
-  recipientDeviceId: string
-}
-
-/** Reads the routing header of a box (untrusted until opened). */
-export function parseKeyBoxHeader(blob: Uint8Array): Result<BoxHeader> {
-  const outer = decodeTuple(blob, 2)
-  if (!outer.ok) return outer
-  const f = decodeTuple(outer.value[0]!, 7)
-  if (!f.ok) return f
-  const t = f.value.slice(0, 4).map(decodeText)
-  if (t.some((x) => !x.ok)) return err('crypto/malformed')
-  const [conversationId, epoch, senderDeviceId, recipientDeviceId] = t.map((x) => (x as { value: string }).value)
-  const e = Number(epoch)
-  if (!Number.isSafeInteger(e) || e < 0) return err('crypto/malformed')
-  return ok({ conversationId: conversationId!, epoch: e, senderDeviceId: senderDeviceId!, recipientDeviceId: recipientDeviceId! })
-}
+export { type BoxHeader, parseKeyBoxHeader }
 
 /** Verifies the sender's signature against the expected label, then decrypts. */
 export function verifyAndOpenKeyBox(
