@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every suite `npm test` promises: boundaries and types, Deno unit and relay tests, the
+# browser tests (web-test-runner, headless Chromium), the end-to-end tests (Playwright against the
+# real relay and the built PWA), and the simulator on the validation corpus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DENO_NO_UPDATE_CHECK=1
+start=$(date +%s)
+step() { echo; echo "== $1 ($(( $(date +%s) - start ))s)"; }
+
+bash test/ensure-chromium.sh
+
+step "boundaries and types"
+node test/check-boundaries.mjs
+npx tsc --noEmit -p tsconfig.json
+deno check relay/main.ts test/sim/main.ts workers/core/client.ts
+
+step "deno tests: crypto, relay, client engine"
+deno test --allow-all --quiet crypto/ relay/ workers/ test/deno/
+
+step "build the PWA"
+npx vite build --logLevel warn
+
+step "browser tests (web-test-runner, headless Chromium)"
+npx web-test-runner
+
+step "end-to-end (Playwright, Debian Chromium, real relay)"
+npx playwright test -c test/e2e/playwright.config.ts
+
+step "simulator on the validation set"
+deno run --allow-all test/sim/main.ts --corpus test/fixtures/mts-dialog/validation.csv --seed 1
+
+echo; echo "== all suites passed in $(( $(date +%s) - start ))s"
