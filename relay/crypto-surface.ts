@@ -1,0 +1,20 @@
+/**
+ * The only place the relay imports from crypto/: parse and verify helpers, named one by one so
+ * the boundary check (and a reader) can see that nothing here decrypts (DESIGN §2, secsync's
+ * rule). Never add aead.ts, local-key.ts, verifyAndOpenEnvelope or verifyAndOpenKeyBox.
+ */
+export { equalBytes, encodeTuple, fromBase64url, randomBytes, toBase32, toBase64url } from '../crypto/bytes.ts'
+export { verifySignature } from '../crypto/ed25519.ts'
+export { sha256 } from '../crypto/hkdf.ts'
+export {
+  authorizationId,
+  loginChallengeMessage,
+  parseAuthorization,
+  parseDeviceBinding,
+  verifyAuthorization,
+  verifyDeviceChain,
+} from '../crypto/trust.ts'
+export { parseEnvelopeHeader } from '../crypto/envelope-header.ts'
+export { parseKeyBoxHeader } from '../crypto/key-box-header.ts'
+export { parseManifest } from '../crypto/manifest.ts'
+export { parseReceipt } from '../crypto/receipt.ts'

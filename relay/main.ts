@@ -1,0 +1,38 @@
+/**
+ * Command-line entry of the relay: reads the environment, starts the relay and prints the
+ * startup contract on stdout (other tools parse these exact lines). Everything else is logged
+ * on stderr by the relay itself.
+ */
+import { startRelay } from './server.ts'
+
+const env = (name: string): string | undefined => Deno.env.get(name) || undefined
+
+const port = Number(env('PORT') ?? 8787)
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`expected PORT to be 0..65535, got ${env('PORT')}`)
+  Deno.exit(2)
+}
+
+const relay = await startRelay({
+  port,
+  hostname: env('WARDLINE_HOST') ?? '0.0.0.0',
+  dataDir: env('WARDLINE_DATA') ?? './data',
+  staticDir: env('WARDLINE_STATIC') ?? './dist',
+  ...(env('WARDLINE_SETUP_CODE') ? { setupCode: env('WARDLINE_SETUP_CODE')! } : {}),
+})
+
+console.log(`Wardline relay listening on ${relay.url}`)
+if (relay.setupCode) {
+  console.log(`Setup code: ${relay.setupCode}`)
+  console.log(`Open ${relay.url}/#setup=${relay.setupCode} to create the organisation`)
+}
+
+let stopping = false
+const stop = async () => {
+  if (stopping) return
+  stopping = true
+  await relay.close()
+  Deno.exit(0)
+}
+Deno.addSignalListener('SIGINT', stop)
+Deno.addSignalListener('SIGTERM', stop)

@@ -1,0 +1,104 @@
+/**
+ * Starts one relay process: storage, the HTTP routes (static PWA, JSON API, /ws) and the
+ * WebSocket sessions. It returns the real port and, while the organisation is not set up, the
+ * setup code; printing is left to main.ts so tests can start many relays quietly.
+ */
+import { hashSetupCode, generateSetupCode, normalizeSetupCode } from './setup-code.ts'
+import { handleApi } from './http/api.ts'
+import { jsonError, withSecurityHeaders } from './http/respond.ts'
+import { createStaticHandler } from './http/static-files.ts'
+import { type Log, stderrLog } from './log.ts'
+import { openSqliteStorage } from './storage/sqlite.ts'
+import type { RelayStorage } from './storage/storage.ts'
+import type { RelayDeps } from './ws/context.ts'
+import { Hub } from './ws/hub.ts'
+import { LOGIN_TIMEOUT_MS, Session } from './ws/session.ts'
+
+export type RelayOptions = {
+  /** 0 picks any free port. */
+  port?: number
+  hostname?: string
+  /** Directory of the SQLite file; ignored when `storage` is given. */
+  dataDir?: string
+  staticDir?: string
+  /** Use this setup code instead of a random one (WARDLINE_SETUP_CODE). */
+  setupCode?: string
+  storage?: RelayStorage
+  log?: Log
+  loginTimeoutMs?: number
+}
+
+export type Relay = { port: number; url: string; setupCode: string | null; close(): Promise<void> }
+
+const GOING_AWAY = 1001
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+/** A new code on every start until setup happens, so an old printed code stops working. */
+async function prepareSetupCode(storage: RelayStorage, given: string | undefined): Promise<string | null> {
+  if ((await storage.getOrg()).rootPublicKey) return null
+  if (given !== undefined && normalizeSetupCode(given) === '') {
+    throw new RangeError('expected a setup code with letters or digits, got an empty one')
+  }
+  const code = given ?? generateSetupCode()
+  await storage.setSetupCodeHash(hashSetupCode(code))
+  return code
+}
+
+export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
+  const log = options.log ?? stderrLog
+  const storage = options.storage ?? (await openSqliteStorage(options.dataDir ?? './data'))
+  const setupCode = await prepareSetupCode(storage, options.setupCode)
+  const deps: RelayDeps = { storage, hub: new Hub(), log }
+  const sessions = new Set<Session>()
+  const serveStatic = createStaticHandler(options.staticDir ?? './dist')
+  let warnedInsecure = false
+
+  const handler = async (req: Request): Promise<Response> => {
+    const url = new URL(req.url)
+    if (url.protocol === 'http:' && !LOCAL_HOSTS.has(url.hostname) && !warnedInsecure) {
+      // Browsers withhold service workers, WebCrypto and WebAuthn from insecure origins (§5).
+      warnedInsecure = true
+      log('http.insecure-origin', { hint: 'serve over https' })
+    }
+    if (url.pathname === '/ws') {
+      if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+        return withSecurityHeaders(jsonError('relay/expected-websocket', 426))
+      }
+      const { socket, response } = Deno.upgradeWebSocket(req)
+      const session = new Session(socket, deps, {
+        origin: url.origin,
+        loginTimeoutMs: options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS,
+      })
+      sessions.add(session)
+      socket.addEventListener('close', () => sessions.delete(session))
+      return response
+    }
+    try {
+      const res = url.pathname.startsWith('/api/') ? await handleApi(req, deps) : await serveStatic(req)
+      return withSecurityHeaders(res)
+    } catch (e) {
+      log('http.failed', { error: e instanceof Error ? e.name : 'unknown' })
+      return withSecurityHeaders(jsonError('api/internal', 500))
+    }
+  }
+
+  const server = Deno.serve(
+    { port: options.port ?? 8787, hostname: options.hostname ?? '0.0.0.0', onListen: () => {} },
+    handler,
+  )
+  const port = server.addr.port
+  let closing: Promise<void> | null = null
+  return {
+    port,
+    url: `http://localhost:${port}`,
+    setupCode,
+    close() {
+      closing ??= (async () => {
+        for (const s of sessions) s.close(GOING_AWAY)
+        await server.shutdown()
+        await storage.close()
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Frame handlers for the envelope log: subscribe (catch-up then live), send (gap-free,
+ * idempotent append) and receipts. The relay reads only the clear envelope header to route;
+ * it never verifies or opens the sealed payload (clients do, DESIGN §3).
+ */
+import { parseEnvelopeHeader, parseReceipt } from '../crypto-surface.ts'
+import type { FrameOf } from '../wire/frames.ts'
+import type { SessionContext } from './context.ts'
+
+/** Catch-up is read in pages so a long backlog never sits in memory at once. */
+export const CATCH_UP_PAGE = 500
+
+export async function handleSubscribe(s: SessionContext, f: FrameOf<'subscribe'>): Promise<void> {
+  const { storage, hub } = s.deps
+  const id = f.conversationId
+  if (!(await storage.isMember(id, s.deviceId))) return s.sendError('relay/not-member', id)
+  // Join first, query second: anything appended meanwhile is buffered and deduplicated by seq.
+  hub.beginSubscription(id, s)
+  const head = (await storage.getConversation(id))?.headSeq ?? 0
+  let sentUpTo = Math.min(f.since, head)
+  for (;;) {
+    const page = await storage.envelopesSince(id, sentUpTo, CATCH_UP_PAGE)
+    for (const e of page) {
+      s.sendFrame({ type: 'envelope', conversationId: id, seq: e.seq, envelope: e.envelope })
+      sentUpTo = e.seq
+    }
+    if (page.length < CATCH_UP_PAGE) break
+  }
+  s.sendFrame({ type: 'caughtUp', conversationId: id, seq: sentUpTo })
+  hub.goLive(id, s, sentUpTo)
+  for (const r of await storage.receiptsOf(id)) {
+    s.sendFrame({ type: 'receiptUpdate', conversationId: id, deviceId: r.deviceId, receipt: r.receipt })
+  }
+}
+
+export async function handleSend(s: SessionContext, f: FrameOf<'send'>): Promise<void> {
+  const { storage, hub } = s.deps
+  const header = parseEnvelopeHeader(f.envelope)
+  if (!header.ok) return s.sendError('relay/malformed-envelope', f.ref)
+  const h = header.value
+  if (h.conversationId !== f.conversationId || h.senderDeviceId !== s.deviceId) {
+    return s.sendError('relay/wrong-sender', f.ref)
+  }
+  if (!(await storage.isMember(f.conversationId, s.deviceId))) return s.sendError('relay/not-member', f.ref)
+  const stored = await storage.appendEnvelope({
+    conversationId: f.conversationId,
+    senderDeviceId: s.deviceId,
+    epoch: h.epoch,
+    counter: h.counter,
+    envelope: f.envelope,
+  })
+  // Acknowledge only after the durable commit (synchronous=FULL), so "sent" never lies.
+  s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: stored.seq })
+  if (!stored.duplicate) hub.publishEnvelope(f.conversationId, stored.seq, f.envelope, s)
+}
+
+export async function handleReceipt(s: SessionContext, f: FrameOf<'receipt'>): Promise<void> {
+  const { storage, hub } = s.deps
+  const id = f.conversationId
+  if (!(await storage.isMember(id, s.deviceId))) return s.sendError('relay/not-member', id)
+  const r = parseReceipt(f.receipt)
+  if (!r.ok) return s.sendError('relay/malformed-receipt', id)
+  if (r.value.conversationId !== id || r.value.deviceId !== s.deviceId) {
+    return s.sendError('relay/wrong-sender', id)
+  }
+  if (r.value.delivered < 0 || r.value.read < 0) return s.sendError('relay/malformed-receipt', id)
+  const stored = await storage.putReceipt(id, s.deviceId, f.receipt, r.value.delivered + r.value.read)
+  if (stored) {
+    hub.publishToSubscribers(id, { type: 'receiptUpdate', conversationId: id, deviceId: s.deviceId, receipt: f.receipt })
+  }
+}
