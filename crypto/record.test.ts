@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict'
+import { fromBase64url, toBase64url } from './bytes.ts'
+import { generateSigningKeyPair } from './ed25519.ts'
+import { type RecordContent, signRecord, verifyRecord } from './record.ts'
+
+const author = generateSigningKeyPair()
+const content: RecordContent = {
+  kind: 'text',
+  body: 'Bed 4 needs a review',
+  createdAt: 1_750_000_000_123,
+  authorUserId: 'u-1',
+}
+
+Deno.test('signRecord and verifyRecord round-trip and bind conversation, device, counter and content', () => {
+  const sig = signRecord('conv-1', 'dev-a', 7, content, author.secretKey)
+  assert.equal(verifyRecord('conv-1', 'dev-a', 7, content, sig, author.publicKey), true)
+  assert.equal(verifyRecord('conv-2', 'dev-a', 7, content, sig, author.publicKey), false)
+  assert.equal(verifyRecord('conv-1', 'dev-b', 7, content, sig, author.publicKey), false)
+  assert.equal(verifyRecord('conv-1', 'dev-a', 8, content, sig, author.publicKey), false)
+  for (
+    const change of [{ kind: 'file' }, { body: 'Bed 5 needs a review' }, { createdAt: 1 }, {
+      authorUserId: 'u-2',
+    }]
+  ) {
+    assert.equal(
+      verifyRecord('conv-1', 'dev-a', 7, { ...content, ...change }, sig, author.publicKey),
+      false,
+      JSON.stringify(change),
+    )
+  }
+  assert.equal(
+    verifyRecord('conv-1', 'dev-a', 7, content, sig, generateSigningKeyPair().publicKey),
+    false,
+  )
+})
+
+Deno.test('verifyRecord returns false, without throwing, for signature text that is not base64url', () => {
+  const sig = signRecord('conv-1', 'dev-a', 7, content, author.secretKey)
+  for (const bad of ['', '***', sig + '=', sig.slice(1), sig + 'A', sig.replace(/./, '+')]) {
+    assert.equal(verifyRecord('conv-1', 'dev-a', 7, content, bad, author.publicKey), false, bad)
+  }
+})
+
+// BUG (crypto/bytes.ts fromBase64url, reached through crypto/record.ts verifyRecord): a 64-byte
+// signature is 86 base64url characters whose last one carries 4 unused bits. fromBase64url
+// (atob) ignores them, so 16 different strings verify as the same record signature; records
+// deduplicated or compared by their signature text can be duplicated by anyone who relays them.
+Deno.test('verifyRecord rejects a non-canonical base64url spelling of a valid signature', () => {
+  const sig = signRecord('conv-1', 'dev-a', 7, content, author.secretKey)
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  const last = alphabet.indexOf(sig.at(-1)!)
+  const spelling = sig.slice(0, -1) + alphabet[last ^ 1]
+  assert.notEqual(spelling, sig)
+  assert.equal(toBase64url(fromBase64url(sig)), sig)
+  assert.equal(verifyRecord('conv-1', 'dev-a', 7, content, spelling, author.publicKey), false)
+})
