@@ -21,9 +21,13 @@ import type { AppPhase, EventMessage, EventName, Events, Methods, Request, Respo
 
 declare const self: DedicatedWorkerGlobalScope
 
-const db = new WardlineDb()
-const http = { baseUrl: self.location.origin, fetch: self.fetch.bind(self) }
-const wsUrl = self.location.origin.replace(/^http/, 'ws') + '/ws'
+// The app's own origin serves the relay; tests (and a relay on a separate origin) pass
+// `?relay=ORIGIN`, and tests isolate storage with `?db=NAME`.
+const params = new URL(self.location.href).searchParams
+const relayOrigin = params.get('relay') ?? self.location.origin
+const db = new WardlineDb(params.get('db') ?? undefined)
+const http = { baseUrl: relayOrigin, fetch: self.fetch.bind(self) }
+const wsUrl = relayOrigin.replace(/^http/, 'ws') + '/ws'
 export const MIN_PIN_LENGTH = 6
 
 let client: WardlineClient | null = null
@@ -38,7 +42,7 @@ async function phase(): Promise<AppPhase> {
   if (client) return 'ready'
   if (await readWrappedKey(db)) return 'locked'
   try {
-    const res = await fetch('/api/org')
+    const res = await fetch(new URL('/api/org', relayOrigin))
     const org = await res.json() as { initialized?: boolean }
     return org.initialized === false ? 'needs-setup' : 'needs-enrollment'
   } catch {
