@@ -1,0 +1,132 @@
+/**
+ * Root element of an active tab: asks the worker for its status and shows the screen for the
+ * phase (setup, enrollment, unlock, app shell), plus alert and update banners. Holds no
+ * conversation data itself; when locked, nothing about conversations is rendered.
+ */
+import { LitElement, css, html, type PropertyValues } from 'lit'
+import { customElement, property, state } from 'lit/decorators.js'
+import type { StatusSnapshot } from '../../workers/protocol.ts'
+import { describeError } from '../error-text.ts'
+import { emitPlain } from '../events.ts'
+import type { HashCodes } from '../hash-codes.ts'
+import { onBuildStale } from '../register-sw.ts'
+import { baseStyles } from '../styles.ts'
+import { errorCode, type WorkerClient } from '../worker-client.ts'
+import { WorkerEventsController } from '../worker-events.ts'
+import './wl-alert-banner.ts'
+import './wl-enroll.ts'
+import './wl-setup.ts'
+import './wl-shell.ts'
+import './wl-unlock.ts'
+
+type Alert = { key: number; code: string; message: string }
+
+@customElement('wl-app')
+export class WlApp extends LitElement {
+  static override styles = [
+    baseStyles,
+    css`
+      :host { display: flex; flex-direction: column; height: 100%; }
+      .banners { flex: none; }
+      .screen { flex: 1; min-height: 0; }
+      .screen > * { height: 100%; }
+      .loading { display: flex; align-items: center; justify-content: center; height: 100%; color: var(--wl-muted); }
+      .failed { max-width: 28rem; margin: 10vh auto; padding: 1rem; }
+    `,
+  ]
+
+  @property({ attribute: false }) client: WorkerClient | null = null
+  @property({ attribute: false }) codes: HashCodes = {}
+
+  @state() private status: StatusSnapshot | null = null
+  @state() private startError: string | null = null
+  @state() private alerts: Alert[] = []
+  @state() private updateReady = false
+  #alertKey = 0
+  #unsubscribeStale: (() => void) | null = null
+
+  constructor() {
+    super()
+    new WorkerEventsController(this, (client) => [
+      client.on('status', (s) => (this.status = s)),
+      client.on('alert', (a) => this.#addAlert(a.code, a.message)),
+    ])
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback()
+    this.#unsubscribeStale = onBuildStale(() => (this.updateReady = true))
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    this.#unsubscribeStale?.()
+  }
+
+  protected override firstUpdated(_changed: PropertyValues): void {
+    void this.#loadStatus()
+  }
+
+  async #loadStatus(): Promise<void> {
+    if (!this.client) return
+    this.startError = null
+    try {
+      this.status = await this.client.call('status', {})
+    } catch (error) {
+      this.startError = describeError(errorCode(error))
+    }
+  }
+
+  #addAlert(code: string, message: string): void {
+    // Alerts carry a code and a human message from the worker; never plaintext content.
+    this.alerts = [...this.alerts, { key: ++this.#alertKey, code, message }]
+  }
+
+  override render() {
+    return html`
+      <div class="banners">
+        ${this.updateReady
+          ? html`<wl-alert-banner tone="info" action="Reload" @wl-dismiss=${() => emitPlain(this, 'wl-reload')}
+              >A new version of Wardline is ready.</wl-alert-banner>`
+          : null}
+        ${this.alerts.map(
+          (a) => html`<wl-alert-banner
+            tone="warn"
+            data-code=${a.code}
+            @wl-dismiss=${() => (this.alerts = this.alerts.filter((x) => x.key !== a.key))}
+            >${a.message || describeError(a.code)}</wl-alert-banner>`,
+        )}
+      </div>
+      <div class="screen" @wl-status=${(e: CustomEvent<StatusSnapshot>) => (this.status = e.detail)}>
+        ${this.#renderPhase()}
+      </div>
+    `
+  }
+
+  #renderPhase() {
+    if (this.startError) {
+      return html`<div class="failed">
+        <p class="error" role="alert">${this.startError}</p>
+        <button class="primary" @click=${() => void this.#loadStatus()}>Try again</button>
+      </div>`
+    }
+    const s = this.status
+    if (!s) return html`<div class="loading" aria-busy="true">Starting Wardline…</div>`
+    switch (s.phase) {
+      case 'needs-setup':
+        return html`<wl-setup .client=${this.client} .setupCode=${this.codes.setup ?? ''}></wl-setup>`
+      case 'needs-enrollment':
+        return html`<wl-enroll .client=${this.client} .code=${this.codes.enroll ?? ''}></wl-enroll>`
+      case 'locked':
+        return html`<wl-unlock .client=${this.client} .me=${s.me}></wl-unlock>`
+      case 'ready':
+        return html`<wl-shell .client=${this.client} .status=${s}></wl-shell>`
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'wl-app': WlApp
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The conversation list (`listConversations`), refreshed on `conversations` and `messages`
+ * events. Each row shows title, last message and unread count; choosing one navigates to it.
+ */
+import { LitElement, css, html } from 'lit'
+import { customElement, property, state } from 'lit/decorators.js'
+import type { ConversationSummary } from '../../workers/protocol.ts'
+import { describeError } from '../error-text.ts'
+import { emit } from '../events.ts'
+import { formatTime } from '../format-time.ts'
+import { baseStyles } from '../styles.ts'
+import { errorCode, type WorkerClient } from '../worker-client.ts'
+import { WorkerEventsController, coalesce } from '../worker-events.ts'
+
+@customElement('wl-conversation-list')
+export class WlConversationList extends LitElement {
+  static override styles = [
+    baseStyles,
+    css`
+      :host { display: block; overflow-y: auto; }
+      ul { list-style: none; margin: 0; padding: 0; }
+      li { border-bottom: 1px solid var(--wl-border); }
+      button.row {
+        width: 100%; display: grid; grid-template-columns: 1fr auto; gap: 0.15rem 0.75rem; text-align: left;
+        padding: 0.75rem 1rem; border: 0; border-radius: 0; min-height: 64px; background: transparent; font-weight: 400;
+      }
+      button.row:hover { background: var(--wl-bg); }
+      button.row[aria-current='true'] { background: var(--wl-primary-soft); box-shadow: inset 4px 0 0 var(--wl-primary); }
+      .title { font-weight: 700; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .time { font-size: 0.8rem; color: var(--wl-muted); justify-self: end; }
+      .last { color: var(--wl-muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; font-size: 0.94rem; }
+      .badge {
+        justify-self: end; min-width: 1.5rem; height: 1.5rem; padding: 0 0.45rem; border-radius: 999px;
+        background: var(--wl-primary); color: var(--wl-on-primary); font-size: 0.8rem; font-weight: 700;
+        display: inline-flex; align-items: center; justify-content: center;
+      }
+      .unread .last { color: var(--wl-text); font-weight: 600; }
+      .empty, .state { padding: 1.5rem 1rem; color: var(--wl-muted); }
+      .state .error { margin-bottom: 0.5rem; }
+    `,
+  ]
+
+  @property({ attribute: false }) client: WorkerClient | null = null
+  @property({ attribute: false }) selectedId: string | null = null
+  @state() private conversations: ConversationSummary[] | null = null
+  @state() private problem: string | null = null
+
+  #refresh = coalesce(async () => {
+    if (!this.client) return
+    try {
+      this.conversations = await this.client.call('listConversations', {})
+      this.problem = null
+    } catch (error) {
+      this.problem = describeError(errorCode(error))
+    }
+  })
+
+  constructor() {
+    super()
+    new WorkerEventsController(this, (client) => [
+      client.on('conversations', () => this.#refresh()),
+      client.on('messages', () => this.#refresh()),
+    ])
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback()
+    this.#refresh()
+  }
+
+  override render() {
+    if (this.problem && !this.conversations) {
+      return html`<div class="state"><p class="error" role="alert">${this.problem}</p>
+        <button @click=${() => this.#refresh()}>Try again</button></div>`
+    }
+    if (!this.conversations) return html`<div class="state" aria-busy="true">Loading conversations…</div>`
+    if (this.conversations.length === 0) {
+      return html`<p class="empty">No conversations yet. Start one with “New conversation”.</p>`
+    }
+    return html`<ul>${this.conversations.map((c) => this.#renderRow(c))}</ul>`
+  }
+
+  #renderRow(c: ConversationSummary) {
+    const last = c.lastMessage
+    return html`<li>
+      <button class="row ${c.unread > 0 ? 'unread' : ''}" data-testid="conversation" data-conversation-id=${c.conversationId}
+        aria-current=${c.conversationId === this.selectedId ? 'true' : 'false'}
+        @click=${() => emit(this, 'wl-navigate', { view: 'conversation', conversationId: c.conversationId })}>
+        <span class="title">${c.title}</span>
+        <span class="time">${last ? formatTime(last.at) : ''}</span>
+        <span class="last">${last ? `${c.kind === 'group' ? `${last.authorName}: ` : ''}${last.body}` : 'No messages yet'}</span>
+        ${c.unread > 0
+          ? html`<span class="badge" data-testid="unread" aria-label="${c.unread} unread">${c.unread}</span>`
+          : html`<span></span>`}
+      </button>
+    </li>`
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'wl-conversation-list': WlConversationList
+  }
+}

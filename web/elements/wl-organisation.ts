@@ -1,0 +1,76 @@
+/**
+ * "Organisation & this device": the organisation fingerprint (`status().rootFingerprint`), for
+ * comparing in person with a colleague's screen, and who this device belongs to.
+ */
+import { LitElement, css, html } from 'lit'
+import { customElement, property } from 'lit/decorators.js'
+import type { StatusSnapshot } from '../../workers/protocol.ts'
+import { emit } from '../events.ts'
+import { groupCode } from '../group-code.ts'
+import { baseStyles } from '../styles.ts'
+
+@customElement('wl-organisation')
+export class WlOrganisation extends LitElement {
+  static override styles = [
+    baseStyles,
+    css`
+      :host { display: block; overflow-y: auto; background: var(--wl-surface); }
+      .head { display: flex; align-items: center; gap: 0.25rem; padding: 0.25rem 0.75rem 0.25rem 0.25rem; border-bottom: 1px solid var(--wl-border); min-height: 56px; }
+      .head h2 { margin: 0 0 0 0.5rem; font-size: 1.1rem; }
+      .content { padding: 1rem; max-width: 40rem; }
+      section { margin-bottom: 1.5rem; }
+      h3 { font-size: 1rem; }
+      .fingerprint {
+        font-family: var(--wl-mono); font-size: 1.15rem; letter-spacing: 0.04em; display: flex; flex-wrap: wrap;
+        gap: 0.35rem 0.75rem; padding: 0.75rem 1rem; background: var(--wl-bg); border-radius: var(--wl-radius);
+        border: 1px solid var(--wl-border);
+      }
+      dl { display: grid; grid-template-columns: auto 1fr; gap: 0.35rem 1rem; margin: 0; }
+      dt { color: var(--wl-muted); }
+      dd { margin: 0; overflow-wrap: anywhere; }
+      @media (min-width: 900px) { .back { display: none; } }
+    `,
+  ]
+
+  @property({ attribute: false }) rootFingerprint: string | null = null
+  @property({ attribute: false }) me: StatusSnapshot['me'] = null
+  /** Inside another screen (add person): no header of its own. */
+  @property({ type: Boolean }) embedded = false
+
+  override render() {
+    const { rootFingerprint, me } = this
+    const body = html`
+      <section data-testid="organisation-section">
+        <h3>Organisation fingerprint</h3>
+        <p class="muted">Compare this with a colleague's screen in person. If it differs, stop and tell your IT team.</p>
+        <div class="fingerprint" data-testid="root-fingerprint">
+          ${rootFingerprint ? groupCode(rootFingerprint).map((g) => html`<span>${g}</span>`) : 'Not available'}
+        </div>
+      </section>
+      ${!this.embedded && me
+        ? html`<section>
+            <h3>This device</h3>
+            <dl>
+              <dt>Name</dt><dd>${me.displayName}</dd>
+              <dt>Role</dt><dd>${me.role}</dd>
+              <dt>Device</dt><dd class="mono">${me.deviceId}</dd>
+            </dl>
+          </section>`
+        : null}
+    `
+    if (this.embedded) return body
+    return html`
+      <div class="head">
+        <button class="quiet back" data-testid="back" @click=${() => emit(this, 'wl-navigate', { view: 'list' })}>← Back</button>
+        <h2>Organisation &amp; this device</h2>
+      </div>
+      <div class="content">${body}</div>
+    `
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'wl-organisation': WlOrganisation
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The unlocked app: header (connection, Lock), the conversation list, and one main view
+ * (conversation, new conversation, add person, organisation). Narrow screens show the list or
+ * the main view with a back button; wide screens (≥ 900px) show both panes. Views are history
+ * entries so the phone's back gesture returns to the list.
+ */
+import { LitElement, css, html } from 'lit'
+import { customElement, property, state } from 'lit/decorators.js'
+import type { StatusSnapshot } from '../../workers/protocol.ts'
+import type { NavigateDetail, ShellView } from '../events.ts'
+import { emit } from '../events.ts'
+import { baseStyles } from '../styles.ts'
+import type { WorkerClient } from '../worker-client.ts'
+import './wl-add-person.ts'
+import './wl-conversation-list.ts'
+import './wl-conversation.ts'
+import './wl-new-conversation.ts'
+import './wl-organisation.ts'
+
+type HistoryState = { wlView?: ShellView; wlConversation?: string }
+
+@customElement('wl-shell')
+export class WlShell extends LitElement {
+  static override styles = [
+    baseStyles,
+    css`
+      :host { display: flex; flex-direction: column; height: 100%; background: var(--wl-bg); }
+      header {
+        flex: none; display: flex; align-items: center; gap: 0.5rem; padding: 0.35rem 0.5rem 0.35rem 0.9rem;
+        background: var(--wl-surface); border-bottom: 1px solid var(--wl-border); min-height: 56px;
+      }
+      .brand { display: flex; align-items: center; gap: 0.5rem; font-weight: 700; color: var(--wl-primary); font-size: 1.1rem; }
+      .brand img { width: 28px; height: 28px; border-radius: 7px; }
+      .spacer { flex: 1; }
+      .conn {
+        display: inline-flex; align-items: center; gap: 0.4rem; font-size: 0.875rem; font-weight: 600;
+        padding: 0.25rem 0.65rem; border-radius: 999px; background: var(--wl-bg); color: var(--wl-muted); white-space: nowrap;
+      }
+      .dot { width: 0.6rem; height: 0.6rem; border-radius: 50%; background: var(--wl-muted); flex: none; }
+      .conn[data-state='online'] .dot { background: var(--wl-ok); }
+      .conn[data-state='connecting'] .dot { background: #d89b00; }
+      .conn[data-state='offline'] { background: #fff4d6; color: #4d3600; }
+      .conn[data-state='offline'] .dot { background: #8a5a00; }
+      .panes { flex: 1; min-height: 0; display: flex; }
+      .pane-list, .pane-main { min-height: 0; min-width: 0; display: flex; flex-direction: column; }
+      .pane-list { flex: 1; background: var(--wl-surface); }
+      .pane-main { flex: 1; }
+      .pane-main > * { flex: 1; min-height: 0; }
+      :host([view='list']) .pane-main { display: none; }
+      :host(:not([view='list'])) .pane-list { display: none; }
+      .toolbar { display: flex; flex-wrap: wrap; gap: 0.5rem; padding: 0.75rem; border-bottom: 1px solid var(--wl-border); }
+      .toolbar .primary { flex: 1 1 12rem; }
+      wl-conversation-list { flex: 1; min-height: 0; }
+      .footer { border-top: 1px solid var(--wl-border); padding: 0.25rem 0.5rem; }
+      .placeholder { display: flex; align-items: center; justify-content: center; color: var(--wl-muted); padding: 2rem; text-align: center; }
+      @media (min-width: 900px) {
+        .pane-list { flex: 0 0 22rem; display: flex !important; border-right: 1px solid var(--wl-border); }
+        .pane-main { display: flex !important; }
+      }
+    `,
+  ]
+
+  @property({ attribute: false }) client: WorkerClient | null = null
+  @property({ attribute: false }) status: StatusSnapshot | null = null
+  @property({ reflect: true }) view: ShellView = 'list'
+  @state() private conversationId: string | null = null
+  @state() private locking = false
+
+  #onPopState = (e: PopStateEvent): void => {
+    const s = (e.state ?? {}) as HistoryState
+    this.view = s.wlView ?? 'list'
+    this.conversationId = s.wlConversation ?? null
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback()
+    window.addEventListener('popstate', this.#onPopState)
+    // After an unlock the shell starts at the list: forget a view entry left from before.
+    if ((history.state as HistoryState | null)?.wlView) history.replaceState(null, '')
+    this.addEventListener('wl-navigate', this.#onNavigate)
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    window.removeEventListener('popstate', this.#onPopState)
+    this.removeEventListener('wl-navigate', this.#onNavigate)
+  }
+
+  #onNavigate = (e: CustomEvent<NavigateDetail>): void => {
+    e.stopPropagation()
+    const { view, conversationId } = e.detail
+    const current = (history.state ?? {}) as HistoryState
+    if (view === 'list') {
+      if (current.wlView) history.back() // popstate sets the view
+      else this.view = 'list'
+      return
+    }
+    const next: HistoryState = { wlView: view, ...(conversationId ? { wlConversation: conversationId } : {}) }
+    if (current.wlView) history.replaceState(next, '')
+    else history.pushState(next, '')
+    this.view = view
+    this.conversationId = conversationId ?? null
+  }
+
+  async #lock(): Promise<void> {
+    if (!this.client || this.locking) return
+    this.locking = true
+    try {
+      emit(this, 'wl-status', await this.client.call('lock', {}))
+    } finally {
+      this.locking = false
+    }
+  }
+
+  override render() {
+    const s = this.status
+    const isAdmin = s?.me?.role === 'admin'
+    return html`
+      <header>
+        <div class="brand"><img src="/icons/icon-192.png" alt="" /><span>Wardline</span></div>
+        <span class="spacer"></span>
+        ${this.#renderConnection()}
+        <button class="quiet" data-testid="lock" ?disabled=${this.locking} @click=${() => void this.#lock()}>Lock</button>
+      </header>
+      <div class="panes">
+        <section class="pane-list" aria-label="Conversations">
+          <div class="toolbar">
+            <button class="primary" data-testid="new-conversation" @click=${() => this.#go('new')}>New conversation</button>
+            ${isAdmin ? html`<button data-testid="add-person" @click=${() => this.#go('add-person')}>Add person</button>` : null}
+          </div>
+          <wl-conversation-list .client=${this.client} .selectedId=${this.view === 'conversation' ? this.conversationId : null}></wl-conversation-list>
+          <div class="footer">
+            <button class="quiet" data-testid="organisation" @click=${() => this.#go('organisation')}>Organisation &amp; this device</button>
+          </div>
+        </section>
+        <section class="pane-main">${this.#renderMain(s)}</section>
+      </div>
+    `
+  }
+
+  #renderConnection() {
+    const s = this.status
+    const state = s?.connection ?? 'offline'
+    const queued = s?.queued ?? 0
+    return html`<div class="conn" data-testid="connection" data-state=${state} role="status" aria-live="polite">
+      <span class="dot"></span><span>${state}${queued > 0 ? ` · ${queued} waiting` : ''}</span>
+    </div>`
+  }
+
+  #renderMain(s: StatusSnapshot | null) {
+    switch (this.view) {
+      case 'conversation':
+        return this.conversationId
+          ? html`<wl-conversation .client=${this.client} .conversationId=${this.conversationId}></wl-conversation>`
+          : this.#placeholder()
+      case 'new':
+        return html`<wl-new-conversation .client=${this.client}></wl-new-conversation>`
+      case 'add-person':
+        return s?.me?.role === 'admin'
+          ? html`<wl-add-person .client=${this.client} .rootFingerprint=${s.rootFingerprint}></wl-add-person>`
+          : this.#placeholder()
+      case 'organisation':
+        return html`<wl-organisation .rootFingerprint=${s?.rootFingerprint ?? null} .me=${s?.me ?? null}></wl-organisation>`
+      case 'list':
+        return this.#placeholder()
+    }
+  }
+
+  #placeholder() {
+    return html`<div class="placeholder">Choose a conversation, or start a new one.</div>`
+  }
+
+  #go(view: ShellView): void {
+    emit(this, 'wl-navigate', { view })
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'wl-shell': WlShell
+  }
+}

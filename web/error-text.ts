@@ -1,0 +1,31 @@
+/**
+ * Plain-words text for the error codes the worker returns (docs/errors.md). Never shows the
+ * worker's message verbatim: codes are stable, messages are for logs.
+ */
+const TEXT: Record<string, string> = {
+  'local/wrong-pin': 'Wrong PIN',
+  'enroll/bad-code': 'That is not a complete enrollment code. Check each group of letters and numbers.',
+  'enroll/unknown-code': 'This enrollment code is not known to the server. Check it with the person who gave it to you.',
+  'enroll/code-used': 'This enrollment code has already been used. Ask your administrator for a new one.',
+  'enroll/code-expired': 'This enrollment code has expired. Ask your administrator for a new one.',
+  'enroll/wrong-organisation':
+    'This code belongs to a different organisation than this server (the fingerprints do not match). Do not continue — tell your IT team.',
+  'enroll/no-organisation': 'This server has no organisation yet. Ask your IT team.',
+  'enroll/device-exists': 'This device is already enrolled. Reload the page.',
+  'enroll/bad-authorization': 'This code could not be verified. Ask your administrator for a new one.',
+  'setup/already-done': 'The organisation on this server is already set up. Ask an administrator for an enrollment code.',
+  'setup/bad-code': 'That setup code is not right. Use the code the server printed when it started.',
+  'setup/unknown-code': 'That setup code is not right. Use the code the server printed when it started.',
+  'ui/worker-stopped': 'Wardline stopped in this tab.',
+  'ui/worker-failed': 'Wardline could not start. Reload the page.',
+}
+
+export function describeError(code: string): string {
+  const known = TEXT[code]
+  if (known) return known
+  if (code.startsWith('net/') || code === 'http/502' || code === 'http/503' || code === 'http/504') {
+    return 'Cannot reach the Wardline server. Check the connection and try again.'
+  }
+  if (code.startsWith('enroll/')) return `Enrollment failed (${code}). Ask your administrator for a new code.`
+  return `Something went wrong (${code}). Try again.`
+}

@@ -1,0 +1,41 @@
+/**
+ * App entry: takes a code from the address, registers the service worker, and runs the worker
+ * only while this tab holds the one-active-tab lock (tab-lock.ts). Mounts <wl-app> when active
+ * and <wl-other-tab> when another tab has Wardline open.
+ */
+import './app.css'
+import './elements/wl-app.ts'
+import './elements/wl-other-tab.ts'
+import { takeHashCodes } from './hash-codes.ts'
+import { isBuildStale, registerServiceWorker } from './register-sw.ts'
+import { startTabLock } from './tab-lock.ts'
+import { startWorkerClient, type WorkerClient } from './worker-client.ts'
+
+const root = document.getElementById('app')
+if (!root) throw new Error('expected #app in index.html')
+
+const codes = takeHashCodes()
+registerServiceWorker()
+
+let client: WorkerClient | null = null
+
+const tabLock = startTabLock({
+  onActive() {
+    // The old build's hashed worker file may be gone after an update: load the new build first.
+    if (isBuildStale()) return tabLock.takeOverAfterReload()
+    client?.terminate()
+    client = startWorkerClient()
+    const app = document.createElement('wl-app')
+    app.client = client
+    app.codes = codes
+    root.replaceChildren(app)
+  },
+  onInactive() {
+    client?.terminate()
+    client = null
+    root.replaceChildren(document.createElement('wl-other-tab'))
+  },
+})
+
+root.addEventListener('wl-use-here', () => (isBuildStale() ? tabLock.takeOverAfterReload() : tabLock.takeOver()))
+root.addEventListener('wl-reload', () => tabLock.takeOverAfterReload())

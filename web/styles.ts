@@ -1,0 +1,57 @@
+/**
+ * Shared Lit styles: buttons, fields, forms and screen layout for every wl-* element. Adopted
+ * stylesheets only — the CSP (`style-src 'self'`) forbids inline `style=` attributes.
+ */
+import { css } from 'lit'
+
+export const baseStyles = css`
+  :host { font-family: var(--wl-font); color: var(--wl-text); }
+  * { box-sizing: border-box; }
+  [hidden] { display: none !important; }
+  h1, h2, h3 { margin: 0 0 0.5rem; line-height: 1.25; }
+  h1 { font-size: 1.5rem; }
+  h2 { font-size: 1.25rem; }
+  p { margin: 0 0 0.75rem; }
+  .muted { color: var(--wl-muted); }
+  .mono { font-family: var(--wl-mono); }
+  button, .button {
+    font: inherit; font-weight: 600;
+    min-height: var(--wl-tap); min-width: var(--wl-tap);
+    padding: 0 1.1rem; border-radius: var(--wl-radius);
+    border: 1px solid var(--wl-border); background: var(--wl-surface); color: var(--wl-text);
+    cursor: pointer; display: inline-flex; align-items: center; justify-content: center; gap: 0.4rem;
+  }
+  button:hover { border-color: var(--wl-primary); }
+  button:focus-visible, input:focus-visible, textarea:focus-visible, select:focus-visible, a:focus-visible {
+    outline: 3px solid #f2b705; outline-offset: 2px;
+  }
+  button.primary { background: var(--wl-primary); border-color: var(--wl-primary); color: var(--wl-on-primary); }
+  button.primary:hover { background: var(--wl-primary-hover); }
+  button.quiet { border-color: transparent; background: transparent; color: var(--wl-primary); }
+  button.quiet:hover { background: var(--wl-primary-soft); }
+  button:disabled { opacity: 0.55; cursor: default; }
+  label { display: block; font-weight: 600; margin: 0 0 0.3rem; }
+  .field { margin: 0 0 1rem; }
+  .hint { font-size: 0.875rem; color: var(--wl-muted); margin-top: 0.25rem; font-weight: 400; }
+  input, textarea, select {
+    font: inherit; color: inherit; width: 100%; min-height: var(--wl-tap);
+    padding: 0.6rem 0.75rem; border: 1px solid var(--wl-border); border-radius: var(--wl-radius);
+    background: var(--wl-surface);
+  }
+  .error {
+    color: var(--wl-danger); background: var(--wl-danger-soft); border-radius: var(--wl-radius);
+    padding: 0.6rem 0.8rem; margin: 0 0 1rem; font-weight: 600;
+  }
+`
+
+/** Full-page centred card for setup, enrollment, unlock and the other-tab notice. */
+export const cardScreenStyles = css`
+  :host { display: flex; justify-content: center; align-items: flex-start; min-height: 100%; padding: 1rem; overflow-y: auto; }
+  .card {
+    width: 100%; max-width: 28rem; margin-top: max(1rem, 8vh);
+    background: var(--wl-surface); border: 1px solid var(--wl-border); border-radius: 14px; padding: 1.5rem;
+  }
+  .brand { display: flex; align-items: center; gap: 0.5rem; color: var(--wl-primary); font-weight: 700; margin-bottom: 1rem; }
+  .brand img { width: 32px; height: 32px; border-radius: 8px; }
+  form button.primary { width: 100%; margin-top: 0.5rem; }
+`
