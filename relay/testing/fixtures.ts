@@ -1,0 +1,108 @@
+/**
+ * Test-only builders of real trust chains, envelopes, key boxes, manifests and receipts, made
+ * with crypto/'s signing and sealing functions exactly as a device would make them. Only tests
+ * import this folder; relay code must not (it would pull sealing into the server).
+ */
+import { sha256 } from '../../crypto/hkdf.ts'
+import { randomBytes } from '../../crypto/bytes.ts'
+import { generateSigningKeyPair, type SigningKeyPair, sign } from '../../crypto/ed25519.ts'
+import { generateAgreementKeyPair, type AgreementKeyPair } from '../../crypto/x25519.ts'
+import {
+  authorizationId,
+  deriveEnrollmentKey,
+  deviceIdFromKey,
+  loginChallengeMessage,
+  rootFingerprint,
+  signAuthorization,
+  signDeviceBinding,
+} from '../../crypto/trust.ts'
+import { sealEnvelope } from '../../crypto/envelope.ts'
+import { sealKeyBox } from '../../crypto/key-box.ts'
+import { signManifest } from '../../crypto/manifest.ts'
+import { signReceipt } from '../../crypto/receipt.ts'
+
+export type TestOrg = { root: SigningKeyPair; fingerprint: Uint8Array }
+
+export type TestAuthorization = { blob: Uint8Array; id: string; userId: string; enroll: SigningKeyPair }
+
+export type TestDevice = {
+  deviceId: string
+  userId: string
+  signing: SigningKeyPair
+  agreement: AgreementKeyPair
+  binding: Uint8Array
+  authorization: TestAuthorization
+}
+
+export function createTestOrg(): TestOrg {
+  const root = generateSigningKeyPair()
+  return { root, fingerprint: rootFingerprint(root.publicKey) }
+}
+
+export function createAuthorization(
+  org: TestOrg,
+  options: { userId: string; role?: string; displayName?: string; expiresAt?: number },
+): TestAuthorization {
+  const enroll = deriveEnrollmentKey(randomBytes(16), org.fingerprint)
+  const blob = signAuthorization({
+    userId: options.userId,
+    displayName: options.displayName ?? `Name of ${options.userId}`,
+    role: options.role ?? 'member',
+    expiresAt: options.expiresAt ?? Date.now() + 3_600_000,
+    enrollPublicKey: enroll.publicKey,
+  }, org.root.secretKey)
+  return { blob, id: authorizationId(enroll.publicKey), userId: options.userId, enroll }
+}
+
+export function createDevice(authorization: TestAuthorization): TestDevice {
+  const signing = generateSigningKeyPair()
+  const agreement = generateAgreementKeyPair()
+  const binding = signDeviceBinding({
+    authorizationHash: sha256(authorization.blob),
+    userId: authorization.userId,
+    signingPublicKey: signing.publicKey,
+    agreementPublicKey: agreement.publicKey,
+  }, authorization.enroll.secretKey, signing.secretKey)
+  const deviceId = deviceIdFromKey(signing.publicKey)
+  return { deviceId, userId: authorization.userId, signing, agreement, binding, authorization }
+}
+
+export function signLogin(device: TestDevice, origin: string, nonce: Uint8Array): Uint8Array {
+  return sign(loginChallengeMessage(origin, nonce, device.deviceId), device.signing.secretKey)
+}
+
+/** A real sealed envelope (random epoch key: the relay never opens it anyway). */
+export function sealTestEnvelope(device: TestDevice, conversationId: string, counter: number, epoch = 0): Uint8Array {
+  const payload = new TextEncoder().encode(`payload ${counter}`)
+  return sealEnvelope({ conversationId, epoch, senderDeviceId: device.deviceId, counter }, payload, randomBytes(32), device.signing.secretKey)
+}
+
+/** The fields of a createConversation frame: a signed manifest and one key box per member. */
+export function createTestConversation(creator: TestDevice, members: TestDevice[], conversationId: string) {
+  const all = [creator, ...members.filter((m) => m.deviceId !== creator.deviceId)]
+  const deviceIds = all.map((d) => d.deviceId)
+  const manifest = signManifest({
+    conversationId,
+    creatorDeviceId: creator.deviceId,
+    kind: all.length === 2 ? 'direct' : 'group',
+    memberUserIds: [...new Set(all.map((d) => d.userId))],
+    deviceIds,
+    createdAt: Date.now(),
+  }, creator.signing.secretKey)
+  const key = randomBytes(32)
+  const boxes = all.map((d) =>
+    sealKeyBox(key, {
+      conversationId,
+      epoch: 0,
+      senderDeviceId: creator.deviceId,
+      senderSigningKey: creator.signing.publicKey,
+      recipientDeviceId: d.deviceId,
+      recipientAgreementKey: d.agreement.publicKey,
+    }, creator.signing.secretKey)
+  )
+  return { conversationId, manifest, deviceIds, boxes }
+}
+
+export function signTestReceipt(device: TestDevice, conversationId: string, delivered: number, read: number): Uint8Array {
+  return signReceipt({ conversationId, deviceId: device.deviceId, delivered, read }, device.signing.secretKey)
+}
