@@ -54,6 +54,8 @@ export function fromBase64url(s: string): Uint8Array {
   const bin = atob(s.replaceAll('-', '+').replaceAll('_', '/') + '==='.slice((s.length + 3) % 4))
   const out = new Uint8Array(bin.length)
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
+  // One text per value: refuse non-zero unused bits, so a signature has exactly one spelling.
+  if (toBase64url(out) !== s) throw new TypeError('expected canonical base64url text')
   return out
 }
 

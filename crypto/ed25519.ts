@@ -24,22 +24,28 @@ export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
   return ed25519.sign(message, secretKey)
 }
 
-function isSmallOrderEncoding(bytes: Uint8Array): boolean {
+/**
+ * True unless the bytes are a canonical encoding of a point in the prime-order subgroup that is not
+ * of small order. noble's verify is cofactored even with `zip215: false`, so torsion components
+ * in A or R (mixed-order points) must be refused here to get cofactorless, strict semantics.
+ */
+function isUnsafePointEncoding(bytes: Uint8Array): boolean {
   try {
-    return ed25519.Point.fromBytes(bytes, false).isSmallOrder()
+    const p = ed25519.Point.fromBytes(bytes, false)
+    return p.isSmallOrder() || !p.isTorsionFree()
   } catch {
     return true
   }
 }
 
-/** Strict verification: canonical encodings only, no small-order key or R, cofactorless. */
+/** Strict verification: canonical encodings only, no small- or mixed-order key or R. */
 export function verifySignature(
   signature: Uint8Array,
   message: Uint8Array,
   publicKey: Uint8Array,
 ): boolean {
   if (signature.length !== 64 || publicKey.length !== 32) return false
-  if (isSmallOrderEncoding(publicKey) || isSmallOrderEncoding(signature.subarray(0, 32))) {
+  if (isUnsafePointEncoding(publicKey) || isUnsafePointEncoding(signature.subarray(0, 32))) {
     return false
   }
   try {

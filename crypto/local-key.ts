@@ -36,7 +36,9 @@ export function wrapLocalKey(
 
 export function unwrapLocalKey(wrapped: WrappedKey, pin: string): Result<Uint8Array> {
   const { N, r, p } = wrapped.kdf
-  if (N > 2 ** 20 || r > 16 || p > 4 || N < 2 || (N & (N - 1)) !== 0) return err('crypto/bad-kdf-params')
+  const valid = [N, r, p].every(Number.isSafeInteger) && N >= 2 && N <= 2 ** 20 && (N & (N - 1)) === 0 &&
+    r >= 1 && r <= 16 && p >= 1 && p <= 4 && wrapped.kdf.salt instanceof Uint8Array
+  if (!valid) return err('crypto/bad-kdf-params')
   const kek = derive(pin, wrapped.kdf)
   const opened = openAead(kek, wrapped.sealed, kdfLabel(wrapped.kdf))
   wipe(kek)

@@ -18,7 +18,15 @@ export type Manifest = {
   createdAt: number
 }
 
+function assertListItems(items: string[]): void {
+  for (const i of items) {
+    if (!i || i.includes('\n')) throw new TypeError(`expected non-empty ids without newlines, got ${JSON.stringify(i)}`)
+  }
+}
+
 export function signManifest(m: Manifest, creatorSecretKey: Uint8Array): Uint8Array {
+  assertListItems(m.memberUserIds)
+  assertListItems(m.deviceIds)
   const body = encodeTuple([
     MANIFEST_TAG,
     m.conversationId,

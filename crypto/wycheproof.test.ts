@@ -1,7 +1,7 @@
 /**
  * Project Wycheproof known-answer vectors (C2SP/wycheproof, testvectors_v1, Apache-2.0) run through
  * the product's own crypto functions, not only the noble primitives underneath. The JSON is read
- * at test time from /work/shared/vectors/wycheproof (../shared/vectors/wycheproof from the repo
+ * at test time from test/fixtures/wycheproof (copied unchanged, with attribution, from the
  * root); a missing or empty file fails the test.
  */
 import assert from 'node:assert/strict'
@@ -18,7 +18,7 @@ import { verifySignature } from './ed25519.ts'
 import { deriveKey } from './hkdf.ts'
 import { sharedSecret } from './x25519.ts'
 
-const VECTORS = new URL('../../shared/vectors/wycheproof/', import.meta.url)
+const VECTORS = new URL('../test/fixtures/wycheproof/', import.meta.url)
 
 type Vector = {
   tcId: number
