@@ -1,0 +1,62 @@
+import { assert, assertEquals } from './storage/_assert.ts'
+
+/** Reads stdout lines until `count` have arrived (the startup contract is line-based). */
+async function readLines(stream: ReadableStream<Uint8Array>, count: number): Promise<string[]> {
+  const reader = stream.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  while (text.split('\n').length <= count) {
+    const { done, value } = await reader.read()
+    if (done) break
+    text += decoder.decode(value, { stream: true })
+  }
+  await reader.cancel() // the relay prints nothing more on stdout
+  return text.split('\n').slice(0, count)
+}
+
+function spawnRelay(dataDir: string, extraEnv: Record<string, string> = {}) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ['run', '--allow-all', new URL('./main.ts', import.meta.url).pathname],
+    env: { PORT: '0', WARDLINE_DATA: dataDir, WARDLINE_HOST: '127.0.0.1', WARDLINE_STATIC: `${dataDir}/none`, DENO_NO_UPDATE_CHECK: '1', ...extraEnv },
+    stdout: 'piped',
+    stderr: 'piped',
+  }).spawn()
+}
+
+Deno.test('main prints the listening line and a setup code on stdout, and stops cleanly on SIGTERM', async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: 'wardline-main-' })
+  try {
+    const child = spawnRelay(`${dataDir}/nested`)
+    const [listening, code, open] = await readLines(child.stdout, 3)
+    const port = Number(listening!.match(/^Wardline relay listening on http:\/\/localhost:(\d+)$/)?.[1])
+    assert(port > 0, `unexpected first line: ${listening}`)
+    const setupCode = code!.match(/^Setup code: ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){7})$/)?.[1]
+    assert(setupCode, `unexpected second line: ${code}`)
+    assertEquals(open, `Open http://localhost:${port}/#setup=${setupCode} to create the organisation`)
+    const org = await fetch(`http://localhost:${port}/api/org`)
+    assertEquals(await org.json(), { initialized: false })
+    assert((await Deno.stat(`${dataDir}/nested/wardline.sqlite`)).isFile)
+
+    child.kill('SIGTERM')
+    const status = await child.status
+    assertEquals(status.code, 0)
+    const stderr = new TextDecoder().decode((await new Response(child.stderr).arrayBuffer()))
+    assert(!stderr.includes(setupCode), 'the setup code must never reach the log')
+  } finally {
+    await Deno.remove(dataDir, { recursive: true })
+  }
+})
+
+Deno.test('main uses WARDLINE_SETUP_CODE when given', async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: 'wardline-main-' })
+  try {
+    const child = spawnRelay(dataDir, { WARDLINE_SETUP_CODE: 'ABCD-EFGH' })
+    const [, code] = await readLines(child.stdout, 3)
+    assertEquals(code, 'Setup code: ABCD-EFGH')
+    child.kill('SIGINT')
+    assertEquals((await child.status).code, 0)
+    await child.stderr.cancel()
+  } finally {
+    await Deno.remove(dataDir, { recursive: true })
+  }
+})
