@@ -3,7 +3,14 @@
  * the boundary check (and a reader) can see that nothing here decrypts (DESIGN §2, secsync's
  * rule). Never add aead.ts, local-key.ts, verifyAndOpenEnvelope or verifyAndOpenKeyBox.
  */
-export { equalBytes, encodeTuple, fromBase64url, randomBytes, toBase32, toBase64url } from '../crypto/bytes.ts'
+export {
+  encodeTuple,
+  equalBytes,
+  fromBase64url,
+  randomBytes,
+  toBase32,
+  toBase64url,
+} from '../crypto/bytes.ts'
 export { verifySignature } from '../crypto/ed25519.ts'
 export { sha256 } from '../crypto/hkdf.ts'
 export {

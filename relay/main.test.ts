@@ -17,7 +17,14 @@ async function readLines(stream: ReadableStream<Uint8Array>, count: number): Pro
 function spawnRelay(dataDir: string, extraEnv: Record<string, string> = {}) {
   return new Deno.Command(Deno.execPath(), {
     args: ['run', '--allow-all', new URL('./main.ts', import.meta.url).pathname],
-    env: { PORT: '0', WARDLINE_DATA: dataDir, WARDLINE_HOST: '127.0.0.1', WARDLINE_STATIC: `${dataDir}/none`, DENO_NO_UPDATE_CHECK: '1', ...extraEnv },
+    env: {
+      PORT: '0',
+      WARDLINE_DATA: dataDir,
+      WARDLINE_HOST: '127.0.0.1',
+      WARDLINE_STATIC: `${dataDir}/none`,
+      DENO_NO_UPDATE_CHECK: '1',
+      ...extraEnv,
+    },
     stdout: 'piped',
     stderr: 'piped',
   }).spawn()
@@ -28,11 +35,16 @@ Deno.test('main prints the listening line and a setup code on stdout, and stops 
   try {
     const child = spawnRelay(`${dataDir}/nested`)
     const [listening, code, open] = await readLines(child.stdout, 3)
-    const port = Number(listening!.match(/^Wardline relay listening on http:\/\/localhost:(\d+)$/)?.[1])
+    const port = Number(
+      listening!.match(/^Wardline relay listening on http:\/\/localhost:(\d+)$/)?.[1],
+    )
     assert(port > 0, `unexpected first line: ${listening}`)
     const setupCode = code!.match(/^Setup code: ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){7})$/)?.[1]
     assert(setupCode, `unexpected second line: ${code}`)
-    assertEquals(open, `Open http://localhost:${port}/#setup=${setupCode} to create the organisation`)
+    assertEquals(
+      open,
+      `Open http://localhost:${port}/#setup=${setupCode} to create the organisation`,
+    )
     const org = await fetch(`http://localhost:${port}/api/org`)
     assertEquals(await org.json(), { initialized: false })
     assert((await Deno.stat(`${dataDir}/nested/wardline.sqlite`)).isFile)
@@ -40,7 +52,7 @@ Deno.test('main prints the listening line and a setup code on stdout, and stops 
     child.kill('SIGTERM')
     const status = await child.status
     assertEquals(status.code, 0)
-    const stderr = new TextDecoder().decode((await new Response(child.stderr).arrayBuffer()))
+    const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer())
     assert(!stderr.includes(setupCode), 'the setup code must never reach the log')
   } finally {
     await Deno.remove(dataDir, { recursive: true })

@@ -3,7 +3,7 @@
  * WebSocket sessions. It returns the real port and, while the organisation is not set up, the
  * setup code; printing is left to main.ts so tests can start many relays quietly.
  */
-import { hashSetupCode, generateSetupCode, normalizeSetupCode } from './setup-code.ts'
+import { generateSetupCode, hashSetupCode, normalizeSetupCode } from './setup-code.ts'
 import { handleApi } from './http/api.ts'
 import { jsonError, withSecurityHeaders } from './http/respond.ts'
 import { createStaticHandler } from './http/static-files.ts'
@@ -34,7 +34,10 @@ const GOING_AWAY = 1001
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 /** A new code on every start until setup happens, so an old printed code stops working. */
-async function prepareSetupCode(storage: RelayStorage, given: string | undefined): Promise<string | null> {
+async function prepareSetupCode(
+  storage: RelayStorage,
+  given: string | undefined,
+): Promise<string | null> {
   if ((await storage.getOrg()).rootPublicKey) return null
   if (given !== undefined && normalizeSetupCode(given) === '') {
     throw new RangeError('expected a setup code with letters or digits, got an empty one')
@@ -74,7 +77,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       return response
     }
     try {
-      const res = url.pathname.startsWith('/api/') ? await handleApi(req, deps) : await serveStatic(req)
+      const res = url.pathname.startsWith('/api/')
+        ? await handleApi(req, deps)
+        : await serveStatic(req)
       return withSecurityHeaders(res)
     } catch (e) {
       log('http.failed', { error: e instanceof Error ? e.name : 'unknown' })

@@ -26,7 +26,9 @@ Deno.test('the setup code creates the organisation exactly once', async () => {
     const member = createDevice(createAuthorization(org, { userId: 'nurse' }))
     const notAdmin = await setup(TEST_SETUP_CODE, member)
     assertEquals([notAdmin.status, await body(notAdmin)], [400, { error: 'setup/not-admin' }])
-    const expired = createDevice(createAuthorization(org, { userId: 'old', role: 'admin', expiresAt: Date.now() - 1 }))
+    const expired = createDevice(
+      createAuthorization(org, { userId: 'old', role: 'admin', expiresAt: Date.now() - 1 }),
+    )
     assertEquals((await setup(TEST_SETUP_CODE, expired)).status, 400)
 
     // Typed codes are accepted case- and dash-insensitively.
@@ -34,7 +36,10 @@ Deno.test('the setup code creates the organisation exactly once', async () => {
     assertEquals([ok.status, await body(ok)], [200, { deviceId: admin.deviceId }])
     const again = await setup(TEST_SETUP_CODE)
     assertEquals([again.status, await body(again)], [409, { error: 'setup/already-done' }])
-    assertEquals(await body(await fetch(`${t.url}/api/org`)), { initialized: true, rootPublicKey: toBase64url(org.root.publicKey) })
+    assertEquals(await body(await fetch(`${t.url}/api/org`)), {
+      initialized: true,
+      rootPublicKey: toBase64url(org.root.publicKey),
+    })
   } finally {
     await t.close()
   }
@@ -51,7 +56,11 @@ Deno.test('an authorization registers exactly one device and logged-in devices h
 
     const first = createDevice(auth)
     const second = createDevice(auth)
-    const post = (d = first) => postJson(`${t.url}/api/devices`, { authorizationId: auth.id, binding: toBase64url(d.binding) })
+    const post = (d = first) =>
+      postJson(`${t.url}/api/devices`, {
+        authorizationId: auth.id,
+        binding: toBase64url(d.binding),
+      })
     const [a, b] = await Promise.all([post(first), post(second)])
     assertEquals([a.status, await body(a)], [200, { deviceId: first.deviceId }])
     assertEquals([b.status, await body(b)], [409, { error: 'enroll/code-used' }])
@@ -79,7 +88,10 @@ Deno.test('an expired authorization is refused for lookup and enrollment', async
     await new Promise((r) => setTimeout(r, 350))
     const got = await fetch(`${t.url}/api/authorizations/${auth.id}`)
     assertEquals([got.status, await body(got)], [410, { error: 'enroll/code-expired' }])
-    const post = await postJson(`${t.url}/api/devices`, { authorizationId: auth.id, binding: toBase64url(createDevice(auth).binding) })
+    const post = await postJson(`${t.url}/api/devices`, {
+      authorizationId: auth.id,
+      binding: toBase64url(createDevice(auth).binding),
+    })
     assertEquals([post.status, await body(post)], [410, { error: 'enroll/code-expired' }])
   } finally {
     await t.close()
@@ -92,7 +104,10 @@ Deno.test('a binding that does not chain to the stored root is refused', async (
     const auth = createAuthorization(t.org, { userId: 'nurse' })
     await t.putAuthorization(auth)
     const forged = createDevice(createAuthorization(createTestOrg(), { userId: 'nurse' }))
-    const res = await postJson(`${t.url}/api/devices`, { authorizationId: auth.id, binding: toBase64url(forged.binding) })
+    const res = await postJson(`${t.url}/api/devices`, {
+      authorizationId: auth.id,
+      binding: toBase64url(forged.binding),
+    })
     assertEquals([res.status, await body(res)], [400, { error: 'enroll/bad-chain' }])
   } finally {
     await t.close()
@@ -104,11 +119,23 @@ Deno.test('only admins may upload authorizations, and only root-signed ones', as
   try {
     const nurse = await t.enroll('nurse')
     const n = await TestClient.loggedIn(t.url, nurse)
-    n.send({ type: 'putAuthorization', ref: 'p', authorization: createAuthorization(t.org, { userId: 'x' }).blob })
+    n.send({
+      type: 'putAuthorization',
+      ref: 'p',
+      authorization: createAuthorization(t.org, { userId: 'x' }).blob,
+    })
     assertEquals(await n.waitFor('error'), { type: 'error', code: 'relay/forbidden', ref: 'p' })
     const a = await TestClient.loggedIn(t.url, t.admin)
-    a.send({ type: 'putAuthorization', ref: 'q', authorization: createAuthorization(createTestOrg(), { userId: 'x' }).blob })
-    assertEquals(await a.waitFor('error'), { type: 'error', code: 'relay/bad-authorization', ref: 'q' })
+    a.send({
+      type: 'putAuthorization',
+      ref: 'q',
+      authorization: createAuthorization(createTestOrg(), { userId: 'x' }).blob,
+    })
+    assertEquals(await a.waitFor('error'), {
+      type: 'error',
+      code: 'relay/bad-authorization',
+      ref: 'q',
+    })
     await Promise.all([n.close(), a.close()])
   } finally {
     await t.close()
@@ -120,7 +147,10 @@ Deno.test('the JSON API refuses bad JSON, oversized bodies and unknown routes wi
   try {
     const bad = await fetch(`${t.url}/api/setup`, { method: 'POST', body: '{nope' })
     assertEquals([bad.status, await body(bad)], [400, { error: 'api/bad-json' }])
-    const big = await fetch(`${t.url}/api/setup`, { method: 'POST', body: JSON.stringify({ x: 'a'.repeat(70_000) }) })
+    const big = await fetch(`${t.url}/api/setup`, {
+      method: 'POST',
+      body: JSON.stringify({ x: 'a'.repeat(70_000) }),
+    })
     assertEquals([big.status, await body(big)], [413, { error: 'api/body-too-large' }])
     const missing = await postJson(`${t.url}/api/devices`, {})
     assertEquals([missing.status, await body(missing)], [400, { error: 'api/bad-request' }])

@@ -3,7 +3,13 @@
  * code, and enrollment of a device under a root-signed authorization. Every chain is verified
  * against the stored root with crypto's strict verifier; the relay cannot mint any of them.
  */
-import { equalBytes, fromBase64url, toBase64url, verifyAuthorization, verifyDeviceChain } from '../crypto-surface.ts'
+import {
+  equalBytes,
+  fromBase64url,
+  toBase64url,
+  verifyAuthorization,
+  verifyDeviceChain,
+} from '../crypto-surface.ts'
 import { shortId } from '../log.ts'
 import { hashSetupCode, normalizeSetupCode } from '../setup-code.ts'
 import type { RelayDeps } from '../ws/context.ts'
@@ -40,7 +46,10 @@ async function postSetup(req: Request, deps: RelayDeps): Promise<Response> {
   if (!b || typeof code !== 'string') return jsonError('api/bad-request', 400)
   const org = await deps.storage.getOrg()
   if (org.rootPublicKey) return jsonError('setup/already-done', 409)
-  if (!org.setupCodeHash || normalizeSetupCode(code) === '' || !equalBytes(hashSetupCode(code), org.setupCodeHash)) {
+  if (
+    !org.setupCodeHash || normalizeSetupCode(code) === '' ||
+    !equalBytes(hashSetupCode(code), org.setupCodeHash)
+  ) {
     deps.log('setup.refused', { code: 'setup/bad-code' })
     return jsonError('setup/bad-code', 403)
   }
@@ -53,7 +62,12 @@ async function postSetup(req: Request, deps: RelayDeps): Promise<Response> {
   const done = await deps.storage.completeSetup({
     rootPublicKey: b.rootPublicKey!,
     authorization: { id: d.authorizationId, blob: b.authorization!, ...auth },
-    device: { deviceId: d.deviceId, userId: d.userId, authorizationId: d.authorizationId, binding: b.binding! },
+    device: {
+      deviceId: d.deviceId,
+      userId: d.userId,
+      authorizationId: d.authorizationId,
+      binding: b.binding!,
+    },
   })
   if (done !== 'ok') return jsonError(done, 409)
   deps.log('setup.done', { device: shortId(d.deviceId) })
@@ -64,7 +78,12 @@ async function postSetup(req: Request, deps: RelayDeps): Promise<Response> {
 function authorizationFields(blob: Uint8Array, root: Uint8Array) {
   const a = verifyAuthorization(blob, root)
   if (!a.ok) throw new TypeError('expected an authorization verified by the chain')
-  return { userId: a.value.userId, displayName: a.value.displayName, role: a.value.role, expiresAt: a.value.expiresAt }
+  return {
+    userId: a.value.userId,
+    displayName: a.value.displayName,
+    role: a.value.role,
+    expiresAt: a.value.expiresAt,
+  }
 }
 
 const AUTHORIZATION_ID = /^[0-9a-f]{64}$/

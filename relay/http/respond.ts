@@ -8,7 +8,8 @@ export const MAX_JSON_BODY_BYTES = 64 * 1024
 
 /** The app is served from this origin only; nothing is framed, inlined or posted elsewhere. */
 export const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
     "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; " +
     "form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
@@ -31,7 +32,10 @@ export function json(body: unknown, status = 200): Response {
 
 export const jsonError = (code: string, status: number): Response => json({ error: code }, status)
 
-export type BodyResult = { ok: true; value: Record<string, unknown> } | { ok: false; response: Response }
+export type BodyResult = { ok: true; value: Record<string, unknown> } | {
+  ok: false
+  response: Response
+}
 
 /** Reads at most MAX_JSON_BODY_BYTES and parses a JSON object. */
 export async function readJsonObject(req: Request): Promise<BodyResult> {
@@ -60,7 +64,9 @@ export async function readJsonObject(req: Request): Promise<BodyResult> {
   }
   try {
     const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(all))
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError('not an object')
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new TypeError('not an object')
+    }
     return { ok: true, value }
   } catch {
     return { ok: false, response: jsonError('api/bad-json', 400) }

@@ -22,16 +22,27 @@ async function withStatic(fn: (url: string) => Promise<void>) {
 Deno.test('static files are served with content types, cache rules and security headers', () =>
   withStatic(async (url) => {
     const index = await fetch(`${url}/`)
-    assertEquals([index.headers.get('content-type'), index.headers.get('cache-control')], ['text/html; charset=utf-8', 'no-cache'])
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) assertEquals(index.headers.get(name), value)
+    assertEquals([index.headers.get('content-type'), index.headers.get('cache-control')], [
+      'text/html; charset=utf-8',
+      'no-cache',
+    ])
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
+      assertEquals(index.headers.get(name), value)
+    }
     assertEquals(await index.text(), '<!doctype html><title>Wardline</title>')
     const sw = await fetch(`${url}/sw.js`)
-    assertEquals([sw.headers.get('content-type'), sw.headers.get('cache-control'), await sw.text()], ['text/javascript; charset=utf-8', 'no-cache', 'self.x = 1'])
+    assertEquals(
+      [sw.headers.get('content-type'), sw.headers.get('cache-control'), await sw.text()],
+      ['text/javascript; charset=utf-8', 'no-cache', 'self.x = 1'],
+    )
     const asset = await fetch(`${url}/assets/app-1234.js`)
     assertEquals(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable')
     await asset.body?.cancel()
     const manifest = await fetch(`${url}/manifest.webmanifest`)
-    assertEquals([manifest.headers.get('content-type'), manifest.headers.get('cache-control')], ['application/manifest+json', 'no-cache'])
+    assertEquals([manifest.headers.get('content-type'), manifest.headers.get('cache-control')], [
+      'application/manifest+json',
+      'no-cache',
+    ])
     await manifest.body?.cancel()
   }))
 

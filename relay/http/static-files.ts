@@ -20,7 +20,8 @@ const CONTENT_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 }
 
-export const NOT_BUILT_TEXT = 'Wardline relay is running; the web app is not built (run npm run build)\n'
+export const NOT_BUILT_TEXT =
+  'Wardline relay is running; the web app is not built (run npm run build)\n'
 
 async function isFile(path: string): Promise<boolean> {
   try {
@@ -53,7 +54,9 @@ function cacheControl(urlPath: string): string {
 async function fileResponse(path: string, urlPath: string): Promise<Response> {
   const body = await Deno.readFile(path)
   const type = CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream'
-  return new Response(body, { headers: { 'Content-Type': type, 'Cache-Control': cacheControl(urlPath) } })
+  return new Response(body, {
+    headers: { 'Content-Type': type, 'Cache-Control': cacheControl(urlPath) },
+  })
 }
 
 export function createStaticHandler(staticDir: string): (req: Request) => Promise<Response> {

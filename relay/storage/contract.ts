@@ -24,12 +24,30 @@ async function seed(s: RelayStorage, n: number, conversationId = 'c1'): Promise<
   const ids: string[] = []
   for (let i = 1; i <= n; i++) {
     const id = `d${i}`
-    await s.putAuthorization({ id: `a${i}`, blob: blob(i), userId: `u${i}`, displayName: `N${i}`, role: 'member', expiresAt: 9e12 })
-    assertEquals(await s.registerDevice({ deviceId: id, userId: `u${i}`, authorizationId: `a${i}`, binding: blob(100 + i) }), 'ok')
+    await s.putAuthorization({
+      id: `a${i}`,
+      blob: blob(i),
+      userId: `u${i}`,
+      displayName: `N${i}`,
+      role: 'member',
+      expiresAt: 9e12,
+    })
+    assertEquals(
+      await s.registerDevice({
+        deviceId: id,
+        userId: `u${i}`,
+        authorizationId: `a${i}`,
+        binding: blob(100 + i),
+      }),
+      'ok',
+    )
     ids.push(id)
   }
   const boxes = ids.map((id, i) => ({ recipientDeviceId: id, box: blob(200 + i) }))
-  assertEquals(await s.createConversation({ conversationId, manifest: blob(7), deviceIds: ids, boxes }), 'created')
+  assertEquals(
+    await s.createConversation({ conversationId, manifest: blob(7), deviceIds: ids, boxes }),
+    'created',
+  )
   return ids
 }
 
@@ -79,18 +97,53 @@ export function runStorageContract(name: string, open: Open): void {
   Deno.test(`${name}: sequences are counted per conversation`, () =>
     withStorage(open, async (s) => {
       await seed(s, 1)
-      await s.createConversation({ conversationId: 'c2', manifest: blob(8), deviceIds: ['d1'], boxes: [] })
+      await s.createConversation({
+        conversationId: 'c2',
+        manifest: blob(8),
+        deviceIds: ['d1'],
+        boxes: [],
+      })
       assertEquals((await s.appendEnvelope(env(1))).seq, 1)
       assertEquals((await s.appendEnvelope({ ...env(1), conversationId: 'c2' })).seq, 1)
     }))
 
   Deno.test(`${name}: an authorization registers exactly one device`, () =>
     withStorage(open, async (s) => {
-      await s.putAuthorization({ id: 'a1', blob: blob(1), userId: 'u1', displayName: 'N', role: 'member', expiresAt: 1 })
-      assertEquals(await s.putAuthorization({ id: 'a1', blob: blob(1), userId: 'u1', displayName: 'N', role: 'member', expiresAt: 1 }), 'ok')
-      assertEquals(await s.putAuthorization({ id: 'a1', blob: blob(2), userId: 'u1', displayName: 'N', role: 'member', expiresAt: 1 }), 'relay/authorization-exists')
+      await s.putAuthorization({
+        id: 'a1',
+        blob: blob(1),
+        userId: 'u1',
+        displayName: 'N',
+        role: 'member',
+        expiresAt: 1,
+      })
+      assertEquals(
+        await s.putAuthorization({
+          id: 'a1',
+          blob: blob(1),
+          userId: 'u1',
+          displayName: 'N',
+          role: 'member',
+          expiresAt: 1,
+        }),
+        'ok',
+      )
+      assertEquals(
+        await s.putAuthorization({
+          id: 'a1',
+          blob: blob(2),
+          userId: 'u1',
+          displayName: 'N',
+          role: 'member',
+          expiresAt: 1,
+        }),
+        'relay/authorization-exists',
+      )
       const d = { deviceId: 'd1', userId: 'u1', authorizationId: 'a1', binding: blob(9) }
-      const [first, second] = await Promise.all([s.registerDevice(d), s.registerDevice({ ...d, deviceId: 'd2' })])
+      const [first, second] = await Promise.all([
+        s.registerDevice(d),
+        s.registerDevice({ ...d, deviceId: 'd2' }),
+      ])
       assertEquals([first, second], ['ok', 'enroll/code-used'])
       assertEquals(await s.registerDevice({ ...d, authorizationId: 'nope' }), 'enroll/unknown-code')
       assertEquals((await s.getAuthorization('a1'))?.usedByDeviceId, 'd1')
@@ -105,7 +158,14 @@ export function runStorageContract(name: string, open: Open): void {
       assertEquals((await s.getOrg()).setupCodeHash, blob(5))
       const input = {
         rootPublicKey: blob(42),
-        authorization: { id: 'a1', blob: blob(1), userId: 'u1', displayName: 'N', role: 'admin', expiresAt: 1 },
+        authorization: {
+          id: 'a1',
+          blob: blob(1),
+          userId: 'u1',
+          displayName: 'N',
+          role: 'admin',
+          expiresAt: 1,
+        },
         device: { deviceId: 'd1', userId: 'u1', authorizationId: 'a1', binding: blob(9) },
       }
       assertEquals(await s.completeSetup(input), 'ok')
@@ -118,13 +178,31 @@ export function runStorageContract(name: string, open: Open): void {
   Deno.test(`${name}: conversations are created once and list only the member's own boxes`, () =>
     withStorage(open, async (s) => {
       await seed(s, 2)
-      assertEquals(await s.createConversation({ conversationId: 'c1', manifest: blob(7), deviceIds: [], boxes: [] }), 'identical')
-      assertEquals(await s.createConversation({ conversationId: 'c1', manifest: blob(8), deviceIds: [], boxes: [] }), 'exists')
+      assertEquals(
+        await s.createConversation({
+          conversationId: 'c1',
+          manifest: blob(7),
+          deviceIds: [],
+          boxes: [],
+        }),
+        'identical',
+      )
+      assertEquals(
+        await s.createConversation({
+          conversationId: 'c1',
+          manifest: blob(8),
+          deviceIds: [],
+          boxes: [],
+        }),
+        'exists',
+      )
       assert(await s.isMember('c1', 'd2'))
       assert(!(await s.isMember('c1', 'd3')))
       assertEquals(await s.memberDeviceIds('c1'), ['d1', 'd2'])
       const mine = await s.conversationsOf('d2')
-      assertEquals(mine.map((c) => [c.conversationId, c.headSeq, c.boxes]), [['c1', 0, [blob(201)]]])
+      assertEquals(mine.map((c) => [c.conversationId, c.headSeq, c.boxes]), [['c1', 0, [
+        blob(201),
+      ]]])
     }))
 
   Deno.test(`${name}: a receipt is replaced only by one with more progress`, () =>
@@ -134,6 +212,9 @@ export function runStorageContract(name: string, open: Open): void {
       assert(!(await s.putReceipt('c1', 'd1', blob(2), 5)))
       assert(await s.putReceipt('c1', 'd1', blob(3), 6))
       assert(await s.putReceipt('c1', 'd2', blob(4), 1))
-      assertEquals(await s.receiptsOf('c1'), [{ deviceId: 'd1', receipt: blob(3) }, { deviceId: 'd2', receipt: blob(4) }])
+      assertEquals(await s.receiptsOf('c1'), [{ deviceId: 'd1', receipt: blob(3) }, {
+        deviceId: 'd2',
+        receipt: blob(4),
+      }])
     }))
 }

@@ -61,10 +61,14 @@ export interface RelayStorage {
   completeSetup(input: SetupInput): Promise<'ok' | 'setup/already-done'>
 
   /** Stores an unused authorization; an identical blob under the same id is accepted again. */
-  putAuthorization(row: Omit<AuthorizationRow, 'usedByDeviceId'>): Promise<'ok' | 'relay/authorization-exists'>
+  putAuthorization(
+    row: Omit<AuthorizationRow, 'usedByDeviceId'>,
+  ): Promise<'ok' | 'relay/authorization-exists'>
   getAuthorization(id: string): Promise<AuthorizationRow | null>
   /** Stores the device and marks its authorization used, in one transaction. */
-  registerDevice(device: DeviceRow): Promise<'ok' | 'enroll/code-used' | 'enroll/unknown-code' | 'enroll/device-exists'>
+  registerDevice(
+    device: DeviceRow,
+  ): Promise<'ok' | 'enroll/code-used' | 'enroll/unknown-code' | 'enroll/device-exists'>
   getDevice(deviceId: string): Promise<DeviceRow | null>
   /** Every registered device with the authorization it was enrolled under. */
   listDirectory(): Promise<{ authorization: Uint8Array; binding: Uint8Array }[]>
@@ -86,7 +90,12 @@ export interface RelayStorage {
   envelopesSince(conversationId: string, since: number, limit: number): Promise<StoredEnvelope[]>
 
   /** Keeps the receipt with the larger delivered+read; returns whether this one was stored. */
-  putReceipt(conversationId: string, deviceId: string, receipt: Uint8Array, rank: number): Promise<boolean>
+  putReceipt(
+    conversationId: string,
+    deviceId: string,
+    receipt: Uint8Array,
+    rank: number,
+  ): Promise<boolean>
   receiptsOf(conversationId: string): Promise<StoredReceipt[]>
 
   close(): Promise<void>

@@ -5,8 +5,8 @@
  */
 import { sha256 } from '../../crypto/hkdf.ts'
 import { randomBytes } from '../../crypto/bytes.ts'
-import { generateSigningKeyPair, type SigningKeyPair, sign } from '../../crypto/ed25519.ts'
-import { generateAgreementKeyPair, type AgreementKeyPair } from '../../crypto/x25519.ts'
+import { generateSigningKeyPair, sign, type SigningKeyPair } from '../../crypto/ed25519.ts'
+import { type AgreementKeyPair, generateAgreementKeyPair } from '../../crypto/x25519.ts'
 import {
   authorizationId,
   deriveEnrollmentKey,
@@ -23,7 +23,12 @@ import { signReceipt } from '../../crypto/receipt.ts'
 
 export type TestOrg = { root: SigningKeyPair; fingerprint: Uint8Array }
 
-export type TestAuthorization = { blob: Uint8Array; id: string; userId: string; enroll: SigningKeyPair }
+export type TestAuthorization = {
+  blob: Uint8Array
+  id: string
+  userId: string
+  enroll: SigningKeyPair
+}
 
 export type TestDevice = {
   deviceId: string
@@ -57,12 +62,16 @@ export function createAuthorization(
 export function createDevice(authorization: TestAuthorization): TestDevice {
   const signing = generateSigningKeyPair()
   const agreement = generateAgreementKeyPair()
-  const binding = signDeviceBinding({
-    authorizationHash: sha256(authorization.blob),
-    userId: authorization.userId,
-    signingPublicKey: signing.publicKey,
-    agreementPublicKey: agreement.publicKey,
-  }, authorization.enroll.secretKey, signing.secretKey)
+  const binding = signDeviceBinding(
+    {
+      authorizationHash: sha256(authorization.blob),
+      userId: authorization.userId,
+      signingPublicKey: signing.publicKey,
+      agreementPublicKey: agreement.publicKey,
+    },
+    authorization.enroll.secretKey,
+    signing.secretKey,
+  )
   const deviceId = deviceIdFromKey(signing.publicKey)
   return { deviceId, userId: authorization.userId, signing, agreement, binding, authorization }
 }
@@ -72,13 +81,27 @@ export function signLogin(device: TestDevice, origin: string, nonce: Uint8Array)
 }
 
 /** A real sealed envelope (random epoch key: the relay never opens it anyway). */
-export function sealTestEnvelope(device: TestDevice, conversationId: string, counter: number, epoch = 0): Uint8Array {
+export function sealTestEnvelope(
+  device: TestDevice,
+  conversationId: string,
+  counter: number,
+  epoch = 0,
+): Uint8Array {
   const payload = new TextEncoder().encode(`payload ${counter}`)
-  return sealEnvelope({ conversationId, epoch, senderDeviceId: device.deviceId, counter }, payload, randomBytes(32), device.signing.secretKey)
+  return sealEnvelope(
+    { conversationId, epoch, senderDeviceId: device.deviceId, counter },
+    payload,
+    randomBytes(32),
+    device.signing.secretKey,
+  )
 }
 
 /** The fields of a createConversation frame: a signed manifest and one key box per member. */
-export function createTestConversation(creator: TestDevice, members: TestDevice[], conversationId: string) {
+export function createTestConversation(
+  creator: TestDevice,
+  members: TestDevice[],
+  conversationId: string,
+) {
   const all = [creator, ...members.filter((m) => m.deviceId !== creator.deviceId)]
   const deviceIds = all.map((d) => d.deviceId)
   const manifest = signManifest({
@@ -103,6 +126,14 @@ export function createTestConversation(creator: TestDevice, members: TestDevice[
   return { conversationId, manifest, deviceIds, boxes }
 }
 
-export function signTestReceipt(device: TestDevice, conversationId: string, delivered: number, read: number): Uint8Array {
-  return signReceipt({ conversationId, deviceId: device.deviceId, delivered, read }, device.signing.secretKey)
+export function signTestReceipt(
+  device: TestDevice,
+  conversationId: string,
+  delivered: number,
+  read: number,
+): Uint8Array {
+  return signReceipt(
+    { conversationId, deviceId: device.deviceId, delivered, read },
+    device.signing.secretKey,
+  )
 }

@@ -3,7 +3,13 @@
  * lets a test await the next one (or the next of a type) with a timeout, and records how the
  * relay closed the socket. Used only by tests.
  */
-import { decodeFrame, encodeFrame, type Frame, type FrameOf, type FrameType } from '../wire/frames.ts'
+import {
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+  type FrameOf,
+  type FrameType,
+} from '../wire/frames.ts'
 import { signLogin, type TestDevice } from './fixtures.ts'
 
 const WAIT_MS = 3000
@@ -21,10 +27,12 @@ export class TestClient {
       this.frames.push(d.frame)
       this.waiter?.()
     }
-    this.closed = new Promise((resolve) => ws.addEventListener('close', (e) => {
-      resolve(e)
-      this.waiter?.()
-    }))
+    this.closed = new Promise((resolve) =>
+      ws.addEventListener('close', (e) => {
+        resolve(e)
+        this.waiter?.()
+      })
+    )
   }
 
   static connect(relayUrl: string): Promise<TestClient> {
@@ -45,7 +53,11 @@ export class TestClient {
 
   async login(device: TestDevice, signature?: Uint8Array): Promise<Frame> {
     const challenge = await this.next('challenge')
-    this.send({ type: 'login', deviceId: device.deviceId, signature: signature ?? signLogin(device, challenge.origin, challenge.nonce) })
+    this.send({
+      type: 'login',
+      deviceId: device.deviceId,
+      signature: signature ?? signLogin(device, challenge.origin, challenge.nonce),
+    })
     return await this.nextAny()
   }
 
@@ -74,7 +86,13 @@ export class TestClient {
   /** The next frame, which must be of `type`. */
   async next<T extends FrameType>(type: T, timeoutMs = WAIT_MS): Promise<FrameOf<T>> {
     const f = await this.nextAny(timeoutMs)
-    if (f.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(f, (_k, v) => v instanceof Uint8Array ? `<${v.length} bytes>` : v)}`)
+    if (f.type !== type) {
+      throw new Error(
+        `expected ${type}, got ${
+          JSON.stringify(f, (_k, v) => v instanceof Uint8Array ? `<${v.length} bytes>` : v)
+        }`,
+      )
+    }
     return f as FrameOf<T>
   }
 

@@ -31,7 +31,11 @@ export type TestRelay = {
 }
 
 export function postJson(url: string, body: unknown): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  })
 }
 
 /** A started relay with no organisation yet. */
@@ -78,7 +82,10 @@ export async function startTestRelay(options: Partial<RelayOptions> = {}): Promi
     const auth = createAuthorization(org, { userId, role })
     await putAuthorization(auth)
     const device = createDevice(auth)
-    const r = await postJson(`${bare.url}/api/devices`, { authorizationId: auth.id, binding: toBase64url(device.binding) })
+    const r = await postJson(`${bare.url}/api/devices`, {
+      authorizationId: auth.id,
+      binding: toBase64url(device.binding),
+    })
     if (r.status !== 200) throw new Error(`enroll failed: ${r.status} ${await r.text()}`)
     await r.body?.cancel()
     return device

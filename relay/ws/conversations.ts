@@ -15,7 +15,10 @@ const sameSet = (a: string[], b: string[]): boolean => {
 }
 
 /** Checks the frame against its manifest; returns an error code or the boxes by recipient. */
-async function checkCreate(s: SessionContext, f: FrameOf<'createConversation'>): Promise<string | KeyBoxRow[]> {
+async function checkCreate(
+  s: SessionContext,
+  f: FrameOf<'createConversation'>,
+): Promise<string | KeyBoxRow[]> {
   if (!isSaneId(f.conversationId)) return 'relay/bad-manifest'
   const m = parseManifest(f.manifest)
   if (!m.ok) return 'relay/malformed-manifest'
@@ -33,7 +36,10 @@ async function checkCreate(s: SessionContext, f: FrameOf<'createConversation'>):
     const h = parseKeyBoxHeader(box)
     if (!h.ok) return 'relay/malformed-box'
     const v = h.value
-    if (v.conversationId !== f.conversationId || v.senderDeviceId !== s.deviceId || !members.has(v.recipientDeviceId)) {
+    if (
+      v.conversationId !== f.conversationId || v.senderDeviceId !== s.deviceId ||
+      !members.has(v.recipientDeviceId)
+    ) {
       return 'relay/bad-box'
     }
     boxes.push({ recipientDeviceId: v.recipientDeviceId, box })
@@ -41,7 +47,10 @@ async function checkCreate(s: SessionContext, f: FrameOf<'createConversation'>):
   return boxes
 }
 
-export async function handleCreateConversation(s: SessionContext, f: FrameOf<'createConversation'>): Promise<void> {
+export async function handleCreateConversation(
+  s: SessionContext,
+  f: FrameOf<'createConversation'>,
+): Promise<void> {
   const checked = await checkCreate(s, f)
   if (typeof checked === 'string') return s.sendError(checked, f.ref)
   const { storage, hub, log } = s.deps
@@ -59,13 +68,25 @@ export async function handleCreateConversation(s: SessionContext, f: FrameOf<'cr
   others.delete(s.deviceId)
   for (const peer of hub.sessionsOf(others)) {
     const boxes = checked.filter((b) => b.recipientDeviceId === peer.deviceId).map((b) => b.box)
-    peer.sendFrame({ type: 'conversation', conversationId: f.conversationId, manifest: f.manifest, boxes, headSeq: 0 })
+    peer.sendFrame({
+      type: 'conversation',
+      conversationId: f.conversationId,
+      manifest: f.manifest,
+      boxes,
+      headSeq: 0,
+    })
   }
 }
 
 /** Sent right after `ready`: every conversation of the device with its own key boxes. */
 export async function sendConversationList(s: SessionContext): Promise<void> {
   for (const c of await s.deps.storage.conversationsOf(s.deviceId)) {
-    s.sendFrame({ type: 'conversation', conversationId: c.conversationId, manifest: c.manifest, boxes: c.boxes, headSeq: c.headSeq })
+    s.sendFrame({
+      type: 'conversation',
+      conversationId: c.conversationId,
+      manifest: c.manifest,
+      boxes: c.boxes,
+      headSeq: c.headSeq,
+    })
   }
 }

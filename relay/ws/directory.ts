@@ -19,7 +19,10 @@ export async function handleGetDirectory(s: SessionContext): Promise<void> {
   })
 }
 
-export async function handlePutAuthorization(s: SessionContext, f: FrameOf<'putAuthorization'>): Promise<void> {
+export async function handlePutAuthorization(
+  s: SessionContext,
+  f: FrameOf<'putAuthorization'>,
+): Promise<void> {
   if (s.role !== 'admin') return s.sendError('relay/forbidden', f.ref)
   const { storage, log } = s.deps
   const root = (await storage.getOrg()).rootPublicKey

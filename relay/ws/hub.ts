@@ -57,13 +57,24 @@ export class Hub {
     for (const e of pending) this.deliver(conversationId, m, sub, e.seq, e.envelope)
   }
 
-  private deliver(conversationId: string, m: HubMember, sub: Subscription, seq: number, envelope: Uint8Array): void {
+  private deliver(
+    conversationId: string,
+    m: HubMember,
+    sub: Subscription,
+    seq: number,
+    envelope: Uint8Array,
+  ): void {
     if (seq <= sub.threshold) return
     sub.threshold = seq
     m.sendFrame({ type: 'envelope', conversationId, seq, envelope })
   }
 
-  publishEnvelope(conversationId: string, seq: number, envelope: Uint8Array, except: HubMember): void {
+  publishEnvelope(
+    conversationId: string,
+    seq: number,
+    envelope: Uint8Array,
+    except: HubMember,
+  ): void {
     for (const [m, sub] of this.byConversation.get(conversationId) ?? []) {
       if (m === except) continue
       if (sub.buffer) sub.buffer.push({ seq, envelope })

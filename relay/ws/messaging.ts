@@ -29,7 +29,12 @@ export async function handleSubscribe(s: SessionContext, f: FrameOf<'subscribe'>
   s.sendFrame({ type: 'caughtUp', conversationId: id, seq: sentUpTo })
   hub.goLive(id, s, sentUpTo)
   for (const r of await storage.receiptsOf(id)) {
-    s.sendFrame({ type: 'receiptUpdate', conversationId: id, deviceId: r.deviceId, receipt: r.receipt })
+    s.sendFrame({
+      type: 'receiptUpdate',
+      conversationId: id,
+      deviceId: r.deviceId,
+      receipt: r.receipt,
+    })
   }
 }
 
@@ -41,7 +46,9 @@ export async function handleSend(s: SessionContext, f: FrameOf<'send'>): Promise
   if (h.conversationId !== f.conversationId || h.senderDeviceId !== s.deviceId) {
     return s.sendError('relay/wrong-sender', f.ref)
   }
-  if (!(await storage.isMember(f.conversationId, s.deviceId))) return s.sendError('relay/not-member', f.ref)
+  if (!(await storage.isMember(f.conversationId, s.deviceId))) {
+    return s.sendError('relay/not-member', f.ref)
+  }
   const stored = await storage.appendEnvelope({
     conversationId: f.conversationId,
     senderDeviceId: s.deviceId,
@@ -64,8 +71,18 @@ export async function handleReceipt(s: SessionContext, f: FrameOf<'receipt'>): P
     return s.sendError('relay/wrong-sender', id)
   }
   if (r.value.delivered < 0 || r.value.read < 0) return s.sendError('relay/malformed-receipt', id)
-  const stored = await storage.putReceipt(id, s.deviceId, f.receipt, r.value.delivered + r.value.read)
+  const stored = await storage.putReceipt(
+    id,
+    s.deviceId,
+    f.receipt,
+    r.value.delivered + r.value.read,
+  )
   if (stored) {
-    hub.publishToSubscribers(id, { type: 'receiptUpdate', conversationId: id, deviceId: s.deviceId, receipt: f.receipt })
+    hub.publishToSubscribers(id, {
+      type: 'receiptUpdate',
+      conversationId: id,
+      deviceId: s.deviceId,
+      receipt: f.receipt,
+    })
   }
 }

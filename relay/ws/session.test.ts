@@ -17,7 +17,12 @@ Deno.test('a device logs in by signing the origin-bound challenge and gets ready
 
     const ok = await TestClient.connect(t.url)
     const ready = await ok.login(t.admin)
-    assertEquals(ready, { type: 'ready', deviceId: t.admin.deviceId, userId: 'admin', role: 'admin' })
+    assertEquals(ready, {
+      type: 'ready',
+      deviceId: t.admin.deviceId,
+      userId: 'admin',
+      role: 'admin',
+    })
     ok.send({ type: 'ping', nonce: 7 })
     assertEquals(await ok.next('pong'), { type: 'pong', nonce: 7 })
     await ok.close()
@@ -37,7 +42,11 @@ Deno.test('a wrong login signature is refused and the socket closed with 4001', 
     assertEquals((await c.closed).code, 4001)
 
     const garbage = await TestClient.connect(t.url)
-    assertEquals(await garbage.login(t.admin, new Uint8Array(64)), { type: 'error', code: 'relay/bad-login', ref: '' })
+    assertEquals(await garbage.login(t.admin, new Uint8Array(64)), {
+      type: 'error',
+      code: 'relay/bad-login',
+      ref: '',
+    })
     assertEquals((await garbage.closed).code, 4001)
   } finally {
     await t.close()
@@ -49,7 +58,11 @@ Deno.test('a login signed for another origin is refused', async () => {
   try {
     const c = await TestClient.connect(t.url)
     const challenge = await c.next('challenge')
-    c.send({ type: 'login', deviceId: t.admin.deviceId, signature: signLogin(t.admin, 'https://evil.example', challenge.nonce) })
+    c.send({
+      type: 'login',
+      deviceId: t.admin.deviceId,
+      signature: signLogin(t.admin, 'https://evil.example', challenge.nonce),
+    })
     assertEquals(await c.next('error'), { type: 'error', code: 'relay/bad-login', ref: '' })
     assertEquals((await c.closed).code, 4001)
   } finally {

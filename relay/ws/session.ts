@@ -3,9 +3,20 @@
  * challenge, DESIGN §5) → ready. Frames are handled one at a time in arrival order; a text,
  * malformed or oversized frame closes only this connection, and no input can throw past here.
  */
-import { loginChallengeMessage, parseDeviceBinding, randomBytes, verifySignature } from '../crypto-surface.ts'
+import {
+  loginChallengeMessage,
+  parseDeviceBinding,
+  randomBytes,
+  verifySignature,
+} from '../crypto-surface.ts'
 import { shortId } from '../log.ts'
-import { decodeFrame, encodeFrame, type Frame, type FrameOf, MAX_FRAME_BYTES } from '../wire/frames.ts'
+import {
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+  type FrameOf,
+  MAX_FRAME_BYTES,
+} from '../wire/frames.ts'
 import { isSaneId, type RelayDeps, type SessionContext } from './context.ts'
 import { handleCreateConversation, sendConversationList } from './conversations.ts'
 import { handleGetDirectory, handlePutAuthorization } from './directory.ts'
@@ -64,7 +75,10 @@ export class Session implements SessionContext {
       return this.close(CLOSE.protocolError)
     }
     this.queue = this.queue.then(() => this.handle(decoded.frame)).catch((e) => {
-      this.deps.log('frame.failed', { type: decoded.frame.type, error: e instanceof Error ? e.name : 'unknown' })
+      this.deps.log('frame.failed', {
+        type: decoded.frame.type,
+        error: e instanceof Error ? e.name : 'unknown',
+      })
       this.sendError('relay/internal', '')
     })
   }
@@ -104,13 +118,20 @@ export class Session implements SessionContext {
       return this.close(CLOSE.badLogin)
     }
     switch (frame.type) {
-      case 'subscribe': return await handleSubscribe(this, frame)
-      case 'send': return await handleSend(this, frame)
-      case 'createConversation': return await handleCreateConversation(this, frame)
-      case 'receipt': return await handleReceipt(this, frame)
-      case 'getDirectory': return await handleGetDirectory(this)
-      case 'putAuthorization': return await handlePutAuthorization(this, frame)
-      case 'ping': return this.sendFrame({ type: 'pong', nonce: frame.nonce })
+      case 'subscribe':
+        return await handleSubscribe(this, frame)
+      case 'send':
+        return await handleSend(this, frame)
+      case 'createConversation':
+        return await handleCreateConversation(this, frame)
+      case 'receipt':
+        return await handleReceipt(this, frame)
+      case 'getDirectory':
+        return await handleGetDirectory(this)
+      case 'putAuthorization':
+        return await handlePutAuthorization(this, frame)
+      case 'ping':
+        return this.sendFrame({ type: 'pong', nonce: frame.nonce })
       default:
         // relay → device frames (or a second login) are not valid from a device.
         return this.sendError('relay/unexpected-frame', '')
@@ -124,7 +145,10 @@ export class Session implements SessionContext {
     const binding = device ? parseDeviceBinding(device.binding) : null
     const auth = device ? await storage.getAuthorization(device.authorizationId) : null
     const message = loginChallengeMessage(this.options.origin, this.nonce, f.deviceId)
-    if (!binding?.ok || !auth || !verifySignature(f.signature, message, binding.value.signingPublicKey)) {
+    if (
+      !binding?.ok || !auth ||
+      !verifySignature(f.signature, message, binding.value.signingPublicKey)
+    ) {
       log('login.refused', { device: shortId(f.deviceId) })
       this.sendError('relay/bad-login', '')
       return this.close(CLOSE.badLogin)

@@ -1,0 +1,144 @@
+/**
+ * The directory half of the SQLite storage: organisation root, setup code hash, authorizations
+ * and devices. Display names and roles live only here (DESIGN §5). One device per
+ * authorization is checked in the transaction and backed by UNIQUE columns.
+ */
+import type { AuthorizationRow, DeviceRow, OrgState, SetupInput } from './storage.ts'
+import { bytes, isConstraintError, num, type Row, sameBytes, SqliteBase } from './sqlite-base.ts'
+
+function toAuthorization(r: Row): AuthorizationRow {
+  return {
+    id: r.id as string,
+    blob: bytes(r.blob),
+    userId: r.user_id as string,
+    displayName: r.display_name as string,
+    role: r.role as string,
+    expiresAt: num(r.expires_at),
+    usedByDeviceId: (r.used_by_device_id as string | null) ?? null,
+  }
+}
+
+export class SqliteDirectory extends SqliteBase {
+  getOrg(): Promise<OrgState> {
+    const r = this.get('SELECT root_public_key, setup_code_hash FROM org WHERE id = 1')
+    return Promise.resolve({
+      rootPublicKey: (r?.root_public_key as Uint8Array | null) ?? null,
+      setupCodeHash: (r?.setup_code_hash as Uint8Array | null) ?? null,
+    })
+  }
+
+  setSetupCodeHash(hash: Uint8Array): Promise<void> {
+    this.run(
+      `INSERT INTO org (id, setup_code_hash) VALUES (1, ?)
+       ON CONFLICT (id) DO UPDATE SET setup_code_hash = excluded.setup_code_hash
+       WHERE org.root_public_key IS NULL`,
+      hash,
+    )
+    return Promise.resolve()
+  }
+
+  completeSetup(input: SetupInput): Promise<'ok' | 'setup/already-done'> {
+    return Promise.resolve(this.tx(() => {
+      const org = this.get('SELECT root_public_key FROM org WHERE id = 1')
+      if (org?.root_public_key) return 'setup/already-done' as const
+      this.run(
+        `INSERT INTO org (id, root_public_key, setup_code_hash) VALUES (1, ?, NULL)
+         ON CONFLICT (id) DO UPDATE SET root_public_key = excluded.root_public_key, setup_code_hash = NULL`,
+        input.rootPublicKey,
+      )
+      this.insertAuthorization(input.authorization)
+      this.insertDevice(input.device)
+      return 'ok' as const
+    }))
+  }
+
+  private insertAuthorization(a: Omit<AuthorizationRow, 'usedByDeviceId'>): void {
+    this.run(
+      `INSERT INTO authorizations (id, blob, user_id, display_name, role, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      a.id,
+      a.blob,
+      a.userId,
+      a.displayName,
+      a.role,
+      a.expiresAt,
+    )
+  }
+
+  /** Marks the authorization used only if it is still unused; the UNIQUE columns back this up. */
+  private insertDevice(d: DeviceRow): 'ok' | 'enroll/code-used' {
+    const marked = this.run(
+      'UPDATE authorizations SET used_by_device_id = ? WHERE id = ? AND used_by_device_id IS NULL',
+      d.deviceId,
+      d.authorizationId,
+    )
+    if (marked.changes !== 1) return 'enroll/code-used'
+    this.run(
+      `INSERT INTO devices (device_id, user_id, authorization_id, binding, registered_at)
+       VALUES (?, ?, ?, ?, ?)`,
+      d.deviceId,
+      d.userId,
+      d.authorizationId,
+      d.binding,
+      Date.now(),
+    )
+    return 'ok'
+  }
+
+  putAuthorization(
+    a: Omit<AuthorizationRow, 'usedByDeviceId'>,
+  ): Promise<'ok' | 'relay/authorization-exists'> {
+    const existing = this.get('SELECT blob FROM authorizations WHERE id = ?', a.id)
+    if (existing) {
+      const same = sameBytes(bytes(existing.blob), a.blob)
+      return Promise.resolve(same ? 'ok' : 'relay/authorization-exists')
+    }
+    this.insertAuthorization(a)
+    return Promise.resolve('ok')
+  }
+
+  getAuthorization(id: string): Promise<AuthorizationRow | null> {
+    const r = this.get('SELECT * FROM authorizations WHERE id = ?', id)
+    return Promise.resolve(r ? toAuthorization(r) : null)
+  }
+
+  registerDevice(
+    d: DeviceRow,
+  ): Promise<'ok' | 'enroll/code-used' | 'enroll/unknown-code' | 'enroll/device-exists'> {
+    try {
+      return Promise.resolve(this.tx(() => {
+        if (!this.get('SELECT 1 FROM authorizations WHERE id = ?', d.authorizationId)) {
+          return 'enroll/unknown-code' as const
+        }
+        if (this.get('SELECT 1 FROM devices WHERE device_id = ?', d.deviceId)) {
+          return 'enroll/device-exists' as const
+        }
+        return this.insertDevice(d)
+      }))
+    } catch (e) {
+      if (isConstraintError(e)) return Promise.resolve('enroll/code-used')
+      throw e
+    }
+  }
+
+  getDevice(deviceId: string): Promise<DeviceRow | null> {
+    const r = this.get('SELECT * FROM devices WHERE device_id = ?', deviceId)
+    if (!r) return Promise.resolve(null)
+    return Promise.resolve({
+      deviceId: r.device_id as string,
+      userId: r.user_id as string,
+      authorizationId: r.authorization_id as string,
+      binding: bytes(r.binding),
+    })
+  }
+
+  listDirectory(): Promise<{ authorization: Uint8Array; binding: Uint8Array }[]> {
+    const rows = this.all(
+      `SELECT a.blob AS authorization, d.binding AS binding FROM devices d
+       JOIN authorizations a ON a.id = d.authorization_id ORDER BY d.registered_at, d.device_id`,
+    )
+    return Promise.resolve(
+      rows.map((r) => ({ authorization: bytes(r.authorization), binding: bytes(r.binding) })),
+    )
+  }
+}
