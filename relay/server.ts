@@ -67,7 +67,13 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
         return withSecurityHeaders(jsonError('relay/expected-websocket', 426))
       }
-      const { socket, response } = Deno.upgradeWebSocket(req)
+      let upgraded: ReturnType<typeof Deno.upgradeWebSocket>
+      try {
+        upgraded = Deno.upgradeWebSocket(req)
+      } catch {
+        return withSecurityHeaders(jsonError('relay/bad-upgrade', 400))
+      }
+      const { socket, response } = upgraded
       const session = new Session(socket, deps, {
         origin: url.origin,
         loginTimeoutMs: options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS,
@@ -92,6 +98,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     handler,
   )
   const port = server.addr.port
+  log('relay.started', { port, initialized: setupCode === null })
   let closing: Promise<void> | null = null
   return {
     port,
@@ -102,6 +109,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
         for (const s of sessions) s.close(GOING_AWAY)
         await server.shutdown()
         await storage.close()
+        log('relay.stopped')
       })()
       return closing
     },

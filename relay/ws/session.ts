@@ -103,7 +103,11 @@ export class Session implements SessionContext {
 
   sendFrame(frame: Frame): void {
     if (this.ws.readyState !== WebSocket.OPEN) return
-    this.ws.send(encodeFrame(frame))
+    try {
+      this.ws.send(encodeFrame(frame))
+    } catch {
+      // The socket closed under us; a fan-out from another session must not fail because of it.
+    }
   }
 
   sendError(code: string, ref: string): void {
