@@ -38,6 +38,19 @@ function isUnsafePointEncoding(bytes: Uint8Array): boolean {
   }
 }
 
+// Public keys repeat (a device signs many envelopes): remember which ones passed the subgroup
+// check, which costs a full scalar multiplication. Bounded; cleared when full.
+const safeKeys = new Set<string>()
+const SAFE_KEYS_LIMIT = 10_000
+function isSafePublicKey(publicKey: Uint8Array): boolean {
+  const id = String.fromCharCode(...publicKey)
+  if (safeKeys.has(id)) return true
+  if (isUnsafePointEncoding(publicKey)) return false
+  if (safeKeys.size >= SAFE_KEYS_LIMIT) safeKeys.clear()
+  safeKeys.add(id)
+  return true
+}
+
 /** Strict verification: canonical encodings only, no small- or mixed-order key or R. */
 export function verifySignature(
   signature: Uint8Array,
@@ -45,7 +58,7 @@ export function verifySignature(
   publicKey: Uint8Array,
 ): boolean {
   if (signature.length !== 64 || publicKey.length !== 32) return false
-  if (isUnsafePointEncoding(publicKey) || isUnsafePointEncoding(signature.subarray(0, 32))) {
+  if (!isSafePublicKey(publicKey) || isUnsafePointEncoding(signature.subarray(0, 32))) {
     return false
   }
   try {
