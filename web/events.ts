@@ -18,6 +18,8 @@ declare global {
     /** The user asked to reload onto a newer build. */
     'wl-reload': Event
     'wl-dismiss': Event
+    /** Locked: main.ts replaces the worker so no key survives in its memory. */
+    'wl-restart-worker': Event
     /** The composer handed a message to the worker (it is queued or sent). */
     'wl-sent': Event
   }
@@ -31,6 +33,6 @@ export function emit<K extends 'wl-status' | 'wl-navigate'>(
   from.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }))
 }
 
-export function emitPlain(from: EventTarget, name: 'wl-use-here' | 'wl-reload' | 'wl-dismiss' | 'wl-sent'): void {
+export function emitPlain(from: EventTarget, name: 'wl-use-here' | 'wl-reload' | 'wl-dismiss' | 'wl-sent' | 'wl-restart-worker'): void {
   from.dispatchEvent(new Event(name, { bubbles: true, composed: true }))
 }

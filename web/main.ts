@@ -19,17 +19,19 @@ registerServiceWorker()
 
 let client: WorkerClient | null = null
 
+function mountApp(): void {
+  // The old build's hashed worker file may be gone after an update: load the new build first.
+  if (isBuildStale()) return tabLock.takeOverAfterReload()
+  client?.terminate()
+  client = startWorkerClient()
+  const app = document.createElement('wl-app')
+  app.client = client
+  app.codes = codes
+  root!.replaceChildren(app)
+}
+
 const tabLock = startTabLock({
-  onActive() {
-    // The old build's hashed worker file may be gone after an update: load the new build first.
-    if (isBuildStale()) return tabLock.takeOverAfterReload()
-    client?.terminate()
-    client = startWorkerClient()
-    const app = document.createElement('wl-app')
-    app.client = client
-    app.codes = codes
-    root.replaceChildren(app)
-  },
+  onActive: mountApp,
   onInactive() {
     client?.terminate()
     client = null
@@ -39,3 +41,4 @@ const tabLock = startTabLock({
 
 root.addEventListener('wl-use-here', () => (isBuildStale() ? tabLock.takeOverAfterReload() : tabLock.takeOver()))
 root.addEventListener('wl-reload', () => tabLock.takeOverAfterReload())
+root.addEventListener('wl-restart-worker', () => client && mountApp())

@@ -26,7 +26,7 @@ export class WlAddPerson extends LitElement {
       :host { display: block; overflow-y: auto; background: var(--wl-surface); }
       .head { display: flex; align-items: center; gap: 0.25rem; padding: 0.25rem 0.75rem 0.25rem 0.25rem; border-bottom: 1px solid var(--wl-border); min-height: 56px; }
       .head h2 { margin: 0 0 0 0.5rem; font-size: 1.1rem; }
-      .content { padding: 1rem; max-width: 40rem; }
+      .content { padding: 1rem; max-width: 48rem; }
       fieldset { border: 0; padding: 0; margin: 0 0 1rem; }
       legend { font-weight: 600; margin-bottom: 0.3rem; padding: 0; }
       .roles { display: flex; gap: 0.5rem; flex-wrap: wrap; }

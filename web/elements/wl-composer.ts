@@ -22,6 +22,8 @@ export class WlComposer extends LitElement {
         flex: 1; resize: none; field-sizing: content; min-height: var(--wl-tap); max-height: 40vh; line-height: 1.4;
       }
       .error { margin: 0 0 0.5rem; }
+      /* Dimmed, never disabled: a second tap must be a harmless no-op rather than wait or fail. */
+      button.idle { opacity: 0.55; }
     `,
   ]
 
@@ -46,8 +48,9 @@ export class WlComposer extends LitElement {
       ${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : null}
       <form @submit=${(e: Event) => (e.preventDefault(), void this.#send())}>
         <textarea data-testid="composer" rows="1" aria-label="Message" placeholder="Message"
-          ?readonly=${this.sending} .value=${this.draft.body} @input=${this.#onInput} @keydown=${this.#onKeyDown}></textarea>
-        <button class="primary" data-testid="send" type="submit" ?disabled=${this.sending || !this.draft.body.trim()}>Send</button>
+          .value=${this.draft.body} @input=${this.#onInput} @keydown=${this.#onKeyDown}></textarea>
+        <button class="primary ${this.sending || !this.draft.body.trim() ? 'idle' : ''}" data-testid="send"
+          type="submit">Send</button>
       </form>
     `
   }
@@ -74,11 +77,13 @@ export class WlComposer extends LitElement {
       await this.client.call('sendMessage', { conversationId, body, clientId })
       this.problem = null
       // Only now is a new id drawn; until then every retry reuses clientId.
-      const next = { body: '', clientId: crypto.randomUUID() }
+      // Text typed while the call ran stays, as the start of the next message.
+      const still = conversationId === this.conversationId ? this.textarea.value : ''
+      const next = { body: still.trim() === body ? '' : still, clientId: crypto.randomUUID() }
       saveDraft(conversationId, next)
       if (conversationId === this.conversationId) {
         this.draft = next
-        this.textarea.value = ''
+        this.textarea.value = next.body
       }
       emitPlain(this, 'wl-sent')
     } catch (error) {

@@ -8,7 +8,7 @@ import { LitElement, css, html } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
 import type { StatusSnapshot } from '../../workers/protocol.ts'
 import type { NavigateDetail, ShellView } from '../events.ts'
-import { emit } from '../events.ts'
+import { emit, emitPlain } from '../events.ts'
 import { baseStyles } from '../styles.ts'
 import type { WorkerClient } from '../worker-client.ts'
 import './wl-add-person.ts'
@@ -49,10 +49,15 @@ export class WlShell extends LitElement {
       :host([view='list']) .pane-main { display: none; }
       :host(:not([view='list'])) .pane-list { display: none; }
       .toolbar { display: flex; flex-wrap: wrap; gap: 0.5rem; padding: 0.75rem; border-bottom: 1px solid var(--wl-border); }
-      .toolbar .primary { flex: 1 1 12rem; }
+      .toolbar .primary { flex: 1 1 9rem; }
       wl-conversation-list { flex: 1; min-height: 0; }
       .footer { border-top: 1px solid var(--wl-border); padding: 0.25rem 0.5rem; }
       .placeholder { display: flex; align-items: center; justify-content: center; color: var(--wl-muted); padding: 2rem; text-align: center; }
+      header button { flex: none; }
+      @media (max-width: 420px) {
+        .brand span { display: none; }
+        .conn { padding: 0.25rem 0.5rem; }
+      }
       @media (min-width: 900px) {
         .pane-list { flex: 0 0 22rem; display: flex !important; border-right: 1px solid var(--wl-border); }
         .pane-main { display: flex !important; }
@@ -105,11 +110,11 @@ export class WlShell extends LitElement {
   async #lock(): Promise<void> {
     if (!this.client || this.locking) return
     this.locking = true
-    try {
-      emit(this, 'wl-status', await this.client.call('lock', {}))
-    } finally {
-      this.locking = false
-    }
+    // Stop sync cleanly, hide everything, then let main.ts replace the worker: terminating it
+    // is what drops the keys from memory (workers/wardline.worker.ts).
+    const locked = await this.client.call('lock', {}).catch(() => null)
+    if (locked) emit(this, 'wl-status', locked)
+    emitPlain(this, 'wl-restart-worker')
   }
 
   override render() {
@@ -142,9 +147,9 @@ export class WlShell extends LitElement {
     const s = this.status
     const state = s?.connection ?? 'offline'
     const queued = s?.queued ?? 0
-    return html`<div class="conn" data-testid="connection" data-state=${state} role="status" aria-live="polite">
-      <span class="dot"></span><span>${state}${queued > 0 ? ` · ${queued} waiting` : ''}</span>
-    </div>`
+    const text = `${state}${queued > 0 ? ` · ${queued} waiting` : ''}`
+    // One line, no whitespace around the text: tests and screen readers read "offline · 2 waiting".
+    return html`<div class="conn" data-testid="connection" data-state=${state} role="status" aria-live="polite"><span class="dot"></span><span>${text}</span></div>`
   }
 
   #renderMain(s: StatusSnapshot | null) {

@@ -29,7 +29,7 @@ export class WlUnlock extends LitElement {
     return html`<div class="card">
       <div class="brand"><img src="/icons/icon-192.png" alt="" />Wardline</div>
       <h1>Wardline is locked</h1>
-      ${this.me ? html`<p class="muted">${this.me.displayName}</p>` : null}
+      <p class="muted">${this.me ? `${this.me.displayName}: enter` : 'Enter'} your PIN or passphrase to continue.</p>
       <form @submit=${this.#submit} novalidate>
         <div class="field">
           <label for="pin">PIN or passphrase</label>
