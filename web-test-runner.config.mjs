@@ -8,7 +8,7 @@ let relay
 const relayPlugin = {
   name: 'wardline-relay',
   async serverStart({ config }) {
-    relay = await startRelay({ env: { WARDLINE_DEV_ORIGINS: `http://localhost:${config.port}` } })
+    relay = await startRelay({ env: { WARDLINE_ALLOWED_ORIGINS: `http://localhost:${config.port}` } })
   },
   async serverStop() {
     await relay?.stop()

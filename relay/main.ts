@@ -3,6 +3,7 @@
  * startup contract on stdout (other tools parse these exact lines). Everything else is logged
  * on stderr by the relay itself.
  */
+import { parseOriginList } from './http/origins.ts'
 import { startRelay } from './server.ts'
 
 const env = (name: string): string | undefined => Deno.env.get(name) || undefined
@@ -19,6 +20,8 @@ const relay = await startRelay({
   dataDir: env('WARDLINE_DATA') ?? './data',
   staticDir: env('WARDLINE_STATIC') ?? './dist',
   ...(env('WARDLINE_SETUP_CODE') ? { setupCode: env('WARDLINE_SETUP_CODE')! } : {}),
+  ...(env('WARDLINE_PUBLIC_ORIGIN') ? { publicOrigin: env('WARDLINE_PUBLIC_ORIGIN')! } : {}),
+  allowedOrigins: parseOriginList(env('WARDLINE_ALLOWED_ORIGINS')),
 })
 
 console.log(`Wardline relay listening on ${relay.url}`)

@@ -7,6 +7,7 @@ import { generateSetupCode, hashSetupCode, normalizeSetupCode } from './setup-co
 import { handleApi } from './http/api.ts'
 import { jsonError, withSecurityHeaders } from './http/respond.ts'
 import { createStaticHandler } from './http/static-files.ts'
+import { isOriginAllowed, type OriginPolicy, relayOrigin, withCors } from './http/origins.ts'
 import { type Log, stderrLog } from './log.ts'
 import { openSqliteStorage } from './storage/sqlite.ts'
 import type { RelayStorage } from './storage/storage.ts'
@@ -26,6 +27,10 @@ export type RelayOptions = {
   storage?: RelayStorage
   log?: Log
   loginTimeoutMs?: number
+  /** The origin browsers see when the relay sits behind a TLS proxy (WARDLINE_PUBLIC_ORIGIN). */
+  publicOrigin?: string
+  /** Other origins allowed to use the WebSocket and the JSON API (WARDLINE_ALLOWED_ORIGINS). */
+  allowedOrigins?: ReadonlySet<string>
 }
 
 export type Relay = { port: number; url: string; setupCode: string | null; close(): Promise<void> }
@@ -55,6 +60,10 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const sessions = new Set<Session>()
   const serveStatic = createStaticHandler(options.staticDir ?? './dist')
   let warnedInsecure = false
+  const origins: OriginPolicy = {
+    publicOrigin: options.publicOrigin ? new URL(options.publicOrigin).origin : null,
+    allowed: options.allowedOrigins ?? new Set(),
+  }
 
   const handler = async (req: Request): Promise<Response> => {
     const url = new URL(req.url)
@@ -63,7 +72,12 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       warnedInsecure = true
       log('http.insecure-origin', { hint: 'serve over https' })
     }
+    const origin = req.headers.get('origin')
     if (url.pathname === '/ws') {
+      if (!isOriginAllowed(origins, url, origin)) {
+        log('ws.origin-refused')
+        return withSecurityHeaders(jsonError('relay/origin-not-allowed', 403))
+      }
       if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
         return withSecurityHeaders(jsonError('relay/expected-websocket', 426))
       }
@@ -75,7 +89,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       }
       const { socket, response } = upgraded
       const session = new Session(socket, deps, {
-        origin: url.origin,
+        origin: relayOrigin(origins, url),
         loginTimeoutMs: options.loginTimeoutMs ?? LOGIN_TIMEOUT_MS,
       })
       sessions.add(session)
@@ -83,10 +97,11 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       return response
     }
     try {
-      const res = url.pathname.startsWith('/api/')
-        ? await handleApi(req, deps)
-        : await serveStatic(req)
-      return withSecurityHeaders(res)
+      if (url.pathname.startsWith('/api/')) {
+        if (req.method === 'OPTIONS') return withSecurityHeaders(withCors(new Response(null, { status: 204 }), origin, origins))
+        return withSecurityHeaders(withCors(await handleApi(req, deps), origin, origins))
+      }
+      return withSecurityHeaders(await serveStatic(req))
     } catch (e) {
       log('http.failed', { error: e instanceof Error ? e.name : 'unknown' })
       return withSecurityHeaders(jsonError('api/internal', 500))

@@ -472,7 +472,19 @@ export class WardlineClient {
     return (await this.#o.store.list('ob/')).length
   }
 
-  #request(frame: Frame & { ref: string }): Promise<number> {
+  /** Waits a moment for the connection (it may be logging in right now) before giving up. */
+  async #whenOnline(timeoutMs = 8000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs
+    while (this.connection.state !== 'online') {
+      if (this.connection.state === 'offline' && Date.now() > deadline - timeoutMs / 2) return false
+      if (Date.now() > deadline) return false
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    return true
+  }
+
+  async #request(frame: Frame & { ref: string }): Promise<number> {
+    await this.#whenOnline()
     return new Promise((resolve, reject) => {
       this.#pending.set(frame.ref, { resolve, reject })
       if (!this.connection.send(frame)) {

@@ -27,6 +27,13 @@ export const realTimers: Timers = {
   random: () => Math.random(),
 }
 
+/** The http(s) origin of a ws(s) URL: what the relay names in its login challenge. */
+export function expectedOrigin(wsUrl: string): string {
+  const u = new URL(wsUrl)
+  u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:'
+  return u.origin
+}
+
 export type ConnectionOptions = {
   url: string
   deviceId: string
@@ -121,6 +128,8 @@ export class RelayConnection {
     if (!decoded.ok) return socket.close(1002)
     const frame = decoded.frame
     if (frame.type === 'challenge') {
+      // Sign only for the relay we meant to reach, so a login cannot be relayed to another one.
+      if (frame.origin !== expectedOrigin(this.#o.url)) return socket.close(4003)
       const message = loginChallengeMessage(frame.origin, frame.nonce, this.#o.deviceId)
       socket.send(encodeFrame({ type: 'login', deviceId: this.#o.deviceId, signature: sign(message, this.#o.signingSecretKey) }) as Uint8Array<ArrayBuffer>)
       return
