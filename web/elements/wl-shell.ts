@@ -49,7 +49,8 @@ export class WlShell extends LitElement {
       :host([view='list']) .pane-main { display: none; }
       :host(:not([view='list'])) .pane-list { display: none; }
       .toolbar { display: flex; flex-wrap: wrap; gap: 0.5rem; padding: 0.75rem; border-bottom: 1px solid var(--wl-border); }
-      .toolbar .primary { flex: 1 1 9rem; }
+      .toolbar button { white-space: nowrap; padding: 0 0.8rem; }
+      .toolbar .primary { flex: 1 1 auto; }
       wl-conversation-list { flex: 1; min-height: 0; }
       .footer { border-top: 1px solid var(--wl-border); padding: 0.25rem 0.5rem; }
       .placeholder { display: flex; align-items: center; justify-content: center; color: var(--wl-muted); padding: 2rem; text-align: center; }
