@@ -16,7 +16,7 @@ npx tsc --noEmit -p tsconfig.json
 deno check relay/main.ts test/sim/main.ts workers/core/client.ts
 
 step "deno tests: crypto, relay, client engine"
-deno test --allow-all --quiet crypto/ relay/ workers/ test/deno/
+deno test --allow-all --quiet crypto/ relay/ workers/core/ test/sim/
 
 step "build the PWA"
 npx vite build --logLevel warn

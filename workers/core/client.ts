@@ -66,7 +66,7 @@ export class WardlineClient {
       url: options.wsUrl,
       deviceId: this.id.deviceId,
       signingSecretKey: this.id.signingSecretKey,
-      onFrame: (f) => this.#enqueue(() => this.#onFrame(f)),
+      onFrame: (f) => void this.receiveFrame(f),
       onState: (s) => this.#onState(s),
       ...(options.timers ? { timers: options.timers } : {}),
       ...(options.createSocket ? { createSocket: options.createSocket } : {}),
@@ -113,6 +113,11 @@ export class WardlineClient {
     if (this.#receiptTimer) clearTimeout(this.#receiptTimer)
     for (const p of this.#pending.values()) p.reject(new Error('net/stopped'))
     this.#pending.clear()
+  }
+
+  /** Handles one frame from the relay, in order with every other frame and write. */
+  receiveFrame(frame: Frame): Promise<void> {
+    return this.#enqueue(() => this.#onFrame(frame))
   }
 
   /** Resolves when every queued frame and store write so far has been processed. */

@@ -1,0 +1,123 @@
+/**
+ * The client engine against the real relay (in process): two enrolled devices exchange messages,
+ * one goes offline and writes, both converge in one order; retries never duplicate; an envelope
+ * replayed by the relay and a device without a valid chain are refused.
+ */
+import assert from 'node:assert/strict'
+import { startRelay } from '../../relay/server.ts'
+import { WardlineClient } from './client.ts'
+import { createEnrollment, enrollDevice, type Identity, newUserId, setupOrganisation } from './identity.ts'
+import { MemoryStore } from './store.ts'
+import * as c from '../../crypto/mod.ts'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`)
+    await sleep(20)
+  }
+}
+
+async function world() {
+  const dataDir = await Deno.makeTempDir({ prefix: 'wardline-client-' })
+  const relay = await startRelay({ port: 0, hostname: '127.0.0.1', dataDir, staticDir: `${dataDir}/x`, setupCode: 'TESTCODE', log: () => {} })
+  const http = { baseUrl: relay.url, fetch: globalThis.fetch.bind(globalThis) }
+  const wsUrl = relay.url.replace('http', 'ws') + '/ws'
+  const alerts: string[] = []
+  const make = (identity: Identity, store = new MemoryStore()) =>
+    new WardlineClient({ store, identity, wsUrl, emit: (e, d) => e === 'alert' && alerts.push((d as { code: string }).code) })
+  const adminId = await setupOrganisation(http, 'TESTCODE', 'Ann Admin')
+  const admin = make(adminId)
+  await admin.start()
+  const enroll = async (name: string) => {
+    const made = createEnrollment({ secretKey: adminId.rootSecretKey!, publicKey: adminId.rootPublicKey }, {
+      userId: newUserId(), displayName: name, role: 'clinician', expiresAt: Date.now() + 60_000,
+    })
+    await admin.putAuthorization(made.authorization)
+    return enrollDevice(http, made.code)
+  }
+  return { relay, http, wsUrl, admin, adminId, make, enroll, alerts, dataDir }
+}
+
+Deno.test('two devices converge in one order after one of them writes offline, and retries never duplicate', async () => {
+  const w = await world()
+  const benId = await w.enroll('Ben Nurse')
+  const ben = w.make(benId)
+  await ben.start()
+  await until(() => w.admin.people().length === 2 && ben.people().length === 2, 'directory')
+  const conv = await w.admin.createConversation([benId.userId])
+  await until(() => ben.conversations.has(conv), 'conversation reaches ben')
+
+  await w.admin.sendMessage(conv, 'hello ben', 'c1')
+  await until(() => ben.listMessages(conv).length === 1, 'first message')
+  ben.connection.stop() // ben goes offline
+  await ben.sendMessage(conv, 'offline one', 'b1')
+  await ben.sendMessage(conv, 'offline two', 'b2')
+  assert.equal(await ben.sendMessage(conv, 'offline two', 'b2'), ben.listMessages(conv)[2]!.id, 'same clientId, same message')
+  assert.deepEqual(ben.listMessages(conv).map((m) => m.status), [null, 'queued', 'queued'])
+  await w.admin.sendMessage(conv, 'while you were away', 'c2')
+  ben.connection.start()
+  await until(() => ben.listMessages(conv).length === 4 && w.admin.listMessages(conv).length === 4, 'convergence')
+  await until(() => ben.listMessages(conv).every((m) => m.status !== 'queued'), 'ben sent')
+  const a = w.admin.listMessages(conv).map((m) => m.body)
+  const b = ben.listMessages(conv).map((m) => m.body)
+  assert.deepEqual(a, b)
+  assert.deepEqual(a, ['hello ben', 'while you were away', 'offline one', 'offline two'])
+  assert.equal(await ben.queuedCount(), 0)
+  ben.stop()
+  w.admin.stop()
+  await w.relay.close()
+})
+
+Deno.test('an envelope replayed or altered by the relay is refused and shows nothing new', async () => {
+  const w = await world()
+  const benId = await w.enroll('Ben Nurse')
+  const ben = w.make(benId)
+  await ben.start()
+  await until(() => w.admin.people().length === 2, 'directory')
+  const conv = await w.admin.createConversation([benId.userId])
+  await w.admin.sendMessage(conv, 'only once', 'x1')
+  await until(() => ben.listMessages(conv).length === 1, 'delivery')
+  const adminConv = w.admin.conversations.get(conv)!
+  // A validly signed envelope with an already used counter (0) is a replay, whatever it carries.
+  const replay = c.sealEnvelope({ conversationId: conv, epoch: 0, senderDeviceId: w.adminId.deviceId, counter: 0 },
+    c.encodeTuple(['yjs', adminConv.encodeState()]), adminConv.meta.epochKeys['0']!, w.adminId.signingSecretKey)
+  const lastSeq = ben.conversations.get(conv)!.meta.lastSeq
+  await ben.receiveFrame({ type: 'envelope', conversationId: conv, seq: lastSeq + 1, envelope: replay })
+  assert.ok(w.alerts.includes('sync/replay'))
+  const altered = c.sealEnvelope({ conversationId: conv, epoch: 0, senderDeviceId: w.adminId.deviceId, counter: 99 },
+    c.encodeTuple(['yjs', adminConv.encodeState()]), adminConv.meta.epochKeys['0']!, w.adminId.signingSecretKey)
+  altered[altered.length - 70] = altered[altered.length - 70]! ^ 1
+  await ben.receiveFrame({ type: 'envelope', conversationId: conv, seq: lastSeq + 2, envelope: altered })
+  assert.ok(w.alerts.includes('crypto/bad-signature'))
+  assert.deepEqual(ben.listMessages(conv).map((m) => m.body), ['only once'])
+  ben.stop()
+  w.admin.stop()
+  await w.relay.close()
+})
+
+Deno.test('a device whose binding does not chain to the root is refused and nothing is encrypted to it', async () => {
+  const w = await world()
+  const benId = await w.enroll('Ben Nurse')
+  const ben = w.make(benId)
+  await ben.start()
+  await until(() => w.admin.people().length === 2, 'directory')
+  // A rogue root signs an authorization: the relay would not store it, so forge the directory
+  // entry as a hostile relay would and check the client's verification directly.
+  const rogue = c.generateSigningKeyPair()
+  const secret = c.randomBytes(16)
+  const ek = c.deriveEnrollmentKey(secret, c.rootFingerprint(rogue.publicKey))
+  const auth = c.signAuthorization({ userId: 'u-rogue', displayName: 'Rogue', role: 'clinician', expiresAt: Date.now() + 1e6, enrollPublicKey: ek.publicKey }, rogue.secretKey)
+  const dev = c.generateSigningKeyPair()
+  const x = c.generateAgreementKeyPair()
+  const binding = c.signDeviceBinding({ authorizationHash: c.sha256(auth), userId: 'u-rogue', signingPublicKey: dev.publicKey, agreementPublicKey: x.publicKey }, ek.secretKey, dev.secretKey)
+  const { verifyDirectory } = await import('./directory.ts')
+  const result = verifyDirectory(w.adminId.rootPublicKey, w.adminId.rootPublicKey, [c.encodeTuple([auth, binding])])
+  assert.equal(result.devices.length, 0)
+  assert.equal(result.refused, 1)
+  await assert.rejects(w.admin.createConversation(['u-rogue']), /trust\/no-verified-device/)
+  ben.stop()
+  w.admin.stop()
+  await w.relay.close()
+})
