@@ -1,35 +1,24 @@
 /**
- * Composer drafts per conversation in sessionStorage (this tab only, gone when it closes). Each
- * draft keeps the clientId of the message it will become, so a retried or double-tapped send
- * carries the same id and the worker never stores it twice.
+ * Composer drafts per conversation, kept in memory only: a draft is plaintext, and everything
+ * Wardline stores must be encrypted at rest, so drafts are never written to sessionStorage or
+ * localStorage (they survive moving between views, not a reload or a lock). Each draft keeps the
+ * clientId of the message it will become, so a retried or double-tapped send carries the same id
+ * and the worker never stores it twice.
  */
 export type Draft = { body: string; clientId: string }
 
-const PREFIX = 'wardline-draft:'
+const drafts = new Map<string, Draft>()
 
 export function loadDraft(conversationId: string): Draft {
-  try {
-    const raw = sessionStorage.getItem(PREFIX + conversationId)
-    const parsed: unknown = raw ? JSON.parse(raw) : null
-    if (isDraft(parsed)) return parsed
-  } catch {
-    // Unreadable draft: start a fresh one.
-  }
-  return { body: '', clientId: crypto.randomUUID() }
+  return drafts.get(conversationId) ?? { body: '', clientId: crypto.randomUUID() }
 }
 
 export function saveDraft(conversationId: string, draft: Draft): void {
-  try {
-    if (draft.body) sessionStorage.setItem(PREFIX + conversationId, JSON.stringify(draft))
-    else sessionStorage.removeItem(PREFIX + conversationId)
-  } catch {
-    // Storage full or blocked: the draft still lives in the textarea.
-  }
+  if (draft.body) drafts.set(conversationId, { ...draft })
+  else drafts.delete(conversationId)
 }
 
-function isDraft(value: unknown): value is Draft {
-  return (
-    typeof value === 'object' && value !== null &&
-    typeof (value as Draft).body === 'string' && typeof (value as Draft).clientId === 'string'
-  )
+/** Forgets every draft (on lock: nothing decrypted stays behind). */
+export function clearDrafts(): void {
+  drafts.clear()
 }

@@ -6,6 +6,7 @@
  */
 import { LitElement, css, html } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
+import { clearDrafts } from '../drafts.ts'
 import type { StatusSnapshot } from '../../workers/protocol.ts'
 import type { NavigateDetail, ShellView } from '../events.ts'
 import { emit, emitPlain } from '../events.ts'
@@ -114,6 +115,7 @@ export class WlShell extends LitElement {
     // Stop sync cleanly, hide everything, then let main.ts replace the worker: terminating it
     // is what drops the keys from memory (workers/wardline.worker.ts).
     const locked = await this.client.call('lock', {}).catch(() => null)
+    clearDrafts()
     if (locked) emit(this, 'wl-status', locked)
     emitPlain(this, 'wl-restart-worker')
   }
