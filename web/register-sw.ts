@@ -25,15 +25,17 @@ export function onBuildStale(listener: () => void): () => void {
 
 export function registerServiceWorker(): void {
   if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return
-  const hadController = navigator.serviceWorker.controller !== null
-  const wb = new Workbox(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL })
-  wb.addEventListener('controlling', (event) => {
-    // The first install also claims this page; only a replacement means the build changed.
-    if (!event.isUpdate && !hadController) return
-    if (stale) return
+  // The first install claims this page too (clientsClaim) but serves the build it runs; only a
+  // change away from an existing controller means a newer build took over.
+  let controlled = navigator.serviceWorker.controller !== null
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    const replaced = controlled
+    controlled = true
+    if (!replaced || stale) return
     stale = true
     for (const listener of staleListeners) listener()
   })
+  const wb = new Workbox(`${import.meta.env.BASE_URL}sw.js`, { scope: import.meta.env.BASE_URL })
   wb.register().catch((error: unknown) => console.error('wardline: service worker registration failed', error))
 
   // Long-lived PWAs (a ward PC left open) rarely navigate, so ask for updates now and then.
