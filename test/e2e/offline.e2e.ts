@@ -47,6 +47,43 @@ async function send(page: Page, text: string) {
   await expect(page.getByTestId('message').filter({ hasText: text })).toHaveCount(1)
 }
 
+/** Runs in the page: every value this origin stores, as one string (bytes as Latin-1). */
+async function dumpOriginStorage(): Promise<string> {
+  const parts: string[] = []
+  const add = (v: unknown): void => {
+    if (v instanceof Uint8Array || v instanceof ArrayBuffer) {
+      const bytes = v instanceof ArrayBuffer ? new Uint8Array(v) : v
+      let s = ''
+      for (const b of bytes) s += String.fromCharCode(b)
+      parts.push(s)
+    } else if (v && typeof v === 'object') Object.values(v).forEach(add)
+    else parts.push(String(v))
+  }
+  for (const info of await indexedDB.databases()) {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open(info.name!)
+      r.onsuccess = () => res(r.result)
+      r.onerror = () => rej(r.error)
+    })
+    for (const name of Array.from(db.objectStoreNames)) {
+      const all = await new Promise<unknown[]>((res) => {
+        const r = db.transaction(name).objectStore(name).getAll()
+        r.onsuccess = () => res(r.result)
+      })
+      add(all)
+    }
+    db.close()
+  }
+  for (const store of [localStorage, sessionStorage]) {
+    for (let i = 0; i < store.length; i++) parts.push(store.key(i)!, store.getItem(store.key(i)!)!)
+  }
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name)
+    for (const req of await cache.keys()) parts.push(req.url, await (await cache.match(req))!.text())
+  }
+  return parts.join('\n')
+}
+
 const bodies = (page: Page) => page.getByTestId('message-body').allTextContents()
 const statusOf = (page: Page, text: string) =>
   page.getByTestId('message').filter({ hasText: text }).getAttribute('data-status')
@@ -155,6 +192,15 @@ test('two clinicians message each other online, offline, across relay restarts a
   expect(new Set(shownB).size).toBe(shownB.length)
   expect(shownB.indexOf(offline1)).toBeLessThan(shownB.indexOf(offline2))
   expect(errors).toEqual([])
+
+  // At rest on the devices: IndexedDB, Web Storage and Cache Storage hold none of the texts.
+  for (const page of [pageA2, pageB]) {
+    const stored = await page.evaluate(dumpOriginStorage)
+    for (const t of texts) expect(stored.includes(t)).toBe(false)
+    expect(stored.length).toBeGreaterThan(1000) // the dump really read the stores
+  }
+  await pageB.evaluate(() => localStorage.setItem('planted', 'PLANTED-DEVICE-CANARY'))
+  expect(await pageB.evaluate(dumpOriginStorage)).toContain('PLANTED-DEVICE-CANARY')
 
   await a.close()
   await b.close()
