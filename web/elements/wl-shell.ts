@@ -61,7 +61,7 @@ export class WlShell extends LitElement {
         .conn { padding: 0.25rem 0.5rem; }
       }
       @media (min-width: 900px) {
-        .pane-list { flex: 0 0 22rem; display: flex !important; border-right: 1px solid var(--wl-border); }
+        .pane-list { flex: 0 0 24rem; display: flex !important; border-right: 1px solid var(--wl-border); }
         .pane-main { display: flex !important; }
       }
     `,
