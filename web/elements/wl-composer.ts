@@ -1,6 +1,6 @@
 /**
  * The message composer: Enter sends, Shift+Enter adds a line. The draft and its clientId live
- * in memory per conversation (drafts.ts), so repeated taps never send twice; a new
+ * in memory per conversation (drafts.ts: plaintext is never written to Web Storage), so repeated taps never send twice; a new
  * clientId is drawn only after the worker accepted the message.
  */
 import { LitElement, css, html, type PropertyValues } from 'lit'
