@@ -39,6 +39,12 @@ const tabLock = startTabLock({
   },
 })
 
+// Tell the worker when the browser's network state changes: it drops a socket the platform
+// knows is dead at once, and retries at once when the network is back.
+for (const type of ['online', 'offline'] as const) {
+  globalThis.addEventListener(type, () => void client?.call('networkChanged', { online: type === 'online' }).catch(() => {}))
+}
+
 root.addEventListener('wl-use-here', () => (isBuildStale() ? tabLock.takeOverAfterReload() : tabLock.takeOver()))
 root.addEventListener('wl-reload', () => tabLock.takeOverAfterReload())
 root.addEventListener('wl-restart-worker', () => client && mountApp())

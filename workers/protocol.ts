@@ -67,6 +67,8 @@ export type Methods = {
   listMessages: { params: { conversationId: string }; result: MessageView[] }
   sendMessage: { params: { conversationId: string; body: string; clientId: string }; result: { id: string } }
   markRead: { params: { conversationId: string }; result: null }
+  /** The page's view of the network (workers do not always get online/offline events). */
+  networkChanged: { params: { online: boolean }; result: null }
   createEnrollmentCode: {
     params: { displayName: string; role: 'clinician' | 'admin'; validHours: number }
     result: { code: string; link: string; expiresAt: number }

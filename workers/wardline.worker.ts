@@ -147,6 +147,11 @@ const handlers: { [M in keyof Methods]: (p: Methods[M]['params']) => Promise<Met
     await requireClient().markRead(conversationId)
     return null
   },
+  async networkChanged({ online }) {
+    if (online) client?.connection.retryNow()
+    else client?.connection.dropNow()
+    return null
+  },
   async createEnrollmentCode({ displayName, role, validHours }) {
     const c = requireClient()
     if (!identity?.rootSecretKey) throw new IdentityError('admin/no-root-key', 'Only the organisation’s admin device can add people')
@@ -163,6 +168,7 @@ const handlers: { [M in keyof Methods]: (p: Methods[M]['params']) => Promise<Met
 }
 
 self.addEventListener('online', () => client?.connection.retryNow())
+self.addEventListener('offline', () => client?.connection.dropNow())
 
 self.onmessage = async (ev: MessageEvent<Request>) => {
   const req = ev.data

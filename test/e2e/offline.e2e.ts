@@ -134,6 +134,8 @@ test('two clinicians message each other online, offline, across relay restarts a
 
   // B goes offline and reloads: the app opens from the service worker and asks for the PIN.
   await b.setOffline(true)
+  // the indicator never claims "online" once the browser knows it is offline
+  await expect(pageB.getByTestId('connection')).not.toHaveAttribute('data-state', 'online')
   const response = await pageB.reload()
   expect(response?.fromServiceWorker()).toBe(true)
   await unlock(pageB, PIN_B)

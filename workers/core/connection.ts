@@ -83,6 +83,18 @@ export class RelayConnection {
     this.#connect()
   }
 
+  /** The platform says the network is gone: stop pretending the socket is alive. */
+  dropNow(): void {
+    if (this.#stopped || !this.#socket) return
+    const socket = this.#socket
+    this.#socket = null
+    this.#clearTimers()
+    socket.onclose = null
+    socket.close(4000)
+    this.#setState('offline')
+    this.#scheduleRetry()
+  }
+
   /** Sends when logged in; returns false otherwise (callers keep their outbox). */
   send(frame: Frame): boolean {
     if (this.state !== 'online' || !this.#socket) return false
