@@ -27,6 +27,7 @@ const TEXT: Record<string, string> = {
   'enroll/bad-chain': 'This code could not be verified. Ask your administrator for a new one.',
   'admin/no-root-key': 'Only the organisation’s administrator device can add people.',
   'compose/empty': 'Type a message first.',
+  'compose/too-long': 'This message is too long to send. Split it into shorter messages (at most 64 KiB each).',
   'ui/worker-stopped': 'Wardline stopped in this tab.',
   'ui/worker-failed': 'Wardline could not start. Reload the page.',
 }

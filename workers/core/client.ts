@@ -39,6 +39,8 @@ export type ClientOptions = {
 }
 
 const COMPACT_AFTER_UPDATES = 200
+/** Largest message text (UTF-8 bytes); envelopes carry at most MAX_ENVELOPE_PAYLOAD with Yjs overhead. */
+export const MAX_MESSAGE_BYTES = 64 * 1024
 const RECEIPT_DELAY_MS = 250
 
 export class WardlineClient {
@@ -54,6 +56,7 @@ export class WardlineClient {
   #receiptTimer: ReturnType<typeof setTimeout> | null = null
   #updateCount = new Map<string, number>()
   #awaitingDirectory: FrameOf<'conversation'>[] = []
+  #notSent = new Set<string>()
   #outboxOrder = 0
   #directoryReady: Promise<void>
   #resolveDirectory: () => void = () => {}
@@ -83,6 +86,7 @@ export class WardlineClient {
     for (const [, d] of await s.list<c.VerifiedDevice>('dir/')) this.devices.set(d.deviceId, d)
     if (this.devices.size > 0) this.#resolveDirectory()
     let corrupt = 0
+    for (const [k] of await s.list('ns/')) this.#notSent.add(k.split('/')[2]!)
     const outbox = await s.list<OutboxItem>('ob/')
     this.#outboxOrder = outbox.reduce((m, [, i]) => Math.max(m, i.order + 1), 0)
     for (const [, meta] of await s.list<ConversationMeta>('conv/')) {
@@ -127,7 +131,9 @@ export class WardlineClient {
 
   #enqueue(task: () => Promise<void> | void): Promise<void> {
     this.#queue = this.#queue.then(task).catch((e) => {
-      this.#o.emit('alert', { code: 'sync/internal', message: e instanceof Error ? e.message : String(e) })
+      // The code says what failed; the text never echoes an error message that could carry data.
+      const code = (e as { code?: string }).code ?? 'sync/internal'
+      this.#o.emit('alert', { code, message: 'Something went wrong while syncing; the item was skipped and sync continues' })
     })
     return this.#queue
   }
@@ -418,6 +424,9 @@ export class WardlineClient {
     if (!conv) throw Object.assign(new Error('sync/unknown-conversation'), { code: 'sync/unknown-conversation' })
     const existing = await this.#o.store.get<string>(`cid/${clientId}`)
     if (existing) return existing // a repeated tap or retry: never a second message
+    if (new TextEncoder().encode(body).length > MAX_MESSAGE_BYTES) {
+      throw Object.assign(new Error(`Messages are limited to ${MAX_MESSAGE_BYTES / 1024} KiB`), { code: 'compose/too-long' })
+    }
     const m = conv.meta
     const n = m.nextRecordCounter++
     const at = (this.#o.now ?? Date.now)()
@@ -464,8 +473,18 @@ export class WardlineClient {
       if (!conv) continue
       if (!item.envelope) {
         const m = conv.meta
+        const payload = c.encodeTuple(['yjs', item.update])
+        if (payload.length > c.MAX_ENVELOPE_PAYLOAD) {
+          // Cannot ever be sent (e.g. written by an older build without the size check): mark it
+          // "not sent" and move on, so one item never holds back the rest of the outbox.
+          await this.#o.store.write([{ key, delete: true }, { key: `ns/${item.conversationId}/${item.recordId}`, value: true }])
+          this.#notSent.add(item.recordId)
+          this.#refuse('compose/too-long')
+          this.#o.emit('messages', { conversationId: item.conversationId })
+          continue
+        }
         const header = { conversationId: m.conversationId, epoch: m.epoch, senderDeviceId: this.id.deviceId, counter: m.nextEnvelopeCounter++ }
-        item.envelope = c.sealEnvelope(header, c.encodeTuple(['yjs', item.update]), m.epochKeys[String(m.epoch)]!, this.id.signingSecretKey)
+        item.envelope = c.sealEnvelope(header, payload, m.epochKeys[String(m.epoch)]!, this.id.signingSecretKey)
         await this.#o.store.write([{ key, value: item }, { key: `conv/${m.conversationId}`, value: m }])
       }
       if (!this.connection.send({ type: 'send', ref: key, conversationId: item.conversationId, envelope: item.envelope })) return
@@ -610,7 +629,7 @@ export class WardlineClient {
       const mine = record.author === this.id.userId
       let status: MessageView['status'] = null
       if (mine) {
-        if (seq === null) status = 'queued'
+        if (seq === null) status = this.#notSent.has(record.id) ? 'not-sent' : 'queued'
         else {
           const delivered = others.length > 0 && others.every((d) => (receipts.get(d)?.delivered ?? 0) >= seq)
           const read = otherUsers.length > 0 && otherUsers.every((u) =>
