@@ -1,6 +1,7 @@
 /**
  * XChaCha20-Poly1305 with random 24-byte nonces (DESIGN §3). The sealed form is nonce ‖ ciphertext
- * ‖ tag. `openAead` returns a Result; a bad tag is an expected failure on untrusted input.
+ * ‖ tag. Decryption returns a Result; a bad tag is an expected failure on untrusted input.
+ * ChaCha20-Poly1305 (12-byte nonce) is exposed only for its known-answer vectors.
  */
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { concatBytes, randomBytes } from './bytes.ts'
@@ -10,82 +11,49 @@ export const NONCE_LENGTH = 24
 export const TAG_LENGTH = 16
 export const KEY_LENGTH = 32
 
+type Cipher = typeof xchacha20poly1305
+type Encrypt = (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, associatedData?: Uint8Array) => Uint8Array
+type Decrypt = (key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array, associatedData?: Uint8Array) => Result<Uint8Array>
+
 function assertKey(key: Uint8Array): void {
   if (key.length !== KEY_LENGTH) throw new RangeError(`expected 32-byte key, got ${key.length}`)
 }
 
-/** Encrypts with an explicit nonce; only for known-answer tests and `sealAead`. */
-export function encryptXChaCha(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  plaintext: Uint8Array,
-  associatedData?: Uint8Array,
-): Uint8Array {
-  assertKey(key)
-  return xchacha20poly1305(key, nonce, associatedData).encrypt(plaintext)
-}
-
-export function decryptXChaCha(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  ciphertext: Uint8Array,
-  associatedData?: Uint8Array,
-): Result<Uint8Array> {
-  assertKey(key)
-  if (nonce.length !== NONCE_LENGTH) return err('crypto/bad-nonce')
-  if (ciphertext.length < TAG_LENGTH) return err('crypto/bad-tag')
-  try {
-    return ok(xchacha20poly1305(key, nonce, associatedData).decrypt(ciphertext))
-  } catch {
-    return err('crypto/bad-tag')
+/** One implementation of the checks for both ciphers: key length throws, anything else is a Result. */
+function aead(cipher: Cipher, nonceLength: number): { encrypt: Encrypt; decrypt: Decrypt } {
+  return {
+    encrypt(key, nonce, plaintext, associatedData) {
+      assertKey(key)
+      return cipher(key, nonce, associatedData).encrypt(plaintext)
+    },
+    decrypt(key, nonce, ciphertext, associatedData) {
+      assertKey(key)
+      if (nonce.length !== nonceLength) return err('crypto/bad-nonce')
+      if (ciphertext.length < TAG_LENGTH) return err('crypto/bad-tag')
+      try {
+        return ok(cipher(key, nonce, associatedData).decrypt(ciphertext))
+      } catch {
+        return err('crypto/bad-tag')
+      }
+    },
   }
 }
 
-/** ChaCha20-Poly1305 (12-byte nonce), exposed for its known-answer vectors only. */
-export function decryptChaCha(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  ciphertext: Uint8Array,
-  associatedData?: Uint8Array,
-): Result<Uint8Array> {
-  assertKey(key)
-  if (nonce.length !== 12) return err('crypto/bad-nonce')
-  try {
-    return ok(chacha20poly1305(key, nonce, associatedData).decrypt(ciphertext))
-  } catch {
-    return err('crypto/bad-tag')
-  }
-}
+const xchacha = aead(xchacha20poly1305, NONCE_LENGTH)
+const chacha = aead(chacha20poly1305, 12)
 
-export function encryptChaCha(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  plaintext: Uint8Array,
-  associatedData?: Uint8Array,
-): Uint8Array {
-  assertKey(key)
-  return chacha20poly1305(key, nonce, associatedData).encrypt(plaintext)
-}
+/** Encrypts with an explicit nonce; for known-answer tests and the protocol's own sealing. */
+export const encryptXChaCha: Encrypt = xchacha.encrypt
+export const decryptXChaCha: Decrypt = xchacha.decrypt
+export const encryptChaCha: Encrypt = chacha.encrypt
+export const decryptChaCha: Decrypt = chacha.decrypt
 
-export function sealAead(
-  key: Uint8Array,
-  plaintext: Uint8Array,
-  associatedData?: Uint8Array,
-): Uint8Array {
+export function sealAead(key: Uint8Array, plaintext: Uint8Array, associatedData?: Uint8Array): Uint8Array {
   const nonce = randomBytes(NONCE_LENGTH)
   return concatBytes(nonce, encryptXChaCha(key, nonce, plaintext, associatedData))
 }
 
-export function openAead(
-  key: Uint8Array,
-  sealed: Uint8Array,
-  associatedData?: Uint8Array,
-): Result<Uint8Array> {
+export function openAead(key: Uint8Array, sealed: Uint8Array, associatedData?: Uint8Array): Result<Uint8Array> {
   if (sealed.length < NONCE_LENGTH + TAG_LENGTH) return err('crypto/bad-tag')
-  return decryptXChaCha(
-    key,
-    sealed.subarray(0, NONCE_LENGTH),
-    sealed.subarray(NONCE_LENGTH),
-    associatedData,
-  )
+  return decryptXChaCha(key, sealed.subarray(0, NONCE_LENGTH), sealed.subarray(NONCE_LENGTH), associatedData)
 }

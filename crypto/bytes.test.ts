@@ -10,6 +10,7 @@ import {
   fromBase64url,
   fromUtf8,
   hexToBytes,
+  parseCount,
   toBase32,
   toBase64url,
   utf8,
@@ -125,4 +126,12 @@ Deno.test('equalBytes compares contents and lengths; wipe zeroes every buffer', 
   assert.equal(equalBytes(a, b), false)
   wipe(a, b)
   assert.ok(a.every((x) => x === 0) && b.every((x) => x === 0))
+})
+
+Deno.test('parseCount accepts only canonical non-negative integers, so every signed number has one spelling', () => {
+  assert.equal(parseCount('0'), 0)
+  assert.equal(parseCount('1700000000000'), 1700000000000)
+  for (const bad of ['', '-1', '07', '1e3', '1.0', ' 1', '9007199254740993', undefined]) {
+    assert.equal(parseCount(bad), null, String(bad))
+  }
 })

@@ -130,11 +130,38 @@ export function decodeTuple(bytes: Uint8Array, count: number): Result<Uint8Array
   return ok(out)
 }
 
-/** Decodes a tuple whose fields are all UTF-8 text after the given number of byte fields. */
+/** Decodes UTF-8 that must be valid. */
 export function decodeText(b: Uint8Array): Result<string> {
   try {
     return ok(fromUtf8(b))
   } catch {
     return err('crypto/malformed')
   }
+}
+
+/**
+ * Decodes a tuple of `count` fields whose first `textCount` are UTF-8 text, the rest bytes. The
+ * one shape every signed structure of the protocol parses with.
+ */
+export function decodeTextTuple(
+  bytes: Uint8Array,
+  count: number,
+  textCount = count,
+): Result<{ text: string[]; bytes: Uint8Array[] }> {
+  const fields = decodeTuple(bytes, count)
+  if (!fields.ok) return fields
+  const text: string[] = []
+  for (const f of fields.value.slice(0, textCount)) {
+    const t = decodeText(f)
+    if (!t.ok) return t
+    text.push(t.value)
+  }
+  return ok({ text, bytes: fields.value.slice(textCount) })
+}
+
+/** A canonical non-negative decimal integer ("0", "17"; not "", "-1", "07", "1e3"), or null. */
+export function parseCount(text: string | undefined): number | null {
+  if (text === undefined || !/^(0|[1-9][0-9]*)$/.test(text)) return null
+  const n = Number(text)
+  return Number.isSafeInteger(n) ? n : null
 }

@@ -3,7 +3,7 @@
  * conversation's first epoch. The relay routes by the device list but cannot change it unnoticed:
  * every client verifies the creator's signature and each device's chain before trusting it.
  */
-import { decodeText, decodeTuple, encodeTuple } from './bytes.ts'
+import { decodeTextTuple, decodeTuple, encodeTuple, parseCount } from './bytes.ts'
 import { sign, verifySignature } from './ed25519.ts'
 import { err, ok, type Result } from './result.ts'
 
@@ -43,13 +43,11 @@ export function parseManifest(blob: Uint8Array): Result<Manifest & { body: Uint8
   const outer = decodeTuple(blob, 2)
   if (!outer.ok) return outer
   const [body, signature] = outer.value as [Uint8Array, Uint8Array]
-  const f = decodeTuple(body, 7)
-  if (!f.ok) return f
-  const t = f.value.map(decodeText)
-  if (t.some((x) => !x.ok)) return err('trust/malformed')
-  const [tag, conversationId, creatorDeviceId, kind, members, devices, created] = t.map((x) => (x as { value: string }).value)
-  const createdAt = Number(created)
-  if (tag !== MANIFEST_TAG || (kind !== 'direct' && kind !== 'group') || !Number.isSafeInteger(createdAt)) {
+  const f = decodeTextTuple(body, 7)
+  if (!f.ok) return err('trust/malformed')
+  const [tag, conversationId, creatorDeviceId, kind, members, devices, created] = f.value.text as string[]
+  const createdAt = parseCount(created)
+  if (tag !== MANIFEST_TAG || (kind !== 'direct' && kind !== 'group') || createdAt === null) {
     return err('trust/malformed')
   }
   return ok({

@@ -2,7 +2,7 @@
  * Signed receipts: "delivered / read up to relay sequence N" for one device in one conversation
  * (DESIGN §4). The relay stores the latest per device; clients verify before showing a tick.
  */
-import { decodeText, decodeTuple, encodeTuple } from './bytes.ts'
+import { decodeTextTuple, decodeTuple, encodeTuple, parseCount } from './bytes.ts'
 import { sign, verifySignature } from './ed25519.ts'
 import { err, ok, type Result } from './result.ts'
 
@@ -18,15 +18,13 @@ export function parseReceipt(blob: Uint8Array): Result<Receipt & { body: Uint8Ar
   const outer = decodeTuple(blob, 2)
   if (!outer.ok) return outer
   const [body, signature] = outer.value as [Uint8Array, Uint8Array]
-  const f = decodeTuple(body, 5)
-  if (!f.ok) return f
-  const t = f.value.map(decodeText)
-  if (t.some((x) => !x.ok)) return err('trust/malformed')
-  const [tag, conversationId, deviceId, d, r] = t.map((x) => (x as { value: string }).value)
-  const delivered = Number(d)
-  const read = Number(r)
-  if (tag !== RECEIPT_TAG || !Number.isSafeInteger(delivered) || !Number.isSafeInteger(read)) return err('trust/malformed')
-  return ok({ conversationId: conversationId!, deviceId: deviceId!, delivered, read, body, signature })
+  const f = decodeTextTuple(body, 5)
+  if (!f.ok) return err('trust/malformed')
+  const [tag, conversationId, deviceId, d, r] = f.value.text as [string, string, string, string, string]
+  const delivered = parseCount(d)
+  const read = parseCount(r)
+  if (tag !== RECEIPT_TAG || delivered === null || read === null) return err('trust/malformed')
+  return ok({ conversationId, deviceId, delivered, read, body, signature })
 }
 
 export function verifyReceipt(blob: Uint8Array, publicKey: Uint8Array): Result<Receipt> {

@@ -7,10 +7,12 @@ import {
   bytesToHex,
   concatBytes,
   decodeText,
+  decodeTextTuple,
   decodeTuple,
   encodeTuple,
   equalBytes,
   fromBase32,
+  parseCount,
   toBase32,
 } from './bytes.ts'
 import { generateSigningKeyPair, sign, type SigningKeyPair, verifySignature } from './ed25519.ts'
@@ -84,18 +86,13 @@ export function parseAuthorization(blob: Uint8Array): Result<Authorization & { b
   const outer = decodeTuple(blob, 2)
   if (!outer.ok) return outer
   const [body, signature] = outer.value as [Uint8Array, Uint8Array]
-  const f = decodeTuple(body, 6)
-  if (!f.ok) return f
-  const text = f.value.slice(0, 5).map(decodeText)
-  if (text.some((t) => !t.ok)) return err('trust/malformed')
-  const [tag, userId, displayName, role, expires] = text.map((t) => (t as { value: string }).value)
-  if (tag !== AUTH_TAG) return err('trust/malformed')
-  const expiresAt = Number(expires)
-  const enrollPublicKey = f.value[5]!
-  if (!Number.isSafeInteger(expiresAt) || enrollPublicKey.length !== 32 || !userId) {
-    return err('trust/malformed')
-  }
-  return ok({ userId, displayName: displayName!, role: role!, expiresAt, enrollPublicKey, body, signature })
+  const f = decodeTextTuple(body, 6, 5)
+  if (!f.ok) return err('trust/malformed')
+  const [tag, userId, displayName, role, expires] = f.value.text as [string, string, string, string, string]
+  const expiresAt = parseCount(expires)
+  const enrollPublicKey = f.value.bytes[0]!
+  if (tag !== AUTH_TAG || expiresAt === null || enrollPublicKey.length !== 32 || !userId) return err('trust/malformed')
+  return ok({ userId, displayName, role, expiresAt, enrollPublicKey, body, signature })
 }
 
 export function verifyAuthorization(blob: Uint8Array, rootPublicKey: Uint8Array): Result<Authorization> {
@@ -138,12 +135,10 @@ export function parseDeviceBinding(blob: Uint8Array): Result<DeviceBinding & { b
   const [body, enrollSignature, deviceSignature] = outer.value as [Uint8Array, Uint8Array, Uint8Array]
   const f = decodeTuple(body, 6)
   if (!f.ok) return f
-  const tag = decodeText(f.value[0]!)
-  const userId = decodeText(f.value[2]!)
-  const deviceId = decodeText(f.value[3]!)
-  if (!tag.ok || !userId.ok || !deviceId.ok || tag.value !== BINDING_TAG) return err('trust/malformed')
-  const [, authorizationHash, , , signingPublicKey, agreementPublicKey] = f.value as Uint8Array[]
-  if (signingPublicKey!.length !== 32 || agreementPublicKey!.length !== 32) return err('trust/malformed')
+  const [tagBytes, authorizationHash, userBytes, deviceBytes, signingPublicKey, agreementPublicKey] = f.value as Uint8Array[]
+  const [tag, userId, deviceId] = [tagBytes!, userBytes!, deviceBytes!].map(decodeText)
+  if (!tag?.ok || !userId?.ok || !deviceId?.ok) return err('trust/malformed')
+  if (tag.value !== BINDING_TAG || signingPublicKey!.length !== 32 || agreementPublicKey!.length !== 32) return err('trust/malformed')
   if (deviceIdFromKey(signingPublicKey!) !== deviceId.value) return err('trust/malformed')
   return ok({
     authorizationHash: authorizationHash!,
