@@ -2,6 +2,9 @@
  * Reads every IndexedDB database of this origin through IndexedDB itself and reports whether a
  * canary string appears in any stored value, as UTF-8, UTF-16 or base64 (DESIGN §7).
  */
+import { canaryForms } from './canary-forms.ts'
+
+
 function collectBytes(value: unknown, out: Uint8Array[], seen = new Set<unknown>()): void {
   if (value === null || value === undefined || seen.has(value)) return
   if (typeof value === 'string') out.push(new TextEncoder().encode(value))
@@ -23,17 +26,6 @@ function contains(hay: Uint8Array, needle: Uint8Array): boolean {
     return true
   }
   return false
-}
-
-export function canaryForms(canary: string): Uint8Array[] {
-  const utf16 = new Uint8Array(canary.length * 2)
-  for (let i = 0; i < canary.length; i++) utf16[i * 2] = canary.charCodeAt(i)
-  // base64 depends on the offset modulo 3: cover each alignment, minus the edge characters.
-  const b64 = [0, 1, 2].map((k) => {
-    const s = btoa('x'.repeat(k) + canary)
-    return new TextEncoder().encode(s.slice(k === 0 ? 0 : 4, s.length - 4))
-  })
-  return [new TextEncoder().encode(canary), utf16, ...b64]
 }
 
 function requestToPromise<T>(req: IDBRequest<T>): Promise<T> {

@@ -14,6 +14,7 @@ step "boundaries and types"
 node test/check-boundaries.mjs
 npx tsc --noEmit -p tsconfig.json
 deno check relay/main.ts test/sim/main.ts workers/core/client.ts
+deno lint --quiet
 
 step "deno tests: crypto, relay, client engine"
 deno test --allow-all --quiet crypto/ relay/ workers/core/ test/sim/

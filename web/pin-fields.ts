@@ -4,7 +4,9 @@
  */
 import { html } from 'lit'
 
-export const MIN_PIN_LENGTH = 6
+import { MIN_PIN_LENGTH } from '../workers/protocol.ts'
+
+export { MIN_PIN_LENGTH }
 
 /** What is wrong with a new PIN, in words, or null when it is acceptable. */
 export function checkNewPin(pin: string, confirm: string): string | null {

@@ -55,3 +55,9 @@ export const cardScreenStyles = css`
   .brand img { width: 32px; height: 32px; border-radius: 8px; }
   form button.primary { width: 100%; margin-top: 0.5rem; }
 `
+
+/** The head of a side view with a back button (add person, organisation, new conversation). */
+export const sideViewStyles = css`
+  .head { display: flex; align-items: center; gap: 0.25rem; padding: 0.25rem 0.75rem 0.25rem 0.25rem; border-bottom: 1px solid var(--wl-border); min-height: 56px; }
+  .head h2 { margin: 0 0 0 0.5rem; font-size: 1.1rem; }
+`

@@ -8,6 +8,9 @@
  */
 export const PROTOCOL_VERSION = 1
 
+/** Shortest PIN or passphrase the worker accepts; the UI checks the same number before asking. */
+export const MIN_PIN_LENGTH = 6
+
 /** What the app should show before anything else. */
 export type AppPhase =
   | 'needs-setup' // relay's organisation not created yet: ask for the setup code

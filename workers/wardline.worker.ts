@@ -17,7 +17,7 @@ import {
   setupOrganisation,
 } from './core/identity.ts'
 import { EncryptedStore, readWrappedKey, WardlineDb, writeWrappedKey } from './encrypted-store.ts'
-import type { AppPhase, EventMessage, EventName, Events, Methods, Request, Response, StatusSnapshot } from './protocol.ts'
+import { type AppPhase, type EventMessage, type EventName, type Events, type Methods, MIN_PIN_LENGTH, type Request, type Response, type StatusSnapshot } from './protocol.ts'
 
 declare const self: DedicatedWorkerGlobalScope
 
@@ -28,7 +28,6 @@ const relayOrigin = params.get('relay') ?? self.location.origin
 const db = new WardlineDb(params.get('db') ?? undefined)
 const http = { baseUrl: relayOrigin, fetch: self.fetch.bind(self) }
 const wsUrl = relayOrigin.replace(/^http/, 'ws') + '/ws'
-export const MIN_PIN_LENGTH = 6
 
 let client: WardlineClient | null = null
 let identity: Identity | null = null
@@ -54,16 +53,15 @@ async function status(): Promise<StatusSnapshot> {
   return {
     phase: await phase(),
     connection: client?.connectionState ?? 'offline',
-    queued: client ? await client.queuedCount() : 0,
+    queued: client?.queuedCount() ?? 0,
     me: identity ? { userId: identity.userId, displayName: identity.displayName, role: identity.role, deviceId: identity.deviceId } : null,
     rootFingerprint: identity ? formatFingerprint(identity.rootPublicKey) : null,
   }
 }
 
 let statusTimer: ReturnType<typeof setTimeout> | null = null
-function emit<E extends EventName>(event: E, data: Events[E]): void {
-  if (event !== 'status') return post(event, data)
-  // The engine signals "status changed"; coalesce and send a full snapshot.
+/** The engine signals "status changed"; coalesce and send one full snapshot. */
+function statusChanged(): void {
   if (statusTimer) return
   statusTimer = setTimeout(async () => {
     statusTimer = null
@@ -74,7 +72,7 @@ function emit<E extends EventName>(event: E, data: Events[E]): void {
 function startClient(id: Identity, localKey: Uint8Array): Promise<unknown> {
   identity = id
   const store = new EncryptedStore(db, localKey, () => corruptSeen++)
-  client = new WardlineClient({ store, identity: id, wsUrl, emit })
+  client = new WardlineClient({ store, identity: id, wsUrl, emit: post, onStatusChange: statusChanged })
   return client.start()
 }
 
@@ -100,7 +98,9 @@ function requireClient(): WardlineClient {
   return client
 }
 
-const handlers: { [M in keyof Methods]: (p: Methods[M]['params']) => Promise<Methods[M]['result']> } = {
+// A handler may answer at once or later; onmessage awaits both inside one try.
+type Handler<M extends keyof Methods> = (p: Methods[M]['params']) => Methods[M]['result'] | Promise<Methods[M]['result']>
+const handlers: { [M in keyof Methods]: Handler<M> } = {
   status: () => status(),
   async setupOrganisation({ setupCode, displayName, pin }) {
     assertPin(pin)
@@ -127,18 +127,18 @@ const handlers: { [M in keyof Methods]: (p: Methods[M]['params']) => Promise<Met
     await startClient(id, key.value)
     return status()
   },
-  async lock() {
+  lock() {
     client?.stop()
     client = null
     identity = null
     return status()
   },
-  listPeople: async () => requireClient().people(),
-  listConversations: async () => requireClient().listConversations(),
+  listPeople: () => requireClient().people(),
+  listConversations: () => requireClient().listConversations(),
   async createConversation({ userIds }) {
     return { conversationId: await requireClient().createConversation(userIds) }
   },
-  listMessages: async ({ conversationId }) => requireClient().listMessages(conversationId),
+  listMessages: ({ conversationId }) => requireClient().listMessages(conversationId),
   async sendMessage({ conversationId, body, clientId }) {
     if (typeof body !== 'string' || !body.trim()) throw new IdentityError('compose/empty')
     return { id: await requireClient().sendMessage(conversationId, body, clientId) }
@@ -147,7 +147,7 @@ const handlers: { [M in keyof Methods]: (p: Methods[M]['params']) => Promise<Met
     await requireClient().markRead(conversationId)
     return null
   },
-  async networkChanged({ online }) {
+  networkChanged({ online }) {
     if (online) client?.connection.retryNow()
     else client?.connection.dropNow()
     return null

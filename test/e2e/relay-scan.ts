@@ -7,17 +7,9 @@ import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { canaryForms } from '../canary-forms.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-
-export function canaryForms(canary: string): Buffer[] {
-  const b64 = [0, 1, 2].map((k) => {
-    const s = Buffer.from('x'.repeat(k) + canary).toString('base64')
-    return Buffer.from(s.slice(k === 0 ? 0 : 4, s.length - 4))
-  })
-  const b64url = b64.map((b) => Buffer.from(b.toString().replaceAll('+', '-').replaceAll('/', '_')))
-  return [Buffer.from(canary, 'utf8'), Buffer.from(canary, 'utf16le'), ...b64, ...b64url]
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

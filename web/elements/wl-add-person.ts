@@ -6,12 +6,12 @@
 import { LitElement, css, html } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
 import type { Methods } from '../../workers/protocol.ts'
-import { describeError } from '../error-text.ts'
 import { emit } from '../events.ts'
 import { groupCode } from '../group-code.ts'
 import { formText } from '../pin-fields.ts'
-import { baseStyles } from '../styles.ts'
-import { errorCode, type WorkerClient } from '../worker-client.ts'
+import { PendingAction } from '../pending-action.ts'
+import { baseStyles, sideViewStyles } from '../styles.ts'
+import type { WorkerClient } from '../worker-client.ts'
 import './wl-organisation.ts'
 import './wl-qr-code.ts'
 
@@ -22,10 +22,9 @@ const DEFAULT_HOURS = 72
 export class WlAddPerson extends LitElement {
   static override styles = [
     baseStyles,
+    sideViewStyles,
     css`
       :host { display: block; overflow-y: auto; background: var(--wl-surface); }
-      .head { display: flex; align-items: center; gap: 0.25rem; padding: 0.25rem 0.75rem 0.25rem 0.25rem; border-bottom: 1px solid var(--wl-border); min-height: 56px; }
-      .head h2 { margin: 0 0 0 0.5rem; font-size: 1.1rem; }
       .content { padding: 1rem; max-width: 48rem; }
       fieldset { border: 0; padding: 0; margin: 0 0 1rem; }
       legend { font-weight: 600; margin-bottom: 0.3rem; padding: 0; }
@@ -55,8 +54,7 @@ export class WlAddPerson extends LitElement {
   @property({ attribute: false }) client: WorkerClient | null = null
   @property({ attribute: false }) rootFingerprint: string | null = null
   @state() private created: Created | null = null
-  @state() private busy = false
-  @state() private problem: string | null = null
+  readonly action = new PendingAction(this)
   @state() private copied = false
 
   override render() {
@@ -91,8 +89,8 @@ export class WlAddPerson extends LitElement {
         <label for="hours">Valid for (hours)</label>
         <input id="hours" name="validHours" type="number" inputmode="numeric" min="1" max="720" .value=${String(DEFAULT_HOURS)} />
       </div>
-      ${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : null}
-      <button class="primary" type="submit" ?disabled=${this.busy}>${this.busy ? 'Creating…' : 'Create enrollment code'}</button>
+      ${this.action.problem ? html`<p class="error" role="alert">${this.action.problem}</p>` : null}
+      <button class="primary" type="submit" ?disabled=${this.action.busy}>${this.action.busy ? 'Creating…' : 'Create enrollment code'}</button>
     </form>`
   }
 
@@ -123,19 +121,18 @@ export class WlAddPerson extends LitElement {
     const displayName = formText(form, 'displayName').trim()
     const role = formText(form, 'role') === 'admin' ? 'admin' : 'clinician'
     const validHours = Number(formText(form, 'validHours') || DEFAULT_HOURS)
-    if (!displayName) this.problem = 'Enter the person’s name.'
-    else if (!Number.isInteger(validHours) || validHours < 1 || validHours > 720) this.problem = 'Valid for: 1 to 720 hours.'
-    else this.problem = null
-    if (this.problem || !this.client || this.busy) return
-    this.busy = true
-    try {
-      const result = await this.client.call('createEnrollmentCode', { displayName, role, validHours })
+    const client = this.client
+    const problem = !displayName
+      ? 'Enter the person’s name.'
+      : !Number.isInteger(validHours) || validHours < 1 || validHours > 720
+        ? 'Valid for: 1 to 720 hours.'
+        : null
+    this.action.fail(problem)
+    if (problem || !client) return
+    await this.action.run(async () => {
+      const result = await client.call('createEnrollmentCode', { displayName, role, validHours })
       this.created = { ...result, displayName }
-    } catch (error) {
-      this.problem = describeError(errorCode(error))
-    } finally {
-      this.busy = false
-    }
+    })
   }
 
   async #copy(link: string): Promise<void> {

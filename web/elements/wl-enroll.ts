@@ -3,12 +3,12 @@
  * code an admin gave them and chooses a PIN (`enroll`). Failures are explained by code.
  */
 import { LitElement, html } from 'lit'
-import { customElement, property, state } from 'lit/decorators.js'
-import { describeError } from '../error-text.ts'
+import { customElement, property } from 'lit/decorators.js'
 import { emit } from '../events.ts'
 import { checkNewPin, formText, renderPinFields } from '../pin-fields.ts'
+import { PendingAction } from '../pending-action.ts'
 import { baseStyles, cardScreenStyles } from '../styles.ts'
-import { errorCode, type WorkerClient } from '../worker-client.ts'
+import type { WorkerClient } from '../worker-client.ts'
 
 @customElement('wl-enroll')
 export class WlEnroll extends LitElement {
@@ -16,8 +16,7 @@ export class WlEnroll extends LitElement {
 
   @property({ attribute: false }) client: WorkerClient | null = null
   @property() code = ''
-  @state() private busy = false
-  @state() private problem: string | null = null
+  readonly action = new PendingAction(this)
 
   override render() {
     return html`<div class="card">
@@ -30,9 +29,9 @@ export class WlEnroll extends LitElement {
           <input id="code" name="code" class="mono" autocomplete="off" autocapitalize="characters" spellcheck="false"
             required .value=${this.code} />
         </div>
-        ${renderPinFields(() => (this.problem = null))}
-        ${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : null}
-        <button class="primary" type="submit" ?disabled=${this.busy}>${this.busy ? 'Enrolling…' : 'Enroll'}</button>
+        ${renderPinFields(() => this.action.fail(null))}
+        ${this.action.problem ? html`<p class="error" role="alert">${this.action.problem}</p>` : null}
+        <button class="primary" type="submit" ?disabled=${this.action.busy}>${this.action.busy ? 'Enrolling…' : 'Enroll'}</button>
       </form>
     </div>`
   }
@@ -42,16 +41,13 @@ export class WlEnroll extends LitElement {
     const form = e.target as HTMLFormElement
     const code = formText(form, 'code').trim()
     const pin = formText(form, 'pin')
-    this.problem = code ? checkNewPin(pin, formText(form, 'confirm')) : 'Enter the enrollment code.'
-    if (this.problem || !this.client || this.busy) return
-    this.busy = true
-    try {
-      emit(this, 'wl-status', await this.client.call('enroll', { code, pin }))
-    } catch (error) {
-      this.problem = describeError(errorCode(error))
-    } finally {
-      this.busy = false
-    }
+    const client = this.client
+    const problem = code ? checkNewPin(pin, formText(form, 'confirm')) : 'Enter the enrollment code.'
+    this.action.fail(problem)
+    if (problem || !client) return
+    await this.action.run(async () => {
+      emit(this, 'wl-status', await client.call('enroll', { code, pin }))
+    })
   }
 }
 

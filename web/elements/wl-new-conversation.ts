@@ -7,7 +7,8 @@ import { customElement, property, state } from 'lit/decorators.js'
 import type { Person } from '../../workers/protocol.ts'
 import { describeError } from '../error-text.ts'
 import { emit } from '../events.ts'
-import { baseStyles } from '../styles.ts'
+import { PendingAction } from '../pending-action.ts'
+import { baseStyles, sideViewStyles } from '../styles.ts'
 import { errorCode, type WorkerClient } from '../worker-client.ts'
 import { WorkerEventsController, coalesce } from '../worker-events.ts'
 
@@ -15,10 +16,9 @@ import { WorkerEventsController, coalesce } from '../worker-events.ts'
 export class WlNewConversation extends LitElement {
   static override styles = [
     baseStyles,
+    sideViewStyles,
     css`
       :host { display: flex; flex-direction: column; min-height: 0; background: var(--wl-surface); }
-      .head { display: flex; align-items: center; gap: 0.25rem; padding: 0.25rem 0.75rem 0.25rem 0.25rem; border-bottom: 1px solid var(--wl-border); min-height: 56px; }
-      .head h2 { margin: 0 0 0 0.5rem; font-size: 1.1rem; }
       .filter { padding: 0.75rem; border-bottom: 1px solid var(--wl-border); }
       ul { list-style: none; margin: 0; padding: 0; flex: 1; min-height: 0; overflow-y: auto; }
       li label {
@@ -39,15 +39,14 @@ export class WlNewConversation extends LitElement {
   @state() private people: Person[] | null = null
   @state() private chosen = new Set<string>()
   @state() private filter = ''
-  @state() private busy = false
-  @state() private problem: string | null = null
+  readonly action = new PendingAction(this)
 
   #refresh = coalesce(async () => {
     if (!this.client) return
     try {
       this.people = (await this.client.call('listPeople', {})).filter((p) => !p.isMe)
     } catch (error) {
-      this.problem = describeError(errorCode(error))
+      this.action.fail(describeError(errorCode(error)))
     }
   })
 
@@ -74,9 +73,9 @@ export class WlNewConversation extends LitElement {
       </div>
       ${this.#renderPeople()}
       <div class="actions">
-        ${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : null}
-        <button class="primary" data-testid="create-conversation" ?disabled=${n === 0 || this.busy} @click=${this.#create}>
-          ${this.busy ? 'Starting…' : n > 1 ? `Start group with ${n} people` : 'Start conversation'}
+        ${this.action.problem ? html`<p class="error" role="alert">${this.action.problem}</p>` : null}
+        <button class="primary" data-testid="create-conversation" ?disabled=${n === 0 || this.action.busy} @click=${this.#create}>
+          ${this.action.busy ? 'Starting…' : n > 1 ? `Start group with ${n} people` : 'Start conversation'}
         </button>
       </div>
     `
@@ -84,7 +83,7 @@ export class WlNewConversation extends LitElement {
 
   #renderPeople() {
     if (!this.people) {
-      return this.problem ? null : html`<div class="state" aria-busy="true">Loading people…</div>`
+      return this.action.problem ? null : html`<div class="state" aria-busy="true">Loading people…</div>`
     }
     if (this.people.length === 0) {
       return html`<p class="state">Nobody else is enrolled yet. An administrator can add people.</p>`
@@ -113,17 +112,12 @@ export class WlNewConversation extends LitElement {
   }
 
   async #create(): Promise<void> {
-    if (!this.client || this.busy || this.chosen.size === 0) return
-    this.busy = true
-    this.problem = null
-    try {
-      const { conversationId } = await this.client.call('createConversation', { userIds: [...this.chosen] })
+    const client = this.client
+    if (!client || this.chosen.size === 0) return
+    await this.action.run(async () => {
+      const { conversationId } = await client.call('createConversation', { userIds: [...this.chosen] })
       emit(this, 'wl-navigate', { view: 'conversation', conversationId })
-    } catch (error) {
-      this.problem = describeError(errorCode(error))
-    } finally {
-      this.busy = false
-    }
+    })
   }
 }
 

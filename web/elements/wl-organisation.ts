@@ -7,16 +7,15 @@ import { customElement, property } from 'lit/decorators.js'
 import type { StatusSnapshot } from '../../workers/protocol.ts'
 import { emit } from '../events.ts'
 import { groupCode } from '../group-code.ts'
-import { baseStyles } from '../styles.ts'
+import { baseStyles, sideViewStyles } from '../styles.ts'
 
 @customElement('wl-organisation')
 export class WlOrganisation extends LitElement {
   static override styles = [
     baseStyles,
+    sideViewStyles,
     css`
       :host { display: block; overflow-y: auto; background: var(--wl-surface); }
-      .head { display: flex; align-items: center; gap: 0.25rem; padding: 0.25rem 0.75rem 0.25rem 0.25rem; border-bottom: 1px solid var(--wl-border); min-height: 56px; }
-      .head h2 { margin: 0 0 0 0.5rem; font-size: 1.1rem; }
       .content { padding: 1rem; max-width: 40rem; }
       section { margin-bottom: 1.5rem; }
       h3 { font-size: 1rem; }

@@ -3,12 +3,12 @@
  * PIN; the worker creates the organisation root on this device (`setupOrganisation`).
  */
 import { LitElement, html } from 'lit'
-import { customElement, property, state } from 'lit/decorators.js'
-import { describeError } from '../error-text.ts'
+import { customElement, property } from 'lit/decorators.js'
 import { emit } from '../events.ts'
 import { checkNewPin, formText, renderPinFields } from '../pin-fields.ts'
+import { PendingAction } from '../pending-action.ts'
 import { baseStyles, cardScreenStyles } from '../styles.ts'
-import { errorCode, type WorkerClient } from '../worker-client.ts'
+import type { WorkerClient } from '../worker-client.ts'
 
 @customElement('wl-setup')
 export class WlSetup extends LitElement {
@@ -16,8 +16,7 @@ export class WlSetup extends LitElement {
 
   @property({ attribute: false }) client: WorkerClient | null = null
   @property() setupCode = ''
-  @state() private busy = false
-  @state() private problem: string | null = null
+  readonly action = new PendingAction(this)
 
   override render() {
     return html`<div class="card">
@@ -35,10 +34,10 @@ export class WlSetup extends LitElement {
           <input id="name" name="displayName" autocomplete="name" required />
           <div class="hint">As colleagues will see it, e.g. "Dr Amara Okafor".</div>
         </div>
-        ${renderPinFields(() => (this.problem = null))}
-        ${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : null}
-        <button class="primary" type="submit" ?disabled=${this.busy}>
-          ${this.busy ? 'Creating…' : 'Create organisation'}
+        ${renderPinFields(() => this.action.fail(null))}
+        ${this.action.problem ? html`<p class="error" role="alert">${this.action.problem}</p>` : null}
+        <button class="primary" type="submit" ?disabled=${this.action.busy}>
+          ${this.action.busy ? 'Creating…' : 'Create organisation'}
         </button>
       </form>
     </div>`
@@ -50,20 +49,17 @@ export class WlSetup extends LitElement {
     const setupCode = formText(form, 'setupCode').trim()
     const displayName = formText(form, 'displayName').trim()
     const pin = formText(form, 'pin')
-    this.problem = !setupCode
+    const client = this.client
+    const problem = !setupCode
       ? 'Enter the setup code.'
       : !displayName
         ? 'Enter your name.'
         : checkNewPin(pin, formText(form, 'confirm'))
-    if (this.problem || !this.client || this.busy) return
-    this.busy = true
-    try {
-      emit(this, 'wl-status', await this.client.call('setupOrganisation', { setupCode, displayName, pin }))
-    } catch (error) {
-      this.problem = describeError(errorCode(error))
-    } finally {
-      this.busy = false
-    }
+    this.action.fail(problem)
+    if (problem || !client) return
+    await this.action.run(async () => {
+      emit(this, 'wl-status', await client.call('setupOrganisation', { setupCode, displayName, pin }))
+    })
   }
 }
 

@@ -3,13 +3,13 @@
  * conversations; a wrong PIN shows "Wrong PIN" and nothing else.
  */
 import { LitElement, html } from 'lit'
-import { customElement, property, query, state } from 'lit/decorators.js'
+import { customElement, property, query } from 'lit/decorators.js'
 import type { StatusSnapshot } from '../../workers/protocol.ts'
-import { describeError } from '../error-text.ts'
 import { emit } from '../events.ts'
 import { formText } from '../pin-fields.ts'
+import { PendingAction } from '../pending-action.ts'
 import { baseStyles, cardScreenStyles } from '../styles.ts'
-import { errorCode, type WorkerClient } from '../worker-client.ts'
+import type { WorkerClient } from '../worker-client.ts'
 
 @customElement('wl-unlock')
 export class WlUnlock extends LitElement {
@@ -17,8 +17,7 @@ export class WlUnlock extends LitElement {
 
   @property({ attribute: false }) client: WorkerClient | null = null
   @property({ attribute: false }) me: StatusSnapshot['me'] = null
-  @state() private busy = false
-  @state() private problem: string | null = null
+  readonly action = new PendingAction(this)
   @query('#pin') private pinInput!: HTMLInputElement
 
   protected override firstUpdated(): void {
@@ -34,10 +33,10 @@ export class WlUnlock extends LitElement {
         <div class="field">
           <label for="pin">PIN or passphrase</label>
           <input id="pin" name="pin" type="password" autocomplete="current-password" required
-            @input=${() => (this.problem = null)} />
+            @input=${() => this.action.fail(null)} />
         </div>
-        ${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : null}
-        <button class="primary" type="submit" ?disabled=${this.busy}>${this.busy ? 'Unlocking…' : 'Unlock'}</button>
+        ${this.action.problem ? html`<p class="error" role="alert">${this.action.problem}</p>` : null}
+        <button class="primary" type="submit" ?disabled=${this.action.busy}>${this.action.busy ? 'Unlocking…' : 'Unlock'}</button>
       </form>
     </div>`
   }
@@ -45,17 +44,14 @@ export class WlUnlock extends LitElement {
   async #submit(e: SubmitEvent): Promise<void> {
     e.preventDefault()
     const pin = formText(e.target as HTMLFormElement, 'pin')
-    if (!pin || !this.client || this.busy) return
-    this.busy = true
-    this.problem = null
-    try {
-      emit(this, 'wl-status', await this.client.call('unlock', { pin }))
-    } catch (error) {
-      this.problem = describeError(errorCode(error))
+    const client = this.client
+    if (!pin || !client) return
+    const unlocked = await this.action.run(async () => {
+      emit(this, 'wl-status', await client.call('unlock', { pin }))
+    })
+    if (!unlocked && this.action.problem) {
       this.pinInput.value = ''
       this.pinInput.focus()
-    } finally {
-      this.busy = false
     }
   }
 }

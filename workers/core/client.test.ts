@@ -40,12 +40,24 @@ async function world() {
   return { relay, http, wsUrl, admin, adminId, make, enroll, alerts, dataDir }
 }
 
-Deno.test('two devices converge in one order after one of them writes offline, and retries never duplicate', async () => {
+/** The admin and one enrolled nurse, both online with each other in their directories. */
+async function adminAndNurse() {
   const w = await world()
   const benId = await w.enroll('Ben Nurse')
   const ben = w.make(benId)
   await ben.start()
   await until(() => w.admin.people().length === 2 && ben.people().length === 2, 'directory')
+  const close = async () => {
+    ben.stop()
+    w.admin.stop()
+    await w.relay.close()
+  }
+  return { ...w, ben, benId, close }
+}
+
+Deno.test('two devices converge in one order after one of them writes offline, and retries never duplicate', async () => {
+  const w = await adminAndNurse()
+  const { ben, benId } = w
   const conv = await w.admin.createConversation([benId.userId])
   await until(() => ben.conversations.has(conv), 'conversation reaches ben')
 
@@ -64,18 +76,13 @@ Deno.test('two devices converge in one order after one of them writes offline, a
   const b = ben.listMessages(conv).map((m) => m.body)
   assert.deepEqual(a, b)
   assert.deepEqual(a, ['hello ben', 'while you were away', 'offline one', 'offline two'])
-  assert.equal(await ben.queuedCount(), 0)
-  ben.stop()
-  w.admin.stop()
-  await w.relay.close()
+  assert.equal(ben.queuedCount(), 0)
+  await w.close()
 })
 
 Deno.test('an envelope replayed or altered by the relay is refused and shows nothing new', async () => {
-  const w = await world()
-  const benId = await w.enroll('Ben Nurse')
-  const ben = w.make(benId)
-  await ben.start()
-  await until(() => w.admin.people().length === 2, 'directory')
+  const w = await adminAndNurse()
+  const { ben, benId } = w
   const conv = await w.admin.createConversation([benId.userId])
   await w.admin.sendMessage(conv, 'only once', 'x1')
   await until(() => ben.listMessages(conv).length === 1, 'delivery')
@@ -92,17 +99,11 @@ Deno.test('an envelope replayed or altered by the relay is refused and shows not
   await ben.receiveFrame({ type: 'envelope', conversationId: conv, seq: lastSeq + 2, envelope: altered })
   assert.ok(w.alerts.includes('crypto/bad-signature'))
   assert.deepEqual(ben.listMessages(conv).map((m) => m.body), ['only once'])
-  ben.stop()
-  w.admin.stop()
-  await w.relay.close()
+  await w.close()
 })
 
 Deno.test('a device whose binding does not chain to the root is refused and nothing is encrypted to it', async () => {
-  const w = await world()
-  const benId = await w.enroll('Ben Nurse')
-  const ben = w.make(benId)
-  await ben.start()
-  await until(() => w.admin.people().length === 2, 'directory')
+  const w = await adminAndNurse()
   // A rogue root signs an authorization: the relay would not store it, so forge the directory
   // entry as a hostile relay would and check the client's verification directly.
   const rogue = c.generateSigningKeyPair()
@@ -117,24 +118,17 @@ Deno.test('a device whose binding does not chain to the root is refused and noth
   assert.equal(result.devices.length, 0)
   assert.equal(result.refused, 1)
   await assert.rejects(w.admin.createConversation(['u-rogue']), /trust\/no-verified-device/)
-  ben.stop()
-  w.admin.stop()
-  await w.relay.close()
+  await w.close()
 })
 
 Deno.test('a message too long to send is refused up front and never blocks the outbox', async () => {
-  const w = await world()
-  const benId = await w.enroll('Ben Nurse')
-  const ben = w.make(benId)
-  await ben.start()
-  await until(() => w.admin.people().length === 2, 'directory')
+  const w = await adminAndNurse()
+  const { ben, benId } = w
   const conv = await w.admin.createConversation([benId.userId])
   await assert.rejects(w.admin.sendMessage(conv, '💉'.repeat(80_000), 'big'), /limited/)
   await w.admin.sendMessage(conv, 'after the big one', 'small')
   await until(() => ben.listMessages(conv).length === 1, 'the next message still goes out')
   assert.equal(ben.listMessages(conv)[0]!.body, 'after the big one')
-  assert.equal(await w.admin.queuedCount(), 0)
-  ben.stop()
-  w.admin.stop()
-  await w.relay.close()
+  assert.equal(w.admin.queuedCount(), 0)
+  await w.close()
 })

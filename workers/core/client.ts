@@ -28,7 +28,9 @@ export type ClientOptions = {
   store: ClientStore
   identity: Identity
   wsUrl: string
-  emit: <E extends EventName>(event: E, data: Events[E]) => void
+  emit: <E extends Exclude<EventName, 'status'>>(event: E, data: Events[E]) => void
+  /** Connection or outbox changed: the host builds its own status snapshot. */
+  onStatusChange?: () => void
   /** Called once per newly verified incoming record (the simulator measures delivery with it). */
   onRecord?: (conversationId: string, record: MessageRecord, seq: number) => void
   /** Called when the relay acknowledged storing one of this device's messages. */
@@ -57,6 +59,7 @@ export class WardlineClient {
   #updateCount = new Map<string, number>()
   #awaitingDirectory: FrameOf<'conversation'>[] = []
   #notSent = new Set<string>()
+  #queued = 0
   #outboxOrder = 0
   #directoryReady: Promise<void>
   #resolveDirectory: () => void = () => {}
@@ -88,6 +91,7 @@ export class WardlineClient {
     let corrupt = 0
     for (const [k] of await s.list('ns/')) this.#notSent.add(k.split('/')[2]!)
     const outbox = await s.list<OutboxItem>('ob/')
+    this.#queued = outbox.length
     this.#outboxOrder = outbox.reduce((m, [, i]) => Math.max(m, i.order + 1), 0)
     for (const [, meta] of await s.list<ConversationMeta>('conv/')) {
       const state = new ConversationState(meta)
@@ -129,23 +133,30 @@ export class WardlineClient {
     return this.#queue
   }
 
+  /** Runs a task after every earlier one and returns its result; a failure never stops the queue. */
+  #serial<T>(task: () => Promise<T> | T): Promise<T> {
+    const run = this.#queue.then(task)
+    this.#queue = run.then(() => {}, () => {})
+    return run
+  }
+
+  /** Like #serial for frame handling and background work: failures become alerts. */
   #enqueue(task: () => Promise<void> | void): Promise<void> {
-    this.#queue = this.#queue.then(task).catch((e) => {
+    return this.#serial(task).catch((e) => {
       // The code says what failed; the text never echoes an error message that could carry data.
       const code = (e as { code?: string }).code ?? 'sync/internal'
       this.#o.emit('alert', { code, message: 'Something went wrong while syncing; the item was skipped and sync continues' })
     })
-    return this.#queue
   }
 
   #onState(state: ConnectionState): void {
     if (state !== 'online') this.#inflight.clear()
-    this.#o.emit('status', null as never) // the worker fills in the full snapshot
+    this.#o.onStatusChange?.()
   }
 
   // ---- incoming frames -------------------------------------------------------------------
 
-  async #onFrame(frame: Frame): Promise<void> {
+  #onFrame(frame: Frame): Promise<void> | void {
     switch (frame.type) {
       case 'ready':
         this.connection.send({ type: 'getDirectory' })
@@ -296,7 +307,7 @@ export class WardlineClient {
     }
     writes.push({ key: `conv/${meta.conversationId}`, value: meta })
     await this.#o.store.write(writes)
-    await this.#maybeCompact(conv, writes.length > 1 ? 1 : 0)
+    await this.#maybeCompact(conv, opened.ok ? 1 : 0)
     for (const id of added) {
       const entry = conv.index.get(id)!
       if (entry.record.device !== this.id.deviceId) this.#o.onRecord?.(meta.conversationId, entry.record, frame.seq)
@@ -359,10 +370,11 @@ export class WardlineClient {
       writes.push({ key: `conv/${item.conversationId}`, value: conv.meta })
     }
     await this.#o.store.write(writes)
+    this.#queued--
     conv.setSeq(item.recordId, frame.seq)
     this.#o.onSent?.(item.conversationId, item.recordId, frame.seq)
     this.#o.emit('messages', { conversationId: item.conversationId })
-    this.#o.emit('status', null as never)
+    this.#o.onStatusChange?.()
   }
 
   async #onReceipt(frame: FrameOf<'receiptUpdate'>): Promise<void> {
@@ -408,15 +420,7 @@ export class WardlineClient {
 
   /** Writes a message: shown as queued only after its store transaction has committed. */
   sendMessage(conversationId: string, body: string, clientId: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      void this.#enqueue(async () => {
-        try {
-          resolve(await this.#writeMessage(conversationId, body, clientId))
-        } catch (e) {
-          reject(e)
-        }
-      })
-    })
+    return this.#serial(() => this.#writeMessage(conversationId, body, clientId))
   }
 
   async #writeMessage(conversationId: string, body: string, clientId: string): Promise<string> {
@@ -458,8 +462,9 @@ export class WardlineClient {
       { key: `yu/${conversationId}/${padSeq(m.nextUpdateKey++)}`, value: update },
       { key: `conv/${conversationId}`, value: m },
     ])
+    this.#queued++
     this.#o.emit('messages', { conversationId })
-    this.#o.emit('status', null as never)
+    this.#o.onStatusChange?.()
     void this.#enqueue(() => this.#flushOutbox())
     return record.id
   }
@@ -479,6 +484,7 @@ export class WardlineClient {
           // "not sent" and move on, so one item never holds back the rest of the outbox.
           await this.#o.store.write([{ key, delete: true }, { key: `ns/${item.conversationId}/${item.recordId}`, value: true }])
           this.#notSent.add(item.recordId)
+          this.#queued--
           this.#refuse('compose/too-long')
           this.#o.emit('messages', { conversationId: item.conversationId })
           continue
@@ -492,19 +498,16 @@ export class WardlineClient {
     }
   }
 
-  async queuedCount(): Promise<number> {
-    return (await this.#o.store.list('ob/')).length
+  /** Outbox items waiting, kept in memory so status snapshots cost no store reads. */
+  queuedCount(): number {
+    return this.#queued
   }
 
   /** Waits a moment for the connection (it may be logging in right now) before giving up. */
   async #whenOnline(timeoutMs = 8000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs
-    while (this.connection.state !== 'online') {
-      if (this.connection.state === 'offline' && Date.now() > deadline - timeoutMs / 2) return false
-      if (Date.now() > deadline) return false
-      await new Promise((r) => setTimeout(r, 50))
-    }
-    return true
+    while (this.connection.state !== 'online' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    return this.connection.state === 'online'
   }
 
   async #request(frame: Frame & { ref: string }): Promise<number> {
@@ -558,12 +561,7 @@ export class WardlineClient {
     // The relay sends our own device the conversation frame too (we are a member device);
     // process it locally now so the caller can open it at once.
     const mine = boxes[devices.findIndex((d) => d.deviceId === this.id.deviceId)]!
-    await new Promise<void>((resolve) => {
-      void this.#enqueue(async () => {
-        await this.#onConversation({ type: 'conversation', conversationId, manifest, boxes: [mine], headSeq: 0 })
-        resolve()
-      })
-    })
+    await this.receiveFrame({ type: 'conversation', conversationId, manifest, boxes: [mine], headSeq: 0 })
     return conversationId
   }
 
@@ -572,8 +570,8 @@ export class WardlineClient {
     await this.#request({ type: 'putAuthorization', ref: `pa/${c.bytesToHex(c.randomBytes(8))}`, authorization })
   }
 
-  async markRead(conversationId: string): Promise<void> {
-    await this.#enqueue(async () => {
+  markRead(conversationId: string): Promise<void> {
+    return this.#enqueue(async () => {
       const conv = this.conversations.get(conversationId)
       if (!conv || conv.meta.readSeq >= conv.meta.lastSeq) return
       conv.meta.readSeq = conv.meta.lastSeq
@@ -613,9 +611,8 @@ export class WardlineClient {
         memberUserIds: m.memberUserIds,
         lastMessage: last ? { body: last.record.body, authorName: this.#name(last.record.author), at: last.record.at } : null,
         unread: ordered.filter((e) => e.seq !== null && e.seq > m.readSeq && e.record.device !== this.id.deviceId).length,
-        sortKey: last?.seq ?? Number.MAX_SAFE_INTEGER,
       }
-    }).sort((a, b) => (b.lastMessage?.at ?? 0) - (a.lastMessage?.at ?? 0)).map(({ sortKey: _s, ...s }) => s)
+    }).sort((a, b) => (b.lastMessage?.at ?? 0) - (a.lastMessage?.at ?? 0))
   }
 
   listMessages(conversationId: string): MessageView[] {
