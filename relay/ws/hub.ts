@@ -17,6 +17,8 @@ export class Hub {
   private readonly loggedIn = new Set<HubMember>()
   private readonly byDevice = new Map<string, Set<HubMember>>()
   private readonly byConversation = new Map<string, Map<HubMember, Subscription>>()
+  /** The conversations each session subscribes to, so a disconnect touches only those. */
+  private readonly subscribedBy = new Map<HubMember, Set<string>>()
 
   addLoggedIn(m: HubMember): void {
     this.loggedIn.add(m)
@@ -30,10 +32,12 @@ export class Hub {
     const set = this.byDevice.get(m.deviceId)
     set?.delete(m)
     if (set?.size === 0) this.byDevice.delete(m.deviceId)
-    for (const [id, subs] of this.byConversation) {
-      subs.delete(m)
-      if (subs.size === 0) this.byConversation.delete(id)
+    for (const id of this.subscribedBy.get(m) ?? []) {
+      const subs = this.byConversation.get(id)
+      subs?.delete(m)
+      if (subs?.size === 0) this.byConversation.delete(id)
     }
+    this.subscribedBy.delete(m)
   }
 
   get connectionCount(): number {
@@ -45,6 +49,9 @@ export class Hub {
     const subs = this.byConversation.get(conversationId) ?? new Map<HubMember, Subscription>()
     subs.set(m, { buffer: [], threshold: 0 })
     this.byConversation.set(conversationId, subs)
+    const mine = this.subscribedBy.get(m) ?? new Set<string>()
+    mine.add(conversationId)
+    this.subscribedBy.set(m, mine)
   }
 
   /** Flushes envelopes buffered during catch-up with seq > sentUpTo, then delivers live. */
