@@ -96,7 +96,7 @@ test('two clinicians message each other online, offline, across relay restarts a
   const a: BrowserContext = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   const b: BrowserContext = await browser.newContext({ viewport: { width: 360, height: 740 } })
   const pageA = await a.newPage()
-  const pageB = await b.newPage()
+  let pageB = await b.newPage()
   const errors: string[] = []
   for (const p of [pageA, pageB]) p.on('pageerror', (e) => errors.push(e.message))
 
@@ -185,8 +185,22 @@ test('two clinicians message each other online, offline, across relay restarts a
   await send(pageA2, fromTab2)
   await expect(pageB.getByTestId('message-body').filter({ hasText: fromTab2 })).toHaveCount(1)
 
+  // A closed tab loses nothing: B writes offline, closes the tab and opens the app again.
+  await b.setOffline(true)
+  const closedTab = say('B-closed-tab')
+  await send(pageB, closedTab)
+  await pageB.close()
+  pageB = await b.newPage()
+  pageB.on('pageerror', (e) => errors.push(e.message))
+  await pageB.goto(relay.url)
+  await unlock(pageB, PIN_B)
+  await openConversation(pageB)
+  expect(await statusOf(pageB, closedTab)).toBe('queued')
+  await b.setOffline(false)
+  await expect(pageA2.getByTestId('message-body').filter({ hasText: closedTab })).toHaveCount(1)
+
   // Both sides end with the same messages, once each, in the same order.
-  const expected = [first, reply, offline1, offline2, meanwhile, down, fromTab2]
+  const expected = [first, reply, offline1, offline2, meanwhile, down, fromTab2, closedTab]
   await expect.poll(async () => (await bodies(pageB)).slice().sort()).toEqual(expected.slice().sort())
   const shownA = await bodies(pageA2)
   const shownB = await bodies(pageB)
