@@ -510,7 +510,8 @@ export class WardlineClient {
     return this.connection.state === 'online'
   }
 
-  async #request(frame: Frame & { ref: string }): Promise<number> {
+  /** Sends a request frame and resolves with the relay's ack (seq), or rejects with its error code. */
+  async request(frame: Frame & { ref: string }): Promise<number> {
     await this.#whenOnline()
     return new Promise((resolve, reject) => {
       this.#pending.set(frame.ref, { resolve, reject })
@@ -557,7 +558,7 @@ export class WardlineClient {
       recipientAgreementKey: d.agreementPublicKey,
     }, this.id.signingSecretKey))
     const frame = { type: 'createConversation' as const, ref: `cc/${conversationId}`, conversationId, manifest, deviceIds: devices.map((d) => d.deviceId), boxes }
-    await this.#request(frame)
+    await this.request(frame)
     // The relay sends our own device the conversation frame too (we are a member device);
     // process it locally now so the caller can open it at once.
     const mine = boxes[devices.findIndex((d) => d.deviceId === this.id.deviceId)]!
@@ -567,7 +568,7 @@ export class WardlineClient {
 
   /** Stores a root-signed authorization for a new person (admin devices only). */
   async putAuthorization(authorization: Uint8Array): Promise<void> {
-    await this.#request({ type: 'putAuthorization', ref: `pa/${c.bytesToHex(c.randomBytes(8))}`, authorization })
+    await this.request({ type: 'putAuthorization', ref: `pa/${c.bytesToHex(c.randomBytes(8))}`, authorization })
   }
 
   markRead(conversationId: string): Promise<void> {
