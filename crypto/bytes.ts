@@ -130,6 +130,22 @@ export function decodeTuple(bytes: Uint8Array, count: number): Result<Uint8Array
   return ok(out)
 }
 
+/** Decodes a tuple of any number of fields, up to `max` (a list such as key boxes). */
+export function decodeTupleList(bytes: Uint8Array, max: number): Result<Uint8Array[]> {
+  const out: Uint8Array[] = []
+  let offset = 0
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  while (offset < bytes.length) {
+    if (out.length >= max || offset + 4 > bytes.length) return err('crypto/malformed')
+    const len = view.getUint32(offset)
+    offset += 4
+    if (offset + len > bytes.length) return err('crypto/malformed')
+    out.push(bytes.subarray(offset, offset + len))
+    offset += len
+  }
+  return ok(out)
+}
+
 /** Decodes UTF-8 that must be valid. */
 export function decodeText(b: Uint8Array): Result<string> {
   try {
