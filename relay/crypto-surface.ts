@@ -23,5 +23,13 @@ export {
 } from '../crypto/trust.ts'
 export { parseEnvelopeHeader } from '../crypto/envelope-header.ts'
 export { parseKeyBoxHeader } from '../crypto/key-box-header.ts'
-export { parseManifest } from '../crypto/manifest.ts'
+export {
+  commitHash,
+  decodeCommitEntry,
+  GENESIS_PREV_HASH,
+  MAX_COMMIT_BOXES,
+  MAX_CONVERSATION_DEVICES,
+  parseCommit,
+} from '../crypto/commit.ts'
+export { parseRevocation, verifyRevocation } from '../crypto/revocation.ts'
 export { parseReceipt } from '../crypto/receipt.ts'

@@ -4,7 +4,7 @@
  * will run the same function. Blobs here are arbitrary bytes: storage never parses them.
  */
 import { assert, assertEquals } from './_assert.ts'
-import type { RelayStorage } from './storage.ts'
+import type { AppendResult, NewCommit, RelayStorage } from './storage.ts'
 
 type Open = () => Promise<RelayStorage>
 
@@ -43,13 +43,39 @@ async function seed(s: RelayStorage, n: number, conversationId = 'c1'): Promise<
     )
     ids.push(id)
   }
-  const boxes = ids.map((id, i) => ({ recipientDeviceId: id, box: blob(200 + i) }))
+  const boxes = ids.map((id, i) => ({ recipientDeviceId: id, epoch: 0, box: blob(200 + i) }))
   assertEquals(
-    await s.createConversation({ conversationId, manifest: blob(7), deviceIds: ids, boxes }),
+    await s.createConversation({
+      conversationId,
+      genesis: blob(7),
+      headHash: hash(0),
+      deviceIds: ids,
+      boxes,
+    }),
     'created',
   )
   return ids
 }
+
+/** A stand-in 32-byte commit hash; storage compares hashes but never computes them. */
+const hash = (n: number) => new Uint8Array(32).fill(n)
+
+/** A commit for `epoch` after the commit hashed hash(epoch - 1), by d1 unless told. */
+const commit = (
+  epoch: number,
+  deviceIds: string[],
+  options: Partial<NewCommit> = {},
+): NewCommit => ({
+  conversationId: 'c1',
+  authorDeviceId: 'd1',
+  epoch,
+  prevHash: hash(epoch - 1),
+  hash: hash(epoch),
+  deviceIds,
+  entry: blob(250, epoch),
+  boxes: deviceIds.map((id) => ({ recipientDeviceId: id, epoch, box: blob(240, epoch) })),
+  ...options,
+})
 
 const env = (counter: number, sender = 'd1', epoch = 0) => ({
   conversationId: 'c1',
@@ -59,6 +85,12 @@ const env = (counter: number, sender = 'd1', epoch = 0) => ({
   envelope: blob(counter % 256, 1, 2, 3),
 })
 
+/** The seq of an accepted append; a refusal fails the test. */
+function seqOf(r: AppendResult): number {
+  if ('refused' in r) throw new Error(`expected an accepted append, got ${r.refused}`)
+  return r.seq
+}
+
 export function runStorageContract(name: string, open: Open): void {
   Deno.test(`${name}: appends get a gap-free sequence starting at 1 under many concurrent appends`, () =>
     withStorage(open, async (s) => {
@@ -66,7 +98,7 @@ export function runStorageContract(name: string, open: Open): void {
       const results = await Promise.all(
         Array.from({ length: 300 }, (_, i) => s.appendEnvelope(env(i, `d${(i % 3) + 1}`))),
       )
-      const seqs = results.map((r) => r.seq).sort((a, b) => a - b)
+      const seqs = results.map(seqOf).sort((a, b) => a - b)
       assertEquals(seqs, Array.from({ length: 300 }, (_, i) => i + 1))
       assertEquals((await s.getConversation('c1'))?.headSeq, 300)
     }))
@@ -78,8 +110,7 @@ export function runStorageContract(name: string, open: Open): void {
       assertEquals(await s.appendEnvelope(env(2)), { seq: 2, duplicate: false })
       assertEquals(await s.appendEnvelope(env(1)), { seq: 1, duplicate: true })
       assertEquals(await s.appendEnvelope(env(1, 'd2')), { seq: 3, duplicate: false })
-      assertEquals(await s.appendEnvelope(env(1, 'd1', 1)), { seq: 4, duplicate: false })
-      assertEquals((await s.envelopesSince('c1', 0, 100)).length, 4)
+      assertEquals((await s.envelopesSince('c1', 0, 100)).length, 3)
     }))
 
   Deno.test(`${name}: envelopesSince returns exactly the later envelopes in order, up to the limit`, () =>
@@ -99,12 +130,13 @@ export function runStorageContract(name: string, open: Open): void {
       await seed(s, 1)
       await s.createConversation({
         conversationId: 'c2',
-        manifest: blob(8),
+        genesis: blob(8),
+        headHash: hash(0),
         deviceIds: ['d1'],
         boxes: [],
       })
-      assertEquals((await s.appendEnvelope(env(1))).seq, 1)
-      assertEquals((await s.appendEnvelope({ ...env(1), conversationId: 'c2' })).seq, 1)
+      assertEquals(seqOf(await s.appendEnvelope(env(1))), 1)
+      assertEquals(seqOf(await s.appendEnvelope({ ...env(1), conversationId: 'c2' })), 1)
     }))
 
   Deno.test(`${name}: an authorization registers exactly one device`, () =>
@@ -181,7 +213,8 @@ export function runStorageContract(name: string, open: Open): void {
       assertEquals(
         await s.createConversation({
           conversationId: 'c1',
-          manifest: blob(7),
+          genesis: blob(7),
+          headHash: hash(0),
           deviceIds: [],
           boxes: [],
         }),
@@ -190,12 +223,22 @@ export function runStorageContract(name: string, open: Open): void {
       assertEquals(
         await s.createConversation({
           conversationId: 'c1',
-          manifest: blob(8),
+          genesis: blob(8),
+          headHash: hash(0),
           deviceIds: [],
           boxes: [],
         }),
-        'exists',
+        'relay/conversation-exists',
       )
+      const c1 = await s.getConversation('c1')
+      assertEquals(c1, {
+        conversationId: 'c1',
+        genesis: blob(7),
+        headSeq: 0,
+        epoch: 0,
+        headHash: hash(0),
+        rotationPending: false,
+      })
       assert(await s.isMember('c1', 'd2'))
       assert(!(await s.isMember('c1', 'd3')))
       assertEquals(await s.memberDeviceIds('c1'), ['d1', 'd2'])
@@ -216,5 +259,180 @@ export function runStorageContract(name: string, open: Open): void {
         deviceId: 'd2',
         receipt: blob(4),
       }])
+    }))
+
+  Deno.test(`${name}: a data append under another epoch than the current one is refused, a stored repeat is not`, () =>
+    withStorage(open, async (s) => {
+      await seed(s, 2)
+      assertEquals(await s.appendEnvelope(env(1)), { seq: 1, duplicate: false })
+      assertEquals(await s.appendEnvelope(env(1, 'd1', 1)), { refused: 'relay/stale-epoch' })
+      assertEquals(await s.appendCommit(commit(1, ['d1', 'd2'])), {
+        seq: 2,
+        duplicate: false,
+        previousDeviceIds: ['d1', 'd2'],
+      })
+      // The old epoch is closed for new envelopes, but a retry of a stored one keeps its seq.
+      assertEquals(await s.appendEnvelope(env(2)), { refused: 'relay/stale-epoch' })
+      assertEquals(await s.appendEnvelope(env(1)), { seq: 1, duplicate: true })
+      assertEquals(await s.appendEnvelope(env(1, 'd1', 1)), { seq: 3, duplicate: false })
+      assertEquals(await s.appendEnvelope(env(9, 'd3', 1)), { refused: 'relay/not-member' })
+      assertEquals((await s.getConversation('c1'))?.headSeq, 3)
+    }))
+
+  Deno.test(`${name}: appendCommit orders competing commits: one wins, the rest are stale`, () =>
+    withStorage(open, async (s) => {
+      await seed(s, 3)
+      const results = await Promise.all([
+        // Each author rotates without removing anyone, so every loser is still a member.
+        s.appendCommit(commit(1, ['d1', 'd2', 'd3'], { entry: blob(1) })),
+        s.appendCommit(
+          commit(1, ['d1', 'd2', 'd3'], { authorDeviceId: 'd2', hash: hash(101), entry: blob(2) }),
+        ),
+        s.appendCommit(
+          commit(1, ['d1', 'd2', 'd3'], { authorDeviceId: 'd3', hash: hash(102), entry: blob(3) }),
+        ),
+      ])
+      const won = results.filter((r) => 'seq' in r)
+      assertEquals(won.length, 1)
+      assertEquals(
+        results.filter((r) => 'refused' in r && r.refused === 'relay/stale-commit').length,
+        2,
+      )
+      // A wrong epoch or a prevHash that is not the head is stale too.
+      assertEquals(await s.appendCommit(commit(3, ['d1'], { prevHash: hash(1) })), {
+        refused: 'relay/stale-commit',
+      })
+      assertEquals(await s.appendCommit(commit(2, ['d1'], { prevHash: hash(77) })), {
+        refused: 'relay/stale-commit',
+      })
+      const log = await s.envelopesSince('c1', 0, 100)
+      assertEquals(log.map((e) => e.seq), [1])
+      assertEquals((await s.getConversation('c1'))?.epoch, 1)
+    }))
+
+  Deno.test(`${name}: a refused commit changes nothing; a retried commit returns its seq`, () =>
+    withStorage(open, async (s) => {
+      await seed(s, 3)
+      await s.revokeDevice({ deviceId: 'd3', certificate: blob(3), revokedAt: 1 })
+      const before = await s.getConversation('c1')
+      assertEquals(await s.appendCommit(commit(1, ['d1', 'd3'])), {
+        refused: 'relay/revoked-device',
+      })
+      assertEquals(await s.appendCommit(commit(1, ['d1'], { authorDeviceId: 'd9' })), {
+        refused: 'relay/not-member',
+      })
+      assertEquals(await s.getConversation('c1'), before)
+      assertEquals(await s.memberDeviceIds('c1'), ['d1', 'd2', 'd3'])
+      assertEquals(await s.envelopesSince('c1', 0, 100), [])
+      assertEquals(await s.boxesFor('c1', 'd1'), [blob(200)])
+
+      const c = commit(1, ['d1', 'd2'])
+      assertEquals(await s.appendCommit(c), {
+        seq: 1,
+        duplicate: false,
+        previousDeviceIds: ['d1', 'd2', 'd3'],
+      })
+      assertEquals(await s.appendCommit(c), {
+        seq: 1,
+        duplicate: true,
+        previousDeviceIds: ['d1', 'd2'],
+      })
+      assertEquals(await s.envelopesSince('c1', 0, 100), [{ seq: 1, envelope: c.entry }])
+    }))
+
+  Deno.test(`${name}: the member set, epoch, head and boxes follow commits`, () =>
+    withStorage(open, async (s) => {
+      await seed(s, 3)
+      await s.appendEnvelope(env(1))
+      await s.appendCommit(commit(1, ['d1', 'd2']))
+      assertEquals(await s.memberDeviceIds('c1'), ['d1', 'd2'])
+      assert(!(await s.isMember('c1', 'd3')))
+      assertEquals(await s.conversationsOf('d3'), [])
+      await s.appendCommit(commit(2, ['d2', 'd3'], {
+        authorDeviceId: 'd2',
+        boxes: [
+          { recipientDeviceId: 'd3', epoch: 2, box: blob(1) },
+          { recipientDeviceId: 'd3', epoch: 0, box: blob(2) },
+          { recipientDeviceId: 'compliance:k', epoch: 2, box: blob(3) },
+        ],
+      }))
+      assertEquals(await s.memberDeviceIds('c1'), ['d2', 'd3'])
+      assert(!(await s.isMember('c1', 'd1')))
+      const conv = await s.getConversation('c1')
+      assertEquals([conv?.epoch, conv?.headHash, conv?.headSeq, conv?.genesis], [
+        2,
+        hash(2),
+        3,
+        blob(7),
+      ])
+      const [mine] = await s.conversationsOf('d3')
+      // d3 keeps its epoch-0 box and gets the new ones, in storage order.
+      assertEquals(mine?.boxes, [blob(202), blob(1), blob(2)])
+      assertEquals(await s.boxesFor('c1', 'compliance:k'), [blob(3)])
+      assertEquals((await s.envelopesSince('c1', 0, 100)).map((e) => e.envelope), [
+        blob(1, 1, 2, 3),
+        blob(250, 1),
+        blob(250, 2),
+      ])
+      // The removed device can no longer append, whatever epoch it names.
+      assertEquals(await s.appendEnvelope(env(5, 'd1', 2)), { refused: 'relay/not-member' })
+      assertEquals(await s.appendEnvelope(env(5, 'd2', 2)), { seq: 4, duplicate: false })
+    }))
+
+  Deno.test(`${name}: revocations are stored once, listed, and mark the device's conversations pending`, () =>
+    withStorage(open, async (s) => {
+      await seed(s, 3)
+      await s.createConversation({
+        conversationId: 'c2',
+        genesis: blob(8),
+        headHash: hash(0),
+        deviceIds: ['d1', 'd2'],
+        boxes: [],
+      })
+      await s.appendCommit(commit(1, ['d1', 'd2']))
+      assertEquals(await s.revokeDevice({ deviceId: 'd2', certificate: blob(9), revokedAt: 5 }), {
+        stored: true,
+        pending: [
+          { conversationId: 'c1', epoch: 1, deviceIds: ['d1', 'd2'] },
+          { conversationId: 'c2', epoch: 0, deviceIds: ['d1', 'd2'] },
+        ],
+      })
+      const again = await s.revokeDevice({ deviceId: 'd2', certificate: blob(10), revokedAt: 6 })
+      assertEquals(again.stored, false)
+      assertEquals(await s.listRevocations(), [{
+        deviceId: 'd2',
+        certificate: blob(9),
+        revokedAt: 5,
+      }])
+      assertEquals((await s.getDevice('d2'))?.revoked, true)
+      assertEquals((await s.getDevice('d1'))?.revoked, false)
+      assertEquals((await s.listDirectory()).map((e) => e.revocation), [null, blob(9), null])
+      assertEquals(
+        (await s.conversationsOf('d1')).map((c) => [c.conversationId, c.rotationPending]),
+        [
+          ['c1', true],
+          ['c2', true],
+        ],
+      )
+      assertEquals(
+        await s.createConversation({
+          conversationId: 'c3',
+          genesis: blob(1),
+          headHash: hash(0),
+          deviceIds: ['d1', 'd2'],
+          boxes: [],
+        }),
+        'relay/revoked-device',
+      )
+      assertEquals(await s.getConversation('c3'), null)
+      // The commit that drops the revoked device clears the pending mark.
+      await s.appendCommit(commit(2, ['d1']))
+      assertEquals((await s.getConversation('c1'))?.rotationPending, false)
+      assertEquals((await s.getConversation('c2'))?.rotationPending, true)
+      // Revoking a device in no current member set marks nothing.
+      assertEquals(await s.revokeDevice({ deviceId: 'd3', certificate: blob(3), revokedAt: 7 }), {
+        stored: true,
+        pending: [],
+      })
     }))
 }

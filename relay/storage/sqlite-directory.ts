@@ -1,9 +1,9 @@
 /**
  * The directory half of the SQLite storage: organisation root, setup code hash, authorizations
- * and devices. Display names and roles live only here (DESIGN §5). One device per
+ * devices and revocations. Display names and roles live only here (DESIGN §5). One device per
  * authorization is checked in the transaction and backed by UNIQUE columns.
  */
-import type { AuthorizationRow, DeviceRow, OrgState, SetupInput } from './storage.ts'
+import type { AuthorizationRow, DeviceRow, OrgState, RevocationRow, SetupInput } from './storage.ts'
 import { bytes, isConstraintError, num, type Row, sameBytes, SqliteBase } from './sqlite-base.ts'
 
 function toAuthorization(r: Row): AuthorizationRow {
@@ -121,24 +121,46 @@ export class SqliteDirectory extends SqliteBase {
     }
   }
 
-  getDevice(deviceId: string): Promise<DeviceRow | null> {
-    const r = this.get('SELECT * FROM devices WHERE device_id = ?', deviceId)
+  getDevice(deviceId: string): Promise<(DeviceRow & { revoked: boolean }) | null> {
+    const r = this.get(
+      `SELECT d.*, r.device_id IS NOT NULL AS revoked FROM devices d
+       LEFT JOIN revocations r ON r.device_id = d.device_id WHERE d.device_id = ?`,
+      deviceId,
+    )
     if (!r) return Promise.resolve(null)
     return Promise.resolve({
       deviceId: r.device_id as string,
       userId: r.user_id as string,
       authorizationId: r.authorization_id as string,
       binding: bytes(r.binding),
+      revoked: num(r.revoked) === 1,
     })
   }
 
-  listDirectory(): Promise<{ authorization: Uint8Array; binding: Uint8Array }[]> {
+  listDirectory(): Promise<
+    { authorization: Uint8Array; binding: Uint8Array; revocation: Uint8Array | null }[]
+  > {
     const rows = this.all(
-      `SELECT a.blob AS authorization, d.binding AS binding FROM devices d
-       JOIN authorizations a ON a.id = d.authorization_id ORDER BY d.registered_at, d.device_id`,
+      `SELECT a.blob AS authorization, d.binding AS binding, r.certificate AS revocation
+       FROM devices d JOIN authorizations a ON a.id = d.authorization_id
+       LEFT JOIN revocations r ON r.device_id = d.device_id
+       ORDER BY d.registered_at, d.device_id`,
     )
-    return Promise.resolve(
-      rows.map((r) => ({ authorization: bytes(r.authorization), binding: bytes(r.binding) })),
+    return Promise.resolve(rows.map((r) => ({
+      authorization: bytes(r.authorization),
+      binding: bytes(r.binding),
+      revocation: r.revocation == null ? null : bytes(r.revocation),
+    })))
+  }
+
+  listRevocations(): Promise<RevocationRow[]> {
+    const rows = this.all(
+      'SELECT device_id, certificate, revoked_at FROM revocations ORDER BY revoked_at, device_id',
     )
+    return Promise.resolve(rows.map((r) => ({
+      deviceId: r.device_id as string,
+      certificate: bytes(r.certificate),
+      revokedAt: num(r.revoked_at),
+    })))
   }
 }

@@ -2,8 +2,13 @@
  * SQLite schema of the relay. Directory attributes (user id, display name, role) live only in
  * `authorizations`; everything else is an opaque blob plus the clear fields needed to route it.
  * UNIQUE constraints back the invariants the code also checks: one device per authorization,
- * one envelope per (conversation, sender, epoch, counter), gap-free seq per conversation.
+ * one envelope per (conversation, sender, epoch, counter), one commit per (conversation, epoch),
+ * gap-free seq per conversation. `members` is the CURRENT member device set (it follows commits).
  */
+
+/** PRAGMA user_version of this schema; 0 with tables present means a pre-epoch data directory. */
+export const SCHEMA_VERSION = 2
+
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS org (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -28,8 +33,11 @@ CREATE TABLE IF NOT EXISTS devices (
 );
 CREATE TABLE IF NOT EXISTS conversations (
   conversation_id TEXT PRIMARY KEY,
-  manifest BLOB NOT NULL,
+  genesis BLOB NOT NULL,
   head_seq INTEGER NOT NULL DEFAULT 0,
+  epoch INTEGER NOT NULL DEFAULT 0,
+  head_hash BLOB NOT NULL,
+  rotation_pending INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS members (
@@ -42,6 +50,7 @@ CREATE TABLE IF NOT EXISTS key_boxes (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   conversation_id TEXT NOT NULL REFERENCES conversations (conversation_id),
   recipient_device_id TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
   box BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS key_boxes_by_recipient ON key_boxes (conversation_id, recipient_device_id);
@@ -50,17 +59,30 @@ CREATE TABLE IF NOT EXISTS envelopes (
   seq INTEGER NOT NULL,
   sender_device_id TEXT NOT NULL,
   epoch INTEGER NOT NULL,
-  counter INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('data', 'commit')),
+  -- data rows: the per-sender counter; commit rows: NULL (NULLs never collide in UNIQUE)
+  counter INTEGER CHECK ((kind = 'data') = (counter IS NOT NULL)),
+  -- commit rows: commitHash of the commit, so a retried commit is recognised
+  commit_hash BLOB CHECK ((kind = 'commit') = (commit_hash IS NOT NULL)),
   envelope BLOB NOT NULL,
   stored_at INTEGER NOT NULL,
   PRIMARY KEY (conversation_id, seq),
   UNIQUE (conversation_id, sender_device_id, epoch, counter)
 );
+CREATE UNIQUE INDEX IF NOT EXISTS one_commit_per_epoch ON envelopes (conversation_id, epoch)
+  WHERE kind = 'commit';
+CREATE INDEX IF NOT EXISTS commits_by_hash ON envelopes (conversation_id, commit_hash)
+  WHERE kind = 'commit';
 CREATE TABLE IF NOT EXISTS receipts (
   conversation_id TEXT NOT NULL REFERENCES conversations (conversation_id),
   device_id TEXT NOT NULL,
   receipt BLOB NOT NULL,
   progress INTEGER NOT NULL,
   PRIMARY KEY (conversation_id, device_id)
+);
+CREATE TABLE IF NOT EXISTS revocations (
+  device_id TEXT PRIMARY KEY REFERENCES devices (device_id),
+  certificate BLOB NOT NULL,
+  revoked_at INTEGER NOT NULL
 );
 `

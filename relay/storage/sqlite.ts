@@ -7,15 +7,21 @@
 import { DatabaseSync } from 'node:sqlite'
 import { join } from 'node:path'
 import type {
+  AppendResult,
+  CommitResult,
   ConversationRow,
+  KeyBoxRow,
+  NewCommit,
   NewConversation,
   NewEnvelope,
   RelayStorage,
+  RevocationRow,
+  RevokeResult,
   StoredEnvelope,
   StoredReceipt,
 } from './storage.ts'
-import { SCHEMA } from './sqlite-schema.ts'
-import { bytes, num, sameBytes } from './sqlite-base.ts'
+import { SCHEMA, SCHEMA_VERSION } from './sqlite-schema.ts'
+import { bytes, num, type Row, sameBytes } from './sqlite-base.ts'
 import { SqliteDirectory } from './sqlite-directory.ts'
 
 export const SQLITE_FILE = 'wardline.sqlite'
@@ -27,56 +33,104 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
   db.exec('PRAGMA synchronous = FULL')
   db.exec('PRAGMA foreign_keys = ON')
   db.exec('PRAGMA busy_timeout = 5000')
+  const version = num((db.prepare('PRAGMA user_version').get() as Row).user_version)
+  const hasTables = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'conversations'").get()
+  if (hasTables && version !== SCHEMA_VERSION) {
+    db.close()
+    throw new RangeError(
+      `expected relay schema ${SCHEMA_VERSION} in ${SQLITE_FILE}, got ${version}: ` +
+        'conversations made before membership epochs cannot be migrated; use a fresh WARDLINE_DATA',
+    )
+  }
   db.exec(SCHEMA)
+  db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
   return new SqliteStorage(db)
 }
 
-/** Adds conversations, the envelope log and receipts to the directory tables. */
+function toConversation(r: Row): ConversationRow {
+  return {
+    conversationId: r.conversation_id as string,
+    genesis: bytes(r.genesis),
+    headSeq: num(r.head_seq),
+    epoch: num(r.epoch),
+    headHash: bytes(r.head_hash),
+    rotationPending: num(r.rotation_pending) === 1,
+  }
+}
+
+const CONVERSATION_COLUMNS =
+  'c.conversation_id, c.genesis, c.head_seq, c.epoch, c.head_hash, c.rotation_pending'
+
+/** Adds conversations, the envelope log, commits, revocations and receipts to the directory. */
 class SqliteStorage extends SqliteDirectory implements RelayStorage {
-  createConversation(c: NewConversation): Promise<'created' | 'identical' | 'exists'> {
+  private insertBoxes(conversationId: string, boxes: KeyBoxRow[]): void {
+    for (const b of boxes) {
+      this.run(
+        'INSERT INTO key_boxes (conversation_id, recipient_device_id, epoch, box) VALUES (?, ?, ?, ?)',
+        conversationId,
+        b.recipientDeviceId,
+        b.epoch,
+        b.box,
+      )
+    }
+  }
+
+  private setMembers(conversationId: string, deviceIds: Iterable<string>): void {
+    this.run('DELETE FROM members WHERE conversation_id = ?', conversationId)
+    for (const id of new Set(deviceIds)) {
+      this.run('INSERT INTO members (conversation_id, device_id) VALUES (?, ?)', conversationId, id)
+    }
+  }
+
+  private anyRevoked(deviceIds: Iterable<string>): boolean {
+    for (const id of deviceIds) {
+      if (this.get('SELECT 1 FROM revocations WHERE device_id = ?', id)) return true
+    }
+    return false
+  }
+
+  private currentMembers(conversationId: string): string[] {
+    return this.all(
+      'SELECT device_id FROM members WHERE conversation_id = ? ORDER BY device_id',
+      conversationId,
+    ).map((r) => r.device_id as string)
+  }
+
+  createConversation(
+    c: NewConversation,
+  ): Promise<'created' | 'identical' | 'relay/conversation-exists' | 'relay/revoked-device'> {
     return Promise.resolve(this.tx(() => {
       const existing = this.get(
-        'SELECT manifest FROM conversations WHERE conversation_id = ?',
+        'SELECT genesis FROM conversations WHERE conversation_id = ?',
         c.conversationId,
       )
       if (existing) {
-        return sameBytes(bytes(existing.manifest), c.manifest)
+        return sameBytes(bytes(existing.genesis), c.genesis)
           ? 'identical' as const
-          : 'exists' as const
+          : 'relay/conversation-exists' as const
       }
+      // Re-checked here, so a revocation racing the handler's checks cannot slip in.
+      if (this.anyRevoked(c.deviceIds)) return 'relay/revoked-device' as const
       this.run(
-        'INSERT INTO conversations (conversation_id, manifest, head_seq, created_at) VALUES (?, ?, 0, ?)',
+        `INSERT INTO conversations (conversation_id, genesis, head_seq, epoch, head_hash, created_at)
+         VALUES (?, ?, 0, 0, ?, ?)`,
         c.conversationId,
-        c.manifest,
+        c.genesis,
+        c.headHash,
         Date.now(),
       )
-      for (const id of new Set(c.deviceIds)) {
-        this.run(
-          'INSERT INTO members (conversation_id, device_id) VALUES (?, ?)',
-          c.conversationId,
-          id,
-        )
-      }
-      for (const b of c.boxes) {
-        this.run(
-          'INSERT INTO key_boxes (conversation_id, recipient_device_id, box) VALUES (?, ?, ?)',
-          c.conversationId,
-          b.recipientDeviceId,
-          b.box,
-        )
-      }
+      this.setMembers(c.conversationId, c.deviceIds)
+      this.insertBoxes(c.conversationId, c.boxes)
       return 'created' as const
     }))
   }
 
   getConversation(conversationId: string): Promise<ConversationRow | null> {
     const r = this.get(
-      'SELECT manifest, head_seq FROM conversations WHERE conversation_id = ?',
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.conversation_id = ?`,
       conversationId,
     )
-    return Promise.resolve(
-      r ? { conversationId, manifest: bytes(r.manifest), headSeq: num(r.head_seq) } : null,
-    )
+    return Promise.resolve(r ? toConversation(r) : null)
   }
 
   isMember(conversationId: string, deviceId: string): Promise<boolean> {
@@ -89,34 +143,46 @@ class SqliteStorage extends SqliteDirectory implements RelayStorage {
   }
 
   memberDeviceIds(conversationId: string): Promise<string[]> {
-    const rows = this.all(
-      'SELECT device_id FROM members WHERE conversation_id = ? ORDER BY device_id',
+    return Promise.resolve(this.currentMembers(conversationId))
+  }
+
+  private boxesOf(conversationId: string, deviceId: string): Uint8Array[] {
+    return this.all(
+      'SELECT box FROM key_boxes WHERE conversation_id = ? AND recipient_device_id = ? ORDER BY id',
       conversationId,
-    )
-    return Promise.resolve(rows.map((r) => r.device_id as string))
+      deviceId,
+    ).map((b) => bytes(b.box))
+  }
+
+  boxesFor(conversationId: string, deviceId: string): Promise<Uint8Array[]> {
+    return Promise.resolve(this.boxesOf(conversationId, deviceId))
   }
 
   conversationsOf(deviceId: string): Promise<(ConversationRow & { boxes: Uint8Array[] })[]> {
     const rows = this.all(
-      `SELECT c.conversation_id, c.manifest, c.head_seq FROM conversations c
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations c
        JOIN members m ON m.conversation_id = c.conversation_id
        WHERE m.device_id = ? ORDER BY c.created_at, c.conversation_id`,
       deviceId,
     )
     return Promise.resolve(rows.map((r) => ({
-      conversationId: r.conversation_id as string,
-      manifest: bytes(r.manifest),
-      headSeq: num(r.head_seq),
-      boxes: this.all(
-        'SELECT box FROM key_boxes WHERE conversation_id = ? AND recipient_device_id = ? ORDER BY id',
-        r.conversation_id,
-        deviceId,
-      ).map((b) => bytes(b.box)),
+      ...toConversation(r),
+      boxes: this.boxesOf(r.conversation_id as string, deviceId),
     })))
   }
 
-  appendEnvelope(e: NewEnvelope): Promise<{ seq: number; duplicate: boolean }> {
-    return Promise.resolve(this.tx(() => {
+  /** Bumps the per-conversation counter row in the caller's transaction: no gaps, no repeats. */
+  private nextSeq(conversationId: string): number {
+    const bumped = this.get(
+      'UPDATE conversations SET head_seq = head_seq + 1 WHERE conversation_id = ? RETURNING head_seq',
+      conversationId,
+    )
+    if (!bumped) throw new RangeError(`expected a stored conversation, got an unknown one`)
+    return num(bumped.head_seq)
+  }
+
+  appendEnvelope(e: NewEnvelope): Promise<AppendResult> {
+    return Promise.resolve(this.tx((): AppendResult => {
       const dup = this.get(
         `SELECT seq FROM envelopes WHERE conversation_id = ? AND sender_device_id = ? AND epoch = ? AND counter = ?`,
         e.conversationId,
@@ -125,16 +191,25 @@ class SqliteStorage extends SqliteDirectory implements RelayStorage {
         e.counter,
       )
       if (dup) return { seq: num(dup.seq), duplicate: true }
-      // The counter row is bumped in the insert's transaction, so sequences never gap or repeat.
-      const bumped = this.get(
-        'UPDATE conversations SET head_seq = head_seq + 1 WHERE conversation_id = ? RETURNING head_seq',
+      // Decided after the idempotency lookup, in the same transaction as the append, so a
+      // commit that lands between the handler's checks and here cannot be overtaken.
+      const conv = this.get(
+        'SELECT epoch FROM conversations WHERE conversation_id = ?',
         e.conversationId,
       )
-      if (!bumped) throw new RangeError(`expected a stored conversation, got an unknown one`)
-      const seq = num(bumped.head_seq)
+      if (!conv) throw new RangeError(`expected a stored conversation, got an unknown one`)
+      if (
+        !this.get(
+          'SELECT 1 FROM members WHERE conversation_id = ? AND device_id = ?',
+          e.conversationId,
+          e.senderDeviceId,
+        )
+      ) return { refused: 'relay/not-member' }
+      if (num(conv.epoch) !== e.epoch) return { refused: 'relay/stale-epoch' }
+      const seq = this.nextSeq(e.conversationId)
       this.run(
-        `INSERT INTO envelopes (conversation_id, seq, sender_device_id, epoch, counter, envelope, stored_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO envelopes (conversation_id, seq, sender_device_id, epoch, kind, counter, envelope, stored_at)
+         VALUES (?, ?, ?, ?, 'data', ?, ?, ?)`,
         e.conversationId,
         seq,
         e.senderDeviceId,
@@ -144,6 +219,76 @@ class SqliteStorage extends SqliteDirectory implements RelayStorage {
         Date.now(),
       )
       return { seq, duplicate: false }
+    }))
+  }
+
+  appendCommit(c: NewCommit): Promise<CommitResult> {
+    return Promise.resolve(this.tx((): CommitResult => {
+      const previousDeviceIds = this.currentMembers(c.conversationId)
+      const dup = this.get(
+        `SELECT seq FROM envelopes WHERE conversation_id = ? AND kind = 'commit' AND commit_hash = ?`,
+        c.conversationId,
+        c.hash,
+      )
+      if (dup) return { seq: num(dup.seq), duplicate: true, previousDeviceIds }
+      const conv = this.get(
+        'SELECT epoch, head_hash FROM conversations WHERE conversation_id = ?',
+        c.conversationId,
+      )
+      if (!conv || !previousDeviceIds.includes(c.authorDeviceId)) {
+        return { refused: 'relay/not-member' }
+      }
+      if (num(conv.epoch) + 1 !== c.epoch || !sameBytes(bytes(conv.head_hash), c.prevHash)) {
+        return { refused: 'relay/stale-commit' }
+      }
+      if (this.anyRevoked(c.deviceIds)) return { refused: 'relay/revoked-device' }
+      const seq = this.nextSeq(c.conversationId)
+      this.run(
+        `INSERT INTO envelopes (conversation_id, seq, sender_device_id, epoch, kind, commit_hash, envelope, stored_at)
+         VALUES (?, ?, ?, ?, 'commit', ?, ?, ?)`,
+        c.conversationId,
+        seq,
+        c.authorDeviceId,
+        c.epoch,
+        c.hash,
+        c.entry,
+        Date.now(),
+      )
+      this.run(
+        'UPDATE conversations SET epoch = ?, head_hash = ?, rotation_pending = 0 WHERE conversation_id = ?',
+        c.epoch,
+        c.hash,
+        c.conversationId,
+      )
+      this.setMembers(c.conversationId, c.deviceIds)
+      this.insertBoxes(c.conversationId, c.boxes)
+      return { seq, duplicate: false, previousDeviceIds }
+    }))
+  }
+
+  revokeDevice(r: RevocationRow): Promise<RevokeResult> {
+    return Promise.resolve(this.tx((): RevokeResult => {
+      const stored = this.run(
+        `INSERT INTO revocations (device_id, certificate, revoked_at) VALUES (?, ?, ?)
+         ON CONFLICT (device_id) DO NOTHING`,
+        r.deviceId,
+        r.certificate,
+        r.revokedAt,
+      ).changes === 1
+      const rows = this.all(
+        `UPDATE conversations SET rotation_pending = 1 WHERE conversation_id IN
+           (SELECT conversation_id FROM members WHERE device_id = ?)
+         RETURNING conversation_id, epoch`,
+        r.deviceId,
+      )
+      const pending = rows
+        .map((row) => ({
+          conversationId: row.conversation_id as string,
+          epoch: num(row.epoch),
+          deviceIds: this.currentMembers(row.conversation_id as string),
+        }))
+        .sort((a, b) => a.conversationId < b.conversationId ? -1 : 1)
+      return { stored, pending }
     }))
   }
 

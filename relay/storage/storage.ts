@@ -22,13 +22,26 @@ export type DeviceRow = {
   binding: Uint8Array
 }
 
-export type KeyBoxRow = { recipientDeviceId: string; box: Uint8Array }
+/** A key box in a conversation's mailbox: addressed to one device (or 'compliance:…') and epoch. */
+export type KeyBoxRow = { recipientDeviceId: string; epoch: number; box: Uint8Array }
 
-export type ConversationRow = { conversationId: string; manifest: Uint8Array; headSeq: number }
+export type ConversationRow = {
+  conversationId: string
+  /** The genesis commit blob (epoch 0), sent as `manifest` in `conversation` frames. */
+  genesis: Uint8Array
+  headSeq: number
+  /** The current epoch: 0 at creation, then the epoch of the latest accepted commit. */
+  epoch: number
+  /** commitHash of the latest accepted commit (of the genesis at epoch 0). */
+  headHash: Uint8Array
+  /** A current member device was revoked and no commit has replaced the epoch yet. */
+  rotationPending: boolean
+}
 
 export type NewConversation = {
   conversationId: string
-  manifest: Uint8Array
+  genesis: Uint8Array
+  headHash: Uint8Array
   deviceIds: string[]
   boxes: KeyBoxRow[]
 }
@@ -39,6 +52,40 @@ export type NewEnvelope = {
   epoch: number
   counter: number
   envelope: Uint8Array
+}
+
+/** A commit entry the handler has parsed and checked; storage re-checks the chain atomically. */
+export type NewCommit = {
+  conversationId: string
+  authorDeviceId: string
+  /** The commit's epoch; must be the current epoch + 1. */
+  epoch: number
+  /** The commit's prevHash; must equal the current head hash. */
+  prevHash: Uint8Array
+  /** commitHash of the commit: the new head hash, and how a retry is recognised. */
+  hash: Uint8Array
+  /** The new current member device set. */
+  deviceIds: string[]
+  /** The whole commit entry, appended to the log as it came. */
+  entry: Uint8Array
+  boxes: KeyBoxRow[]
+}
+
+export type AppendResult =
+  | { seq: number; duplicate: boolean }
+  | { refused: 'relay/stale-epoch' | 'relay/not-member' }
+
+export type CommitResult =
+  | { seq: number; duplicate: boolean; previousDeviceIds: string[] }
+  | { refused: 'relay/stale-commit' | 'relay/not-member' | 'relay/revoked-device' }
+
+export type RevocationRow = { deviceId: string; certificate: Uint8Array; revokedAt: number }
+
+export type RevokeResult = {
+  /** False when the device was already revoked (the first certificate is kept). */
+  stored: boolean
+  /** Conversations whose current member set holds the device, now rotation pending. */
+  pending: { conversationId: string; epoch: number; deviceIds: string[] }[]
 }
 
 export type StoredEnvelope = { seq: number; envelope: Uint8Array }
@@ -69,24 +116,50 @@ export interface RelayStorage {
   registerDevice(
     device: DeviceRow,
   ): Promise<'ok' | 'enroll/code-used' | 'enroll/unknown-code' | 'enroll/device-exists'>
-  getDevice(deviceId: string): Promise<DeviceRow | null>
-  /** Every registered device with the authorization it was enrolled under. */
-  listDirectory(): Promise<{ authorization: Uint8Array; binding: Uint8Array }[]>
-
-  /** 'identical' when the conversation exists with a byte-identical manifest. */
-  createConversation(c: NewConversation): Promise<'created' | 'identical' | 'exists'>
-  getConversation(conversationId: string): Promise<ConversationRow | null>
-  isMember(conversationId: string, deviceId: string): Promise<boolean>
-  memberDeviceIds(conversationId: string): Promise<string[]>
-  /** Conversations the device is a member of, with only the key boxes addressed to it. */
-  conversationsOf(deviceId: string): Promise<(ConversationRow & { boxes: Uint8Array[] })[]>
+  getDevice(deviceId: string): Promise<(DeviceRow & { revoked: boolean }) | null>
+  /** Every registered device with its authorization, and its revocation certificate if revoked. */
+  listDirectory(): Promise<
+    { authorization: Uint8Array; binding: Uint8Array; revocation: Uint8Array | null }[]
+  >
+  /**
+   * Stores the certificate and marks every conversation whose current member set holds the
+   * device rotation pending, in one transaction. Idempotent: a device is revoked once.
+   */
+  revokeDevice(r: RevocationRow): Promise<RevokeResult>
+  listRevocations(): Promise<RevocationRow[]>
 
   /**
-   * Appends with the next gap-free sequence number of the conversation. A repeat of the same
-   * (conversation, sender, epoch, counter) returns the stored seq with `duplicate: true`.
+   * Creates the conversation at epoch 0 with its genesis commit, member devices and boxes.
+   * 'identical' when it exists with a byte-identical genesis; refuses a revoked device.
    */
-  appendEnvelope(e: NewEnvelope): Promise<{ seq: number; duplicate: boolean }>
-  /** Envelopes with seq > since in seq order, at most `limit` of them. */
+  createConversation(
+    c: NewConversation,
+  ): Promise<'created' | 'identical' | 'relay/conversation-exists' | 'relay/revoked-device'>
+  getConversation(conversationId: string): Promise<ConversationRow | null>
+  /** Whether the device is in the conversation's CURRENT member set. */
+  isMember(conversationId: string, deviceId: string): Promise<boolean>
+  memberDeviceIds(conversationId: string): Promise<string[]>
+  /** Conversations the device currently is a member of, with every box (any epoch) for it. */
+  conversationsOf(deviceId: string): Promise<(ConversationRow & { boxes: Uint8Array[] })[]>
+  /** Every box of the conversation addressed to the device, any epoch, in storage order. */
+  boxesFor(conversationId: string, deviceId: string): Promise<Uint8Array[]>
+
+  /**
+   * Appends a data envelope with the next gap-free sequence number of the conversation, in one
+   * transaction: a repeat of the same (conversation, sender, epoch, counter) returns the stored
+   * seq with `duplicate: true`; otherwise a sender outside the current member set is refused
+   * 'relay/not-member' and an epoch other than the current one 'relay/stale-epoch'.
+   */
+  appendEnvelope(e: NewEnvelope): Promise<AppendResult>
+  /**
+   * Appends a commit entry in one transaction that re-checks the chain: a commit whose hash is
+   * already in the log returns its seq with `duplicate: true`; otherwise the author must be a
+   * current member, the epoch the current + 1 and prevHash the head hash ('relay/stale-commit'),
+   * and no listed device revoked. Then it appends the entry (kind 'commit', no counter), sets
+   * epoch, head hash and member set, clears rotation pending and stores the boxes.
+   */
+  appendCommit(c: NewCommit): Promise<CommitResult>
+  /** Log entries (data envelopes and commit entries) with seq > since in seq order, ≤ `limit`. */
   envelopesSince(conversationId: string, since: number, limit: number): Promise<StoredEnvelope[]>
 
   /** Keeps the receipt with the larger delivered+read; returns whether this one was stored. */

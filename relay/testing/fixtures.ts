@@ -1,5 +1,6 @@
 /**
- * Test-only builders of real trust chains, envelopes, key boxes, manifests and receipts, made
+ * Test-only builders of real trust chains, envelopes, key boxes, membership commits, revocation
+ * certificates and receipts, made
  * with crypto/'s signing and sealing functions exactly as a device would make them. Only tests
  * import this folder; relay code must not (it would pull sealing into the server).
  */
@@ -18,7 +19,14 @@ import {
 } from '../../crypto/trust.ts'
 import { sealEnvelope } from '../../crypto/envelope.ts'
 import { sealKeyBox } from '../../crypto/key-box.ts'
-import { signManifest } from '../../crypto/manifest.ts'
+import {
+  type CommitChange,
+  commitHash,
+  encodeCommitEntry,
+  GENESIS_PREV_HASH,
+  signCommit,
+} from '../../crypto/commit.ts'
+import { signRevocation } from '../../crypto/revocation.ts'
 import { signReceipt } from '../../crypto/receipt.ts'
 
 export type TestOrg = { root: SigningKeyPair; fingerprint: Uint8Array }
@@ -96,7 +104,27 @@ export function sealTestEnvelope(
   )
 }
 
-/** The fields of a createConversation frame: a signed manifest and one key box per member. */
+/** A key box from `sender` to one recipient (a device, or any id with an agreement key). */
+export function sealTestBox(
+  sender: TestDevice,
+  recipient: { deviceId: string; agreementKey: Uint8Array },
+  conversationId: string,
+  epoch: number,
+  key: Uint8Array = randomBytes(32),
+): Uint8Array {
+  return sealKeyBox(key, {
+    conversationId,
+    epoch,
+    senderDeviceId: sender.deviceId,
+    senderSigningKey: sender.signing.publicKey,
+    recipientDeviceId: recipient.deviceId,
+    recipientAgreementKey: recipient.agreementKey,
+  }, sender.signing.secretKey)
+}
+
+const boxTo = (d: TestDevice) => ({ deviceId: d.deviceId, agreementKey: d.agreement.publicKey })
+
+/** The fields of a createConversation frame: a signed genesis commit and one key box per member. */
 export function createTestConversation(
   creator: TestDevice,
   members: TestDevice[],
@@ -104,26 +132,74 @@ export function createTestConversation(
 ) {
   const all = [creator, ...members.filter((m) => m.deviceId !== creator.deviceId)]
   const deviceIds = all.map((d) => d.deviceId)
-  const manifest = signManifest({
+  const manifest = signCommit({
     conversationId,
-    creatorDeviceId: creator.deviceId,
+    epoch: 0,
+    prevHash: GENESIS_PREV_HASH,
+    authorDeviceId: creator.deviceId,
+    change: 'create',
     kind: all.length === 2 ? 'direct' : 'group',
     memberUserIds: [...new Set(all.map((d) => d.userId))],
     deviceIds,
+    historyShared: false,
     createdAt: Date.now(),
+    complianceKeyId: '',
   }, creator.signing.secretKey)
   const key = randomBytes(32)
-  const boxes = all.map((d) =>
-    sealKeyBox(key, {
-      conversationId,
-      epoch: 0,
-      senderDeviceId: creator.deviceId,
-      senderSigningKey: creator.signing.publicKey,
-      recipientDeviceId: d.deviceId,
-      recipientAgreementKey: d.agreement.publicKey,
-    }, creator.signing.secretKey)
-  )
+  const boxes = all.map((d) => sealTestBox(creator, boxTo(d), conversationId, 0, key))
   return { conversationId, manifest, deviceIds, boxes }
+}
+
+export type TestCommit = { commit: Uint8Array; entry: Uint8Array; hash: Uint8Array }
+
+/**
+ * A signed commit for `epoch` after the commit blob `prev` (the genesis, or the commit of the
+ * epoch before), in a commit entry with a fresh epoch key sealed by the author to each device.
+ * `boxes` replaces those boxes; `extraBoxes` adds to them (compliance, earlier epochs, bad ones).
+ */
+export function createTestCommit(author: TestDevice, options: {
+  conversationId: string
+  epoch: number
+  prev: Uint8Array
+  devices: TestDevice[]
+  change?: CommitChange
+  deviceIds?: string[]
+  boxes?: Uint8Array[]
+  extraBoxes?: Uint8Array[]
+  prevHash?: Uint8Array
+}): TestCommit {
+  const devices = options.devices
+  const commit = signCommit({
+    conversationId: options.conversationId,
+    epoch: options.epoch,
+    prevHash: options.prevHash ?? commitHash(options.prev),
+    authorDeviceId: author.deviceId,
+    change: options.change ?? 'rotate',
+    kind: 'group',
+    memberUserIds: [...new Set(devices.map((d) => d.userId))],
+    deviceIds: options.deviceIds ?? devices.map((d) => d.deviceId),
+    historyShared: false,
+    createdAt: Date.now(),
+    complianceKeyId: '',
+  }, author.signing.secretKey)
+  const key = randomBytes(32)
+  const boxes = options.boxes ??
+    devices.map((d) => sealTestBox(author, boxTo(d), options.conversationId, options.epoch, key))
+  const entry = encodeCommitEntry(commit, [...boxes, ...(options.extraBoxes ?? [])])
+  return { commit, entry, hash: commitHash(commit) }
+}
+
+/** A revocation certificate for `deviceId`, signed by the org root or by one of the user's devices. */
+export function signTestRevocation(
+  deviceId: string,
+  signer: TestOrg | TestDevice,
+  reason = 'lost',
+): Uint8Array {
+  const byRoot = 'root' in signer
+  return signRevocation(
+    { deviceId, revokedAt: Date.now(), signer: byRoot ? 'root' : signer.deviceId, reason },
+    byRoot ? signer.root.secretKey : signer.signing.secretKey,
+  )
 }
 
 export function signTestReceipt(

@@ -37,6 +37,10 @@ export const FRAME_FIELDS = {
   getDirectory: {},
   putAuthorization: { ref: 'str', authorization: 'bytes' },
   ping: { nonce: 'uint' },
+  // membership epochs and device revocation (appended; tags are indexes)
+  commit: { ref: 'str', conversationId: 'str', entry: 'bytes' },
+  revokeDevice: { ref: 'str', revocation: 'bytes' },
+  rotationPending: { conversationId: 'str', epoch: 'uint' },
 } as const satisfies Record<string, Record<string, FieldKind>>
 
 export type FrameType = keyof typeof FRAME_FIELDS

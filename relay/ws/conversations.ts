@@ -1,12 +1,25 @@
 /**
- * Conversation frames: creating one from a creator-signed manifest plus key boxes, and listing
- * a device's conversations at login. The relay checks only routing consistency (ids, sender,
- * recipients); clients verify the manifest signature and every device chain themselves.
+ * Conversation frames: creating one from its genesis commit plus key boxes, committing later
+ * epochs, and listing a device's conversations at login. The relay checks only routing
+ * consistency (ids, author, devices, box labels) and orders competing commits by the hash chain;
+ * clients verify every commit signature and device chain themselves (DESIGN §3).
  */
-import { parseKeyBoxHeader, parseManifest } from '../crypto-surface.ts'
+import {
+  commitHash,
+  decodeCommitEntry,
+  equalBytes,
+  GENESIS_PREV_HASH,
+  MAX_CONVERSATION_DEVICES,
+  parseCommit,
+  parseKeyBoxHeader,
+} from '../crypto-surface.ts'
+import { shortId } from '../log.ts'
 import type { KeyBoxRow } from '../storage/storage.ts'
 import type { FrameOf } from '../wire/frames.ts'
 import { isSaneId, type SessionContext } from './context.ts'
+
+/** Key boxes for the organisation's compliance key are addressed to 'compliance:<key id>'. */
+export const COMPLIANCE_PREFIX = 'compliance:'
 
 const sameSet = (a: string[], b: string[]): boolean => {
   const x = new Set(a)
@@ -14,37 +27,70 @@ const sameSet = (a: string[], b: string[]): boolean => {
   return x.size === y.size && [...x].every((v) => y.has(v))
 }
 
-/** Checks the frame against its manifest; returns an error code or the boxes by recipient. */
+/** Every listed device must be registered and not revoked. */
+async function checkDevices(
+  s: SessionContext,
+  deviceIds: Iterable<string>,
+): Promise<string | null> {
+  for (const id of deviceIds) {
+    const d = isSaneId(id) ? await s.deps.storage.getDevice(id) : null
+    if (!d) return 'relay/unknown-device'
+    if (d.revoked) return 'relay/revoked-device'
+  }
+  return null
+}
+
+/**
+ * Reads each box's routing header: it must name this conversation, come from the author, carry
+ * an epoch no later than the commit's and go to a listed device or the compliance key.
+ */
+function checkBoxes(
+  boxes: Uint8Array[],
+  conversationId: string,
+  authorDeviceId: string,
+  epoch: number,
+  members: Set<string>,
+  malformed: string,
+): string | KeyBoxRow[] {
+  const rows: KeyBoxRow[] = []
+  for (const box of boxes) {
+    const h = parseKeyBoxHeader(box)
+    if (!h.ok) return malformed
+    const v = h.value
+    if (
+      v.conversationId !== conversationId || v.senderDeviceId !== authorDeviceId ||
+      v.epoch > epoch ||
+      !(members.has(v.recipientDeviceId) || v.recipientDeviceId.startsWith(COMPLIANCE_PREFIX))
+    ) {
+      return 'relay/bad-box'
+    }
+    rows.push({ recipientDeviceId: v.recipientDeviceId, epoch: v.epoch, box })
+  }
+  return rows
+}
+
+/** Checks the frame against its genesis commit; returns an error code or the boxes. */
 async function checkCreate(
   s: SessionContext,
   f: FrameOf<'createConversation'>,
 ): Promise<string | KeyBoxRow[]> {
-  if (!isSaneId(f.conversationId)) return 'relay/bad-manifest'
-  const m = parseManifest(f.manifest)
-  if (!m.ok) return 'relay/malformed-manifest'
-  if (m.value.conversationId !== f.conversationId || !sameSet(m.value.deviceIds, f.deviceIds)) {
-    return 'relay/bad-manifest'
+  if (!isSaneId(f.conversationId)) return 'relay/bad-commit'
+  if (new Set(f.deviceIds).size > MAX_CONVERSATION_DEVICES) return 'relay/too-many-devices'
+  const parsed = parseCommit(f.manifest)
+  if (!parsed.ok) return 'relay/malformed-commit'
+  const c = parsed.value
+  if (
+    c.epoch !== 0 || c.change !== 'create' || !equalBytes(c.prevHash, GENESIS_PREV_HASH) ||
+    c.conversationId !== f.conversationId || !sameSet(c.deviceIds, f.deviceIds)
+  ) {
+    return 'relay/bad-commit'
   }
-  if (m.value.creatorDeviceId !== s.deviceId) return 'relay/wrong-sender'
-  const members = new Set(f.deviceIds)
+  if (c.authorDeviceId !== s.deviceId) return 'relay/wrong-sender'
+  const members = new Set(c.deviceIds)
   if (!members.has(s.deviceId)) return 'relay/not-member'
-  for (const id of members) {
-    if (!(await s.deps.storage.getDevice(id))) return 'relay/unknown-device'
-  }
-  const boxes: KeyBoxRow[] = []
-  for (const box of f.boxes) {
-    const h = parseKeyBoxHeader(box)
-    if (!h.ok) return 'relay/malformed-box'
-    const v = h.value
-    if (
-      v.conversationId !== f.conversationId || v.senderDeviceId !== s.deviceId ||
-      !members.has(v.recipientDeviceId)
-    ) {
-      return 'relay/bad-box'
-    }
-    boxes.push({ recipientDeviceId: v.recipientDeviceId, box })
-  }
-  return boxes
+  const bad = await checkDevices(s, members)
+  if (bad) return bad
+  return checkBoxes(f.boxes, f.conversationId, s.deviceId, 0, members, 'relay/malformed-box')
 }
 
 export async function handleCreateConversation(
@@ -56,11 +102,12 @@ export async function handleCreateConversation(
   const { storage, hub, log } = s.deps
   const created = await storage.createConversation({
     conversationId: f.conversationId,
-    manifest: f.manifest,
+    genesis: f.manifest,
+    headHash: commitHash(f.manifest),
     deviceIds: f.deviceIds,
     boxes: checked,
   })
-  if (created === 'exists') return s.sendError('relay/conversation-exists', f.ref)
+  if (created !== 'created' && created !== 'identical') return s.sendError(created, f.ref)
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: 0 })
   if (created === 'identical') return
   log('conversation.created', { devices: new Set(f.deviceIds).size, boxes: checked.length })
@@ -78,15 +125,117 @@ export async function handleCreateConversation(
   }
 }
 
-/** Sent right after `ready`: every conversation of the device with its own key boxes. */
+type CheckedCommit = {
+  hash: Uint8Array
+  epoch: number
+  prevHash: Uint8Array
+  deviceIds: string[]
+  boxes: KeyBoxRow[]
+}
+
+async function checkCommit(
+  s: SessionContext,
+  f: FrameOf<'commit'>,
+): Promise<string | CheckedCommit> {
+  const entry = decodeCommitEntry(f.entry)
+  if (!entry.ok) return 'relay/malformed-commit'
+  const parsed = parseCommit(entry.value.commit)
+  if (!parsed.ok) return 'relay/malformed-commit'
+  const c = parsed.value
+  if (c.authorDeviceId !== s.deviceId || c.conversationId !== f.conversationId) {
+    return 'relay/wrong-sender'
+  }
+  if (
+    !isSaneId(f.conversationId) || !(await s.deps.storage.isMember(f.conversationId, s.deviceId))
+  ) {
+    return 'relay/not-member'
+  }
+  // parseCommit already refuses longer lists; kept so the limit holds whatever it accepts.
+  if (c.deviceIds.length > MAX_CONVERSATION_DEVICES) return 'relay/too-many-devices'
+  // A cheap early answer for the usual loser of a race; appendCommit decides atomically.
+  const conv = await s.deps.storage.getConversation(f.conversationId)
+  const hash = commitHash(entry.value.commit)
+  const isRetry = conv !== null && equalBytes(conv.headHash, hash)
+  if (conv && !isRetry && (c.epoch !== conv.epoch + 1 || !equalBytes(c.prevHash, conv.headHash))) {
+    return 'relay/stale-commit'
+  }
+  const members = new Set(c.deviceIds)
+  const bad = await checkDevices(s, members)
+  if (bad) return bad
+  const boxes = checkBoxes(
+    entry.value.boxes,
+    f.conversationId,
+    s.deviceId,
+    c.epoch,
+    members,
+    'relay/bad-box',
+  )
+  if (typeof boxes === 'string') return boxes
+  return { hash, epoch: c.epoch, prevHash: c.prevHash, deviceIds: c.deviceIds, boxes }
+}
+
+export async function handleCommit(s: SessionContext, f: FrameOf<'commit'>): Promise<void> {
+  const checked = await checkCommit(s, f)
+  if (typeof checked === 'string') return s.sendError(checked, f.ref)
+  const { storage, hub, log } = s.deps
+  const stored = await storage.appendCommit({
+    conversationId: f.conversationId,
+    authorDeviceId: s.deviceId,
+    epoch: checked.epoch,
+    prevHash: checked.prevHash,
+    hash: checked.hash,
+    deviceIds: checked.deviceIds,
+    entry: f.entry,
+    boxes: checked.boxes,
+  })
+  if ('refused' in stored) return s.sendError(stored.refused, f.ref)
+  s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: stored.seq })
+  if (stored.duplicate) return
+  log('commit.stored', {
+    author: shortId(s.deviceId),
+    epoch: checked.epoch,
+    devices: checked.deviceIds.length,
+    boxes: checked.boxes.length,
+  })
+  // Every member of the previous epoch (the removed ones too) sees the commit that ends it.
+  hub.publishEnvelope(f.conversationId, stored.seq, f.entry, s)
+  const now = new Set(checked.deviceIds)
+  const before = new Set(stored.previousDeviceIds)
+  // A removed device's live subscription ends here: it can no longer subscribe or write.
+  hub.endSubscriptions(f.conversationId, [...before].filter((id) => !now.has(id)))
+  const added = [...now].filter((id) => !before.has(id))
+  if (added.length === 0) return
+  const conv = await storage.getConversation(f.conversationId)
+  if (!conv) return
+  for (const peer of hub.sessionsOf(added)) {
+    peer.sendFrame({
+      type: 'conversation',
+      conversationId: f.conversationId,
+      manifest: conv.genesis,
+      boxes: await storage.boxesFor(f.conversationId, peer.deviceId),
+      headSeq: conv.headSeq,
+    })
+  }
+}
+
+/**
+ * Sent right after `ready`: every conversation of the device with its own key boxes, then a
+ * `rotationPending` for each one that waits for a new epoch.
+ */
 export async function sendConversationList(s: SessionContext): Promise<void> {
-  for (const c of await s.deps.storage.conversationsOf(s.deviceId)) {
+  const conversations = await s.deps.storage.conversationsOf(s.deviceId)
+  for (const c of conversations) {
     s.sendFrame({
       type: 'conversation',
       conversationId: c.conversationId,
-      manifest: c.manifest,
+      manifest: c.genesis,
       boxes: c.boxes,
       headSeq: c.headSeq,
     })
+  }
+  for (const c of conversations) {
+    if (c.rotationPending) {
+      s.sendFrame({ type: 'rotationPending', conversationId: c.conversationId, epoch: c.epoch })
+    }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Directory frames: the list of enrolled devices (each as its authorization and binding, so
- * clients verify the whole chain against the pinned root) and admins' uploads of new
+ * clients verify the whole chain against the pinned root, plus the revocation certificate of a
+ * revoked device) and admins' uploads of new
  * root-signed authorizations. The relay checks the root signature so it never stores junk, but
  * it cannot create an authorization itself: it has no root key (DESIGN §3).
  */
@@ -15,7 +16,11 @@ export async function handleGetDirectory(s: SessionContext): Promise<void> {
   s.sendFrame({
     type: 'directory',
     rootPublicKey: org.rootPublicKey ?? new Uint8Array(0),
-    entries: rows.map((r) => encodeTuple([r.authorization, r.binding])),
+    entries: rows.map((r) =>
+      encodeTuple(
+        r.revocation ? [r.authorization, r.binding, r.revocation] : [r.authorization, r.binding],
+      )
+    ),
   })
 }
 

@@ -9,6 +9,8 @@ import type { Frame } from '../wire/frames.ts'
 export interface HubMember {
   readonly deviceId: string
   sendFrame(frame: Frame): void
+  /** Closes the member's socket with an application close code (revocation: 4003). */
+  close(code: number): void
 }
 
 type Subscription = { buffer: { seq: number; envelope: Uint8Array }[] | null; threshold: number }
@@ -52,6 +54,17 @@ export class Hub {
     const mine = this.subscribedBy.get(m) ?? new Set<string>()
     mine.add(conversationId)
     this.subscribedBy.set(m, mine)
+  }
+
+  /** Ends the listed devices' subscriptions to one conversation (they left its member set). */
+  endSubscriptions(conversationId: string, deviceIds: Iterable<string>): void {
+    const subs = this.byConversation.get(conversationId)
+    if (!subs) return
+    for (const m of this.sessionsOf(deviceIds)) {
+      subs.delete(m)
+      this.subscribedBy.get(m)?.delete(conversationId)
+    }
+    if (subs.size === 0) this.byConversation.delete(conversationId)
   }
 
   /** Flushes envelopes buffered during catch-up with seq > sentUpTo, then delivers live. */

@@ -1,6 +1,7 @@
 /**
  * Frame handlers for the envelope log: subscribe (catch-up then live), send (gap-free,
- * idempotent append) and receipts. The relay reads only the clear envelope header to route;
+ * idempotent append under the current epoch) and receipts. Membership is always the CURRENT
+ * member device set, so a device removed by a commit can no longer read or write. The relay reads only the clear envelope header to route;
  * it never verifies or opens the sealed payload (clients do, DESIGN §3).
  */
 import { parseEnvelopeHeader, parseReceipt } from '../crypto-surface.ts'
@@ -56,6 +57,9 @@ export async function handleSend(s: SessionContext, f: FrameOf<'send'>): Promise
     counter: h.counter,
     envelope: f.envelope,
   })
+  // The epoch and current membership are decided in the append's transaction, after the
+  // idempotency lookup: a repeat of a stored envelope still gets its seq after a new epoch.
+  if ('refused' in stored) return s.sendError(stored.refused, f.ref)
   // Acknowledge only after the durable commit (synchronous=FULL), so "sent" never lies.
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: stored.seq })
   if (!stored.duplicate) hub.publishEnvelope(f.conversationId, stored.seq, f.envelope, s)

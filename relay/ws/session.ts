@@ -18,9 +18,10 @@ import {
   MAX_FRAME_BYTES,
 } from '../wire/frames.ts'
 import { isSaneId, type RelayDeps, type SessionContext } from './context.ts'
-import { handleCreateConversation, sendConversationList } from './conversations.ts'
+import { handleCommit, handleCreateConversation, sendConversationList } from './conversations.ts'
 import { handleGetDirectory, handlePutAuthorization } from './directory.ts'
 import { handleReceipt, handleSend, handleSubscribe } from './messaging.ts'
+import { CLOSE_REVOKED, handleRevokeDevice } from './revocation.ts'
 
 export const LOGIN_TIMEOUT_MS = 10_000
 export const CHALLENGE_NONCE_BYTES = 32
@@ -30,6 +31,7 @@ export const CLOSE = {
   unsupportedData: 1003,
   tooLarge: 1009,
   badLogin: 4001,
+  revoked: CLOSE_REVOKED,
   loginTimeout: 4008,
 } as const
 
@@ -134,6 +136,10 @@ export class Session implements SessionContext {
         return await handleGetDirectory(this)
       case 'putAuthorization':
         return await handlePutAuthorization(this, frame)
+      case 'commit':
+        return await handleCommit(this, frame)
+      case 'revokeDevice':
+        return await handleRevokeDevice(this, frame)
       case 'ping':
         return this.sendFrame({ type: 'pong', nonce: frame.nonce })
       default:
@@ -158,14 +164,23 @@ export class Session implements SessionContext {
       return this.close(CLOSE.badLogin)
     }
     if (this.state !== 'logging-in') return // closed while we were reading storage
+    if (device?.revoked) return this.refuseRevoked(f.deviceId)
     clearTimeout(this.loginTimer)
     this.state = 'ready'
     this.deviceId = f.deviceId
     this.userId = binding.value.userId
     this.role = auth.role
     hub.addLoggedIn(this)
+    // A revocation that landed while this login read storage found no session to close.
+    if ((await storage.getDevice(f.deviceId))?.revoked) return this.refuseRevoked(f.deviceId)
     log('login.ok', { device: shortId(f.deviceId), connections: hub.connectionCount })
     this.sendFrame({ type: 'ready', deviceId: this.deviceId, userId: this.userId, role: this.role })
     await sendConversationList(this)
+  }
+
+  private refuseRevoked(deviceId: string): void {
+    this.deps.log('login.revoked', { device: shortId(deviceId) })
+    this.sendError('relay/device-revoked', '')
+    this.close(CLOSE.revoked)
   }
 }

@@ -1,0 +1,78 @@
+/**
+ * Device revocation (DESIGN §1 rule 8, §3, §5): a certificate signed by the organisation root or
+ * by another unrevoked device of the same user. The relay cannot make one, only check, store and
+ * serve it; it closes the revoked device's live sockets at once, refuses its logins, and marks
+ * its conversations rotation pending so the first member device online commits a new epoch.
+ */
+import { parseDeviceBinding, parseRevocation, verifyRevocation } from '../crypto-surface.ts'
+import { shortId } from '../log.ts'
+import type { FrameOf } from '../wire/frames.ts'
+import type { SessionContext } from './context.ts'
+
+/** Close code for a revoked device's sockets (and its refused logins). */
+export const CLOSE_REVOKED = 4003
+
+/** Returns the error code, or null when the certificate is signed by someone entitled to. */
+async function checkRevocation(s: SessionContext, blob: Uint8Array): Promise<string | null> {
+  const { storage } = s.deps
+  const r = parseRevocation(blob)
+  if (!r.ok) return 'relay/malformed-revocation'
+  const target = await storage.getDevice(r.value.deviceId)
+  if (!target) return 'relay/unknown-device'
+  if (r.value.signer === 'root') {
+    const root = (await storage.getOrg()).rootPublicKey
+    return root && verifyRevocation(blob, root).ok ? null : 'relay/bad-revocation'
+  }
+  // Otherwise another device of the same user, itself registered and not revoked.
+  const signer = await storage.getDevice(r.value.signer)
+  if (!signer || signer.revoked || signer.userId !== target.userId) return 'relay/bad-revocation'
+  const binding = parseDeviceBinding(signer.binding)
+  if (!binding.ok || !verifyRevocation(blob, binding.value.signingPublicKey).ok) {
+    return 'relay/bad-revocation'
+  }
+  return null
+}
+
+/** Tells each live session of the device it was revoked and closes it with 4003. */
+export function disconnectRevoked(s: SessionContext, deviceId: string): void {
+  for (const m of s.deps.hub.sessionsOf([deviceId])) {
+    m.sendFrame({ type: 'error', code: 'relay/device-revoked', ref: '' })
+    m.close(CLOSE_REVOKED)
+  }
+}
+
+export async function handleRevokeDevice(
+  s: SessionContext,
+  f: FrameOf<'revokeDevice'>,
+): Promise<void> {
+  const bad = await checkRevocation(s, f.revocation)
+  if (bad) return s.sendError(bad, f.ref)
+  const { storage, hub, log } = s.deps
+  const deviceId = parseRevocation(f.revocation)
+  if (!deviceId.ok) return s.sendError('relay/malformed-revocation', f.ref)
+  const revoked = deviceId.value.deviceId
+  const result = await storage.revokeDevice({
+    deviceId: revoked,
+    certificate: f.revocation,
+    revokedAt: Date.now(),
+  })
+  const ack = () => s.sendFrame({ type: 'ack', ref: f.ref, conversationId: '', seq: 0 })
+  // A device revoking itself hears the ack before its own socket closes.
+  if (revoked === s.deviceId) ack()
+  disconnectRevoked(s, revoked)
+  if (result.stored) {
+    log('device.revoked', { device: shortId(revoked), conversations: result.pending.length })
+    for (const c of result.pending) {
+      const others = c.deviceIds.filter((id) => id !== revoked)
+      for (const peer of hub.sessionsOf(others)) {
+        peer.sendFrame({
+          type: 'rotationPending',
+          conversationId: c.conversationId,
+          epoch: c.epoch,
+        })
+      }
+    }
+    hub.broadcastLoggedIn({ type: 'directoryChanged' })
+  }
+  if (revoked !== s.deviceId) ack()
+}
