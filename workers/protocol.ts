@@ -35,6 +35,18 @@ export type ConversationSummary = {
   memberUserIds: string[]
   lastMessage: { body: string; authorName: string; at: number } | null
   unread: number
+  /** This device is no longer a member (removed, or the conversation moved on without it). */
+  removed: boolean
+  /** Messages sent before this device was given their key (joined without shared history). */
+  historyUnavailable: number
+}
+
+export type DeviceView = {
+  deviceId: string
+  userId: string
+  displayName: string
+  revoked: boolean
+  isThisDevice: boolean
 }
 
 export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'not-sent'
@@ -70,10 +82,15 @@ export type Methods = {
   listMessages: { params: { conversationId: string }; result: MessageView[] }
   sendMessage: { params: { conversationId: string; body: string; clientId: string }; result: { id: string } }
   markRead: { params: { conversationId: string }; result: null }
+  addMembers: { params: { conversationId: string; userIds: string[]; shareHistory: boolean }; result: null }
+  removeMembers: { params: { conversationId: string; userIds: string[] }; result: null }
+  listDevices: { params: Record<string, never>; result: DeviceView[] }
+  revokeDevice: { params: { deviceId: string; reason: string }; result: null }
   /** The page's view of the network (workers do not always get online/offline events). */
   networkChanged: { params: { online: boolean }; result: null }
   createEnrollmentCode: {
-    params: { displayName: string; role: 'clinician' | 'admin'; validHours: number }
+    /** With `userId`, a code for another device of an existing person (same name and role). */
+    params: { displayName: string; role: 'clinician' | 'admin'; validHours: number; userId?: string }
     result: { code: string; link: string; expiresAt: number }
   }
 }

@@ -143,6 +143,28 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     if (typeof body !== 'string' || !body.trim()) throw new IdentityError('compose/empty')
     return { id: await requireClient().sendMessage(conversationId, body, clientId) }
   },
+  async addMembers({ conversationId, userIds, shareHistory }) {
+    await requireClient().addMembers(conversationId, userIds, shareHistory)
+    return null
+  },
+  async removeMembers({ conversationId, userIds }) {
+    await requireClient().removeMembers(conversationId, userIds)
+    return null
+  },
+  listDevices: () => {
+    const c = requireClient()
+    return [...c.devices.values()].map((d) => ({
+      deviceId: d.deviceId,
+      userId: d.userId,
+      displayName: d.displayName,
+      revoked: c.revoked.has(d.deviceId),
+      isThisDevice: d.deviceId === c.id.deviceId,
+    }))
+  },
+  async revokeDevice({ deviceId, reason }) {
+    await requireClient().revokeDevice(deviceId, String(reason ?? '').slice(0, 200))
+    return null
+  },
   async markRead({ conversationId }) {
     await requireClient().markRead(conversationId)
     return null
@@ -152,14 +174,19 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     else client?.connection.dropNow()
     return null
   },
-  async createEnrollmentCode({ displayName, role, validHours }) {
+  async createEnrollmentCode({ displayName, role, validHours, userId }) {
     const c = requireClient()
     if (!identity?.rootSecretKey) throw new IdentityError('admin/no-root-key', 'Only the organisation’s admin device can add people')
     const hours = Math.min(Math.max(Number(validHours) || 72, 1), 24 * 30)
     const expiresAt = Date.now() + hours * 3600_000
+    // Another device for an existing person keeps their id, name and role from the directory.
+    const existing = userId ? c.people().find((p) => p.userId === userId) : undefined
+    if (userId && !existing) throw new IdentityError('admin/unknown-person')
     const made = createEnrollment(
       { secretKey: identity.rootSecretKey, publicKey: identity.rootPublicKey },
-      { userId: newUserId(), displayName: displayName.trim(), role, expiresAt },
+      existing
+        ? { userId: existing.userId, displayName: existing.displayName, role: existing.role, expiresAt }
+        : { userId: newUserId(), displayName: displayName.trim(), role, expiresAt },
     )
     await c.putAuthorization(made.authorization)
     wipe(made.secret)

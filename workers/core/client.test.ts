@@ -4,56 +4,8 @@
  * replayed by the relay and a device without a valid chain are refused.
  */
 import assert from 'node:assert/strict'
-import { startRelay } from '../../relay/server.ts'
-import { WardlineClient } from './client.ts'
-import { createEnrollment, enrollDevice, type Identity, newUserId, setupOrganisation } from './identity.ts'
-import { MemoryStore } from './store.ts'
 import * as c from '../../crypto/mod.ts'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`)
-    await sleep(20)
-  }
-}
-
-async function world() {
-  const dataDir = await Deno.makeTempDir({ prefix: 'wardline-client-' })
-  const relay = await startRelay({ port: 0, hostname: '127.0.0.1', dataDir, staticDir: `${dataDir}/x`, setupCode: 'TESTCODE', log: () => {} })
-  const http = { baseUrl: relay.url, fetch: globalThis.fetch.bind(globalThis) }
-  const wsUrl = relay.url.replace('http', 'ws') + '/ws'
-  const alerts: string[] = []
-  const make = (identity: Identity, store = new MemoryStore()) =>
-    new WardlineClient({ store, identity, wsUrl, emit: (e, d) => e === 'alert' && alerts.push((d as { code: string }).code) })
-  const adminId = await setupOrganisation(http, 'TESTCODE', 'Ann Admin')
-  const admin = make(adminId)
-  await admin.start()
-  const enroll = async (name: string) => {
-    const made = createEnrollment({ secretKey: adminId.rootSecretKey!, publicKey: adminId.rootPublicKey }, {
-      userId: newUserId(), displayName: name, role: 'clinician', expiresAt: Date.now() + 60_000,
-    })
-    await admin.putAuthorization(made.authorization)
-    return enrollDevice(http, made.code)
-  }
-  return { relay, http, wsUrl, admin, adminId, make, enroll, alerts, dataDir }
-}
-
-/** The admin and one enrolled nurse, both online with each other in their directories. */
-async function adminAndNurse() {
-  const w = await world()
-  const benId = await w.enroll('Ben Nurse')
-  const ben = w.make(benId)
-  await ben.start()
-  await until(() => w.admin.people().length === 2 && ben.people().length === 2, 'directory')
-  const close = async () => {
-    ben.stop()
-    w.admin.stop()
-    await w.relay.close()
-  }
-  return { ...w, ben, benId, close }
-}
+import { adminAndNurse, until } from './test-world.ts'
 
 Deno.test('two devices converge in one order after one of them writes offline, and retries never duplicate', async () => {
   const w = await adminAndNurse()
@@ -89,12 +41,12 @@ Deno.test('an envelope replayed or altered by the relay is refused and shows not
   const adminConv = w.admin.conversations.get(conv)!
   // A validly signed envelope with an already used counter (0) is a replay, whatever it carries.
   const replay = c.sealEnvelope({ conversationId: conv, epoch: 0, senderDeviceId: w.adminId.deviceId, counter: 0 },
-    c.encodeTuple(['yjs', adminConv.encodeState()]), adminConv.meta.epochKeys['0']!, w.adminId.signingSecretKey)
+    c.encodeTuple(['yjs', adminConv.encodeSegment(0)]), adminConv.meta.epochKeys['0']!, w.adminId.signingSecretKey)
   const lastSeq = ben.conversations.get(conv)!.meta.lastSeq
   await ben.receiveFrame({ type: 'envelope', conversationId: conv, seq: lastSeq + 1, envelope: replay })
   assert.ok(w.alerts.includes('sync/replay'))
   const altered = c.sealEnvelope({ conversationId: conv, epoch: 0, senderDeviceId: w.adminId.deviceId, counter: 99 },
-    c.encodeTuple(['yjs', adminConv.encodeState()]), adminConv.meta.epochKeys['0']!, w.adminId.signingSecretKey)
+    c.encodeTuple(['yjs', adminConv.encodeSegment(0)]), adminConv.meta.epochKeys['0']!, w.adminId.signingSecretKey)
   altered[altered.length - 70] = altered[altered.length - 70]! ^ 1
   await ben.receiveFrame({ type: 'envelope', conversationId: conv, seq: lastSeq + 2, envelope: altered })
   assert.ok(w.alerts.includes('crypto/bad-signature'))

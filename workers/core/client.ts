@@ -1,17 +1,20 @@
 /**
  * The Wardline client engine: one enrolled device's sync with the relay. It verifies the
- * directory, opens conversation keys, seals outgoing messages from a durable outbox, and verifies
- * then decrypts then decodes every incoming envelope (DESIGN §3–4). It runs in the browser worker
- * and, unchanged, in the simulator. Exception to the ~250-line norm: it is the one place where the
+ * directory, follows each conversation's chain of membership commits (epochs), seals outgoing
+ * messages from a durable outbox under the current epoch when they are sent, and verifies then
+ * decrypts then decodes every incoming envelope (DESIGN §3–4). It runs in the browser worker and,
+ * unchanged, in the simulator. Exception to the ~250-line norm: it is the one place where the
  * protocol's steps meet, kept together so their order is visible.
  */
 import * as c from '../../crypto/mod.ts'
 import type { Frame, FrameOf } from '../../relay/wire/frames.ts'
 import type { ConnectionState, ConversationSummary, EventName, Events, MessageView, Person } from '../protocol.ts'
+import { messagesOf, people, summarise, type ViewState } from './client-views.ts'
 import { RelayConnection, type Timers } from './connection.ts'
 import { type ConversationMeta, ConversationState, type MessageRecord, recordId } from './conversation-state.ts'
 import { verifyDirectory } from './directory.ts'
 import type { Identity } from './identity.ts'
+import { buildCommitEntry, type ComplianceRecipient, type NextEpoch, verifyCommitEntry, verifyGenesis } from './membership.ts'
 import { type ClientStore, padSeq, type Write } from './store.ts'
 
 export type OutboxItem = {
@@ -20,9 +23,12 @@ export type OutboxItem = {
   recordId: string
   clientId: string
   order: number
-  update: Uint8Array
-  envelope: Uint8Array | null
+  record: MessageRecord
+  /** Sealed when first sent; resent byte-identical until acked or refused as stale. */
+  envelope: { epoch: number; blob: Uint8Array } | null
 }
+
+export type DefenceEvent = { kind: 'replay' | 'gap' | 'forgery' | 'stale-epoch'; conversationId: string }
 
 export type ClientOptions = {
   store: ClientStore
@@ -35,6 +41,10 @@ export type ClientOptions = {
   onRecord?: (conversationId: string, record: MessageRecord, seq: number) => void
   /** Called when the relay acknowledged storing one of this device's messages. */
   onSent?: (conversationId: string, recordId: string, seq: number) => void
+  /** Called whenever an attack or fault by the relay was caught (the simulator counts them). */
+  onDefence?: (event: DefenceEvent) => void
+  /** The organisation's compliance key, verified against the root: every epoch key is sealed to it. */
+  compliance?: ComplianceRecipient | null
   timers?: Timers
   createSocket?: (url: string) => WebSocket
   now?: () => number
@@ -44,20 +54,34 @@ const COMPACT_AFTER_UPDATES = 200
 /** Largest message text (UTF-8 bytes); envelopes carry at most MAX_ENVELOPE_PAYLOAD with Yjs overhead. */
 export const MAX_MESSAGE_BYTES = 64 * 1024
 const RECEIPT_DELAY_MS = 250
+/** Most envelopes kept sealed per conversation while their epoch key is missing. */
+export const MAX_PENDING_ENVELOPES = 10_000
+
+/** The epoch in force at log position `seq`: the latest commit before it. */
+function epochAt(meta: ConversationMeta, seq: number): number {
+  let epoch = 0
+  for (const [e, members] of Object.entries(meta.epochs)) if (members.seq < seq && Number(e) > epoch) epoch = Number(e)
+  return epoch
+}
+
+const fail = (code: string) => Object.assign(new Error(code), { code })
 
 export class WardlineClient {
   readonly id: Identity
   readonly devices = new Map<string, c.VerifiedDevice>()
+  readonly revoked = new Set<string>()
   readonly conversations = new Map<string, ConversationState>()
   readonly connection: RelayConnection
   #o: ClientOptions
   #queue: Promise<void> = Promise.resolve()
   #pending = new Map<string, { resolve: (seq: number) => void; reject: (e: Error) => void }>()
   #inflight = new Set<string>()
+  #committing = new Set<string>()
   #receipts = new Map<string, Map<string, { delivered: number; read: number }>>()
   #receiptTimer: ReturnType<typeof setTimeout> | null = null
   #updateCount = new Map<string, number>()
   #awaitingDirectory: FrameOf<'conversation'>[] = []
+  #resubscribeAfterDirectory = new Set<string>()
   #notSent = new Set<string>()
   #queued = 0
   #outboxOrder = 0
@@ -83,10 +107,21 @@ export class WardlineClient {
     return this.connection.state
   }
 
+  get #view(): ViewState {
+    return { id: this.id, devices: this.devices, revoked: this.revoked, notSent: this.#notSent }
+  }
+
+  #now(): number {
+    return (this.#o.now ?? Date.now)()
+  }
+
   /** Loads everything stored, then connects. */
   async start(): Promise<{ corrupt: number }> {
     const s = this.#o.store
-    for (const [, d] of await s.list<c.VerifiedDevice>('dir/')) this.devices.set(d.deviceId, d)
+    for (const [, d] of await s.list<c.VerifiedDevice & { revoked?: boolean }>('dir/')) {
+      this.devices.set(d.deviceId, d)
+      if (d.revoked) this.revoked.add(d.deviceId)
+    }
     if (this.devices.size > 0) this.#resolveDirectory()
     let corrupt = 0
     for (const [k] of await s.list('ns/')) this.#notSent.add(k.split('/')[2]!)
@@ -94,15 +129,15 @@ export class WardlineClient {
     this.#queued = outbox.length
     this.#outboxOrder = outbox.reduce((m, [, i]) => Math.max(m, i.order + 1), 0)
     for (const [, meta] of await s.list<ConversationMeta>('conv/')) {
-      const state = new ConversationState(meta)
-      const updates = (await s.list<Uint8Array>(`yu/${meta.conversationId}/`)).map(([, u]) => u)
+      const state = new ConversationState(meta, this.id.deviceId)
+      const updates = (await s.list<{ epoch: number; update: Uint8Array }>(`yu/${meta.conversationId}/`)).map(([, u]) => u)
       const seqs = new Map((await s.list<number>(`rs/${meta.conversationId}/`)).map(([k, v]) => [k.split('/')[2]!, v]))
-      const queued = new Map(outbox.filter(([, i]) => i.conversationId === meta.conversationId).map(([, i]) => [i.recordId, i.order]))
       try {
-        corrupt += state.load(updates, this.devices, seqs, queued)
+        corrupt += state.load(updates, this.devices, seqs)
       } catch {
         corrupt++
       }
+      for (const [, i] of outbox) if (i.conversationId === meta.conversationId) state.addQueued(i.record, i.order)
       this.#updateCount.set(meta.conversationId, updates.length)
       this.conversations.set(meta.conversationId, state)
       const receipts = new Map<string, { delivered: number; read: number }>()
@@ -154,6 +189,14 @@ export class WardlineClient {
     this.#o.onStatusChange?.()
   }
 
+  #alert(code: string, message = `A conversation or message was refused (${code})`): void {
+    this.#o.emit('alert', { code, message })
+  }
+
+  #defence(kind: DefenceEvent['kind'], conversationId: string): void {
+    this.#o.onDefence?.({ kind, conversationId })
+  }
+
   // ---- incoming frames -------------------------------------------------------------------
 
   #onFrame(frame: Frame): Promise<void> | void {
@@ -168,110 +211,130 @@ export class WardlineClient {
         return
       case 'conversation': return this.#onConversation(frame)
       case 'envelope': return this.#onEnvelope(frame)
-      case 'caughtUp': return this.#scheduleReceipt()
-      case 'ack': return this.#onAck(frame)
-      case 'receiptUpdate': return this.#onReceipt(frame)
-      case 'error': {
-        const p = this.#pending.get(frame.ref)
-        if (p) {
-          this.#pending.delete(frame.ref)
-          p.reject(Object.assign(new Error(frame.code), { code: frame.code }))
-        } else {
-          this.#o.emit('alert', { code: frame.code, message: `The relay refused a request (${frame.code})` })
-        }
+      case 'caughtUp': {
+        const conv = this.conversations.get(frame.conversationId)
+        this.#scheduleReceipt()
+        return conv ? this.#maintainMembership(conv) : undefined
+      }
+      case 'rotationPending': {
+        const conv = this.conversations.get(frame.conversationId)
+        if (conv) this.connection.send({ type: 'getDirectory' }) // revocations arrive with it
         return
       }
+      case 'ack': return this.#onAck(frame)
+      case 'receiptUpdate': return this.#onReceipt(frame)
+      case 'error': return this.#onError(frame)
       default:
         return
     }
   }
 
+  async #onError(frame: FrameOf<'error'>): Promise<void> {
+    const p = this.#pending.get(frame.ref)
+    if (p) {
+      this.#pending.delete(frame.ref)
+      return p.reject(fail(frame.code))
+    }
+    if (frame.ref.startsWith('ob/')) {
+      this.#inflight.delete(frame.ref)
+      const item = await this.#o.store.get<OutboxItem>(frame.ref)
+      if (item && frame.code === 'relay/stale-epoch') {
+        // Sealed under an epoch that ended before it was stored: reseal under the current one.
+        await this.#o.store.write([{ key: item.key, value: { ...item, envelope: null } }])
+        return
+      }
+      if (item && frame.code === 'relay/not-member') return this.#markNotSent(item)
+    }
+    if (frame.code === 'relay/device-revoked') {
+      this.connection.stop()
+      return this.#alert(frame.code, 'This device has been revoked by your organisation')
+    }
+    this.#alert(frame.code, `The relay refused a request (${frame.code})`)
+  }
+
   async #onDirectory(frame: FrameOf<'directory'>): Promise<void> {
-    const { devices, refused } = verifyDirectory(this.id.rootPublicKey, frame.rootPublicKey, frame.entries)
+    const { devices, revoked, refused } = verifyDirectory(this.id.rootPublicKey, frame.rootPublicKey, frame.entries)
     const writes: Write[] = []
     const fresh = new Set(devices.map((d) => d.deviceId))
     for (const d of devices) {
-      if (!this.devices.has(d.deviceId)) writes.push({ key: `dir/${d.deviceId}`, value: d })
+      const wasRevoked = this.revoked.has(d.deviceId)
+      const isRevoked = revoked.has(d.deviceId) || wasRevoked // a revocation is never undone
+      if (!this.devices.has(d.deviceId) || wasRevoked !== isRevoked) {
+        writes.push({ key: `dir/${d.deviceId}`, value: { ...d, revoked: isRevoked } })
+      }
       this.devices.set(d.deviceId, d)
+      if (isRevoked) this.revoked.add(d.deviceId)
     }
     for (const id of [...this.devices.keys()]) {
-      if (!fresh.has(id)) {
+      // A device the relay stops listing is kept if it is revoked (its past signatures still count).
+      if (!fresh.has(id) && !this.revoked.has(id)) {
         this.devices.delete(id)
         writes.push({ key: `dir/${id}`, delete: true })
       }
     }
     if (writes.length) await this.#o.store.write(writes)
     if (refused > 0) {
-      this.#o.emit('alert', {
-        code: 'trust/refused-device',
-        message: `${refused} device(s) offered by the relay have no valid signature chain to your organisation and were refused`,
-      })
+      this.#alert('trust/refused-device', `${refused} device(s) offered by the relay have no valid signature chain to your organisation and were refused`)
     }
     this.#resolveDirectory()
     this.#o.emit('people', null)
-    const waiting = this.#awaitingDirectory.splice(0)
-    for (const f of waiting) await this.#onConversation(f, true)
+    for (const f of this.#awaitingDirectory.splice(0)) await this.#onConversation(f, true)
+    for (const id of this.#resubscribeAfterDirectory) {
+      const conv = this.conversations.get(id)
+      if (conv) this.#subscribe(conv.meta)
+    }
+    this.#resubscribeAfterDirectory.clear()
+    for (const conv of this.conversations.values()) await this.#maintainMembership(conv)
   }
 
   async #onConversation(frame: FrameOf<'conversation'>, waited = false): Promise<void> {
-    if (this.conversations.has(frame.conversationId)) return
-    const parsed = c.parseManifest(frame.manifest)
-    if (!parsed.ok) return this.#refuse('trust/malformed-manifest')
-    const creator = this.devices.get(parsed.value.creatorDeviceId)
-    if (!creator) {
+    const known = this.conversations.get(frame.conversationId)
+    if (known) {
+      // Added back after a removal: read on from where this device stopped.
+      if (known.meta.removed) this.#subscribe(known.meta)
+      return
+    }
+    const g = verifyGenesis({
+      conversationId: frame.conversationId,
+      genesis: frame.manifest,
+      boxes: frame.boxes,
+      identity: this.id,
+      devices: this.devices,
+    })
+    if (!g.ok && g.code === 'trust/unknown-device' && !waited) {
       // The creator may have enrolled after our last directory fetch: wait for the next one.
-      if (waited) return this.#refuse('trust/unknown-creator')
       this.#awaitingDirectory.push(frame)
       this.connection.send({ type: 'getDirectory' })
       return
     }
-    const manifest = c.verifyManifest(frame.manifest, creator.signingPublicKey)
-    if (!manifest.ok || manifest.value.conversationId !== frame.conversationId) return this.#refuse('trust/bad-manifest')
-    const m = manifest.value
-    if (!m.deviceIds.includes(this.id.deviceId) || !m.memberUserIds.includes(creator.userId)) {
-      return this.#refuse('trust/bad-manifest')
-    }
-    let key: Uint8Array | null = null
-    for (const box of frame.boxes) {
-      const h = c.parseKeyBoxHeader(box)
-      if (!h.ok || h.value.recipientDeviceId !== this.id.deviceId || h.value.epoch !== 0) continue
-      const opened = c.verifyAndOpenKeyBox(box, {
-        conversationId: m.conversationId,
-        epoch: 0,
-        senderDeviceId: creator.deviceId,
-        senderSigningKey: creator.signingPublicKey,
-        recipientDeviceId: this.id.deviceId,
-        recipientAgreementKey: this.id.agreementPublicKey,
-      }, this.id.agreementSecretKey)
-      if (opened.ok) key = opened.value
-    }
-    if (!key) return this.#refuse('crypto/no-key-box')
+    if (!g.ok) return this.#alert(g.code)
+    const commit = g.value.commit
     const meta: ConversationMeta = {
-      conversationId: m.conversationId,
-      kind: m.kind,
-      creatorDeviceId: m.creatorDeviceId,
-      memberUserIds: m.memberUserIds,
-      deviceIds: m.deviceIds,
-      createdAt: m.createdAt,
+      conversationId: commit.conversationId,
+      kind: commit.kind,
+      creatorDeviceId: commit.authorDeviceId,
+      createdAt: commit.createdAt,
       epoch: 0,
-      epochKeys: { '0': key },
+      headHash: c.commitHash(frame.manifest),
+      memberUserIds: commit.memberUserIds,
+      deviceIds: commit.deviceIds,
+      epochs: { '0': { memberUserIds: commit.memberUserIds, deviceIds: commit.deviceIds, seq: 0 } },
+      epochKeys: g.value.key ? { '0': g.value.key } : {},
+      unavailable: 0,
+      removed: false,
       lastSeq: 0,
       readSeq: 0,
       receiptSent: { delivered: 0, read: 0 },
       counters: {},
-      nextEnvelopeCounter: 0,
+      sendCounter: { epoch: 0, next: 0 },
       nextRecordCounter: 0,
       nextUpdateKey: 0,
     }
-    await this.#o.store.write([{ key: `conv/${m.conversationId}`, value: meta }])
-    this.conversations.set(m.conversationId, new ConversationState(meta))
-    this.#receipts.set(m.conversationId, new Map())
+    await this.#o.store.write([{ key: `conv/${meta.conversationId}`, value: meta }])
+    this.conversations.set(meta.conversationId, new ConversationState(meta, this.id.deviceId))
+    this.#receipts.set(meta.conversationId, new Map())
     this.#subscribe(meta)
     this.#o.emit('conversations', null)
-  }
-
-  #refuse(code: string): void {
-    this.#o.emit('alert', { code, message: `A conversation or message was refused (${code})` })
   }
 
   #subscribe(meta: ConversationMeta): void {
@@ -283,55 +346,155 @@ export class WardlineClient {
     if (!conv) return
     const meta = conv.meta
     if (frame.seq <= meta.lastSeq) return // already applied (duplicate delivery)
-    if (frame.seq !== meta.lastSeq + 1) return this.#subscribe(meta) // gap: ask again from where we are
-    const opened = this.#verifyAndOpen(conv, frame.envelope)
-    const writes: Write[] = []
-    meta.lastSeq = frame.seq
-    let added: string[] = []
-    let confirmedOwn: string[] = []
-    if (opened.ok) {
-      meta.counters[opened.value.sender] = opened.value.counter
-      try {
-        const result = conv.applyUpdate(opened.value.update, this.devices, frame.seq)
-        added = result.added
-        confirmedOwn = result.confirmed
-        if (result.rejected > 0) this.#refuse('sync/bad-record')
-      } catch {
-        this.#refuse('sync/bad-update')
-      }
-      writes.push({ key: `yu/${meta.conversationId}/${padSeq(meta.nextUpdateKey++)}`, value: opened.value.update })
-      for (const id of added) writes.push({ key: `rs/${meta.conversationId}/${id}`, value: frame.seq })
-      for (const id of confirmedOwn) writes.push({ key: `rs/${meta.conversationId}/${id}`, value: frame.seq })
-    } else if (opened.code !== 'sync/own-envelope') {
-      this.#refuse(opened.code)
+    if (frame.seq !== meta.lastSeq + 1) {
+      this.#defence('gap', meta.conversationId)
+      return this.#subscribe(meta) // gap: ask again from where we are
     }
+    if (c.isCommitEntry(frame.envelope)) return this.#onCommit(conv, frame)
+    const writes: Write[] = []
+    const added = this.#applyData(conv, frame.seq, frame.envelope, writes)
+    meta.lastSeq = frame.seq
     writes.push({ key: `conv/${meta.conversationId}`, value: meta })
     await this.#o.store.write(writes)
-    await this.#maybeCompact(conv, opened.ok ? 1 : 0)
-    for (const id of added) {
-      const entry = conv.index.get(id)!
-      if (entry.record.device !== this.id.deviceId) this.#o.onRecord?.(meta.conversationId, entry.record, frame.seq)
-    }
-    this.#scheduleReceipt()
-    this.#o.emit('messages', { conversationId: meta.conversationId })
+    await this.#maybeCompact(conv, added === null ? 0 : 1)
+    this.#announce(conv, added ?? [], frame.seq)
   }
 
-  #verifyAndOpen(conv: ConversationState, blob: Uint8Array): c.Result<{ sender: string; counter: number; update: Uint8Array }> {
+  /**
+   * Verifies, decrypts and applies one data envelope at log position `seq`, adding the store writes
+   * it needs. Returns the newly verified record ids, or null when it was not applied. An envelope
+   * whose epoch key this device does not hold (yet) is kept, still sealed, until a commit brings it.
+   */
+  #applyData(conv: ConversationState, seq: number, blob: Uint8Array, writes: Write[]): string[] | null {
+    const meta = conv.meta
+    const opened = this.#verifyAndOpen(conv, seq, blob)
+    if (!opened.ok) {
+      if (opened.code === 'sync/no-epoch-key') {
+        if (meta.unavailable < MAX_PENDING_ENVELOPES) {
+          writes.push({ key: `pe/${meta.conversationId}/${padSeq(seq)}`, value: blob })
+          meta.unavailable++
+        }
+      } else if (opened.code !== 'sync/own-envelope') this.#refuse(opened.code, meta.conversationId)
+      return null
+    }
+    const { epoch, sender, counter, update } = opened.value
+    meta.counters[`${epoch}:${sender}`] = counter
+    let result: ReturnType<ConversationState['applyUpdate']>
+    try {
+      result = conv.applyUpdate(epoch, sender, update, this.devices, seq)
+    } catch {
+      this.#refuse('sync/bad-update', meta.conversationId)
+      return null
+    }
+    if (result.foreign) {
+      this.#refuse('sync/foreign-items', meta.conversationId)
+      return null
+    }
+    if (result.rejected > 0) this.#refuse('sync/bad-record', meta.conversationId)
+    writes.push({ key: `yu/${meta.conversationId}/${padSeq(meta.nextUpdateKey++)}`, value: { epoch, update } })
+    for (const id of [...result.added, ...result.confirmed]) writes.push({ key: `rs/${meta.conversationId}/${id}`, value: seq })
+    return result.added
+  }
+
+  #announce(conv: ConversationState, added: string[], seq: number): void {
+    for (const id of added) {
+      const entry = conv.index.get(id)!
+      if (entry.record.device !== this.id.deviceId) this.#o.onRecord?.(conv.meta.conversationId, entry.record, seq)
+    }
+    this.#scheduleReceipt()
+    this.#o.emit('messages', { conversationId: conv.meta.conversationId })
+  }
+
+  /** A commit brought keys for earlier epochs: open the envelopes kept for them, in log order. */
+  async #openKept(conv: ConversationState, epochs: Set<number>): Promise<void> {
+    const meta = conv.meta
+    const writes: Write[] = []
+    const added: string[] = []
+    for (const [key, blob] of await this.#o.store.list<Uint8Array>(`pe/${meta.conversationId}/`)) {
+      const h = c.parseEnvelopeHeader(blob)
+      if (!h.ok || !epochs.has(h.value.epoch)) continue
+      const seq = Number(key.split('/')[2])
+      writes.push({ key, delete: true })
+      meta.unavailable--
+      added.push(...(this.#applyData(conv, seq, blob, writes) ?? []))
+    }
+    if (writes.length === 0) return
+    writes.push({ key: `conv/${meta.conversationId}`, value: meta })
+    await this.#o.store.write(writes)
+    this.#announce(conv, added, meta.lastSeq)
+  }
+
+  /** Reports a refused item, and tells the simulator which defence caught it. */
+  #refuse(code: string, conversationId: string): void {
+    if (code === 'sync/replay') this.#defence('replay', conversationId)
+    else if (code === 'sync/stale-epoch') this.#defence('stale-epoch', conversationId)
+    else this.#defence('forgery', conversationId)
+    this.#alert(code)
+  }
+
+  #verifyAndOpen(
+    conv: ConversationState,
+    seq: number,
+    blob: Uint8Array,
+  ): c.Result<{ epoch: number; sender: string; counter: number; update: Uint8Array }> {
     const h = c.parseEnvelopeHeader(blob)
     if (!h.ok) return h
     const { senderDeviceId, counter, epoch, conversationId } = h.value
-    if (conversationId !== conv.meta.conversationId) return c.err('sync/wrong-conversation')
+    const m = conv.meta
+    if (conversationId !== m.conversationId) return c.err('sync/wrong-conversation')
+    // Only the epoch in force at this point of the log is valid: a removed device's old key is useless.
+    if (epoch !== epochAt(m, seq)) return c.err('sync/stale-epoch')
     const sender = this.devices.get(senderDeviceId)
-    if (!sender || !conv.meta.deviceIds.includes(senderDeviceId)) return c.err('sync/unknown-sender')
-    const key = conv.meta.epochKeys[String(epoch)]
-    if (!key) return c.err('sync/unknown-epoch')
-    const seen = conv.meta.counters[senderDeviceId] ?? -1
+    if (!sender || !m.epochs[String(epoch)]?.deviceIds.includes(senderDeviceId)) return c.err('sync/unknown-sender')
+    const key = m.epochKeys[String(epoch)]
+    if (!key) return c.err('sync/no-epoch-key')
+    const seen = m.counters[`${epoch}:${senderDeviceId}`] ?? -1
     if (counter <= seen) return c.err(senderDeviceId === this.id.deviceId ? 'sync/own-envelope' : 'sync/replay')
     const opened = c.verifyAndOpenEnvelope(blob, sender.signingPublicKey, key)
     if (!opened.ok) return opened
     const parts = c.decodeTuple(opened.value.payload, 2)
     if (!parts.ok || c.fromUtf8(parts.value[0]!) !== 'yjs') return c.err('sync/bad-payload')
-    return c.ok({ sender: senderDeviceId, counter, update: parts.value[1]! })
+    return c.ok({ epoch, sender: senderDeviceId, counter, update: parts.value[1]! })
+  }
+
+  async #onCommit(conv: ConversationState, frame: FrameOf<'envelope'>): Promise<void> {
+    const m = conv.meta
+    const v = verifyCommitEntry({ meta: m, entry: frame.envelope, identity: this.id, devices: this.devices, revoked: this.revoked })
+    if (!v.ok && v.code === 'trust/unknown-device' && !this.#resubscribeAfterDirectory.has(m.conversationId)) {
+      // A device enrolled after our last directory fetch: fetch it, then read on from here.
+      this.#resubscribeAfterDirectory.add(m.conversationId)
+      this.connection.send({ type: 'getDirectory' })
+      return
+    }
+    if (!v.ok) {
+      // A commit we cannot accept ends what this device can follow of the conversation: say so.
+      this.#refuse(v.code, m.conversationId)
+      m.lastSeq = frame.seq
+      await this.#o.store.write([{ key: `conv/${m.conversationId}`, value: m }])
+      return
+    }
+    const { commit, hash, keys } = v.value
+    const wasMember = m.deviceIds.includes(this.id.deviceId)
+    m.epoch = commit.epoch
+    m.headHash = hash
+    m.memberUserIds = commit.memberUserIds
+    m.deviceIds = commit.deviceIds
+    m.epochs[String(commit.epoch)] = { memberUserIds: commit.memberUserIds, deviceIds: commit.deviceIds, seq: frame.seq }
+    const newEpochs = new Set(Object.keys(keys).filter((e) => !m.epochKeys[e]).map(Number))
+    for (const [e, k] of Object.entries(keys)) m.epochKeys[e] ??= k
+    m.removed = !commit.deviceIds.includes(this.id.deviceId)
+    if (!m.removed && !m.epochKeys[String(commit.epoch)]) this.#alert('crypto/no-key-box')
+    m.lastSeq = frame.seq
+    await this.#o.store.write([{ key: `conv/${m.conversationId}`, value: m }])
+    if (wasMember && m.removed) {
+      for (const [, item] of await this.#o.store.list<OutboxItem>('ob/')) {
+        if (item.conversationId === m.conversationId) await this.#markNotSent(item)
+      }
+    }
+    if (newEpochs.size > 0) await this.#openKept(conv, newEpochs)
+    this.#o.emit('conversations', null)
+    this.#o.emit('messages', { conversationId: m.conversationId })
+    void this.#enqueue(() => this.#flushOutbox())
   }
 
   async #maybeCompact(conv: ConversationState, added: number): Promise<void> {
@@ -339,12 +502,14 @@ export class WardlineClient {
     const count = (this.#updateCount.get(id) ?? 0) + added
     this.#updateCount.set(id, count)
     if (count < COMPACT_AFTER_UPDATES) return
-    const old = await this.#o.store.list<Uint8Array>(`yu/${id}/`)
+    const old = await this.#o.store.list(`yu/${id}/`)
     const writes: Write[] = old.map(([k]) => ({ key: k, delete: true as const }))
-    writes.push({ key: `yu/${id}/${padSeq(conv.meta.nextUpdateKey++)}`, value: conv.encodeState() })
+    for (const epoch of conv.epochsWithState()) {
+      writes.push({ key: `yu/${id}/${padSeq(conv.meta.nextUpdateKey++)}`, value: { epoch, update: conv.encodeSegment(epoch) } })
+    }
     writes.push({ key: `conv/${id}`, value: conv.meta })
     await this.#o.store.write(writes)
-    this.#updateCount.set(id, 1)
+    this.#updateCount.set(id, conv.epochsWithState().length)
   }
 
   async #onAck(frame: FrameOf<'ack'>): Promise<void> {
@@ -357,16 +522,16 @@ export class WardlineClient {
     this.#inflight.delete(frame.ref)
     const item = await this.#o.store.get<OutboxItem>(frame.ref)
     const conv = this.conversations.get(frame.conversationId)
-    if (!item || !conv) return
+    if (!item || !conv || !item.envelope) return
     const writes: Write[] = [
       { key: frame.ref, delete: true },
       { key: `rs/${item.conversationId}/${item.recordId}`, value: frame.seq },
     ]
     if (frame.seq === conv.meta.lastSeq + 1) {
       // Nothing from others sits between: our own envelope is the next in the log.
-      const h = c.parseEnvelopeHeader(item.envelope!)
+      const h = c.parseEnvelopeHeader(item.envelope.blob)
       conv.meta.lastSeq = frame.seq
-      if (h.ok) conv.meta.counters[this.id.deviceId] = h.value.counter
+      if (h.ok) conv.meta.counters[`${h.value.epoch}:${this.id.deviceId}`] = h.value.counter
       writes.push({ key: `conv/${item.conversationId}`, value: conv.meta })
     }
     await this.#o.store.write(writes)
@@ -404,7 +569,7 @@ export class WardlineClient {
     if (this.connection.state !== 'online') return
     for (const conv of this.conversations.values()) {
       const m = conv.meta
-      if (m.receiptSent.delivered >= m.lastSeq && m.receiptSent.read >= m.readSeq) continue
+      if (m.removed || (m.receiptSent.delivered >= m.lastSeq && m.receiptSent.read >= m.readSeq)) continue
       const receipt = c.signReceipt(
         { conversationId: m.conversationId, deviceId: this.id.deviceId, delivered: m.lastSeq, read: m.readSeq },
         this.id.signingSecretKey,
@@ -416,6 +581,109 @@ export class WardlineClient {
     }
   }
 
+  // ---- membership ---------------------------------------------------------------------------
+
+  /** Devices of current members that may hold keys: verified, not revoked. */
+  #eligibleDevices(userIds: string[]): string[] {
+    return [...this.devices.values()]
+      .filter((d) => userIds.includes(d.userId) && !this.revoked.has(d.deviceId))
+      .map((d) => d.deviceId)
+  }
+
+  /**
+   * After catch-up and after every directory change: a revoked device still in the epoch forces a
+   * rotation without it; a member's new device is added with the history (DESIGN §3). Every
+   * online member device may try; the relay keeps the first and the others rebase.
+   */
+  async #maintainMembership(conv: ConversationState): Promise<void> {
+    const m = conv.meta
+    if (m.removed || !m.deviceIds.includes(this.id.deviceId) || this.#committing.has(m.conversationId)) return
+    if (this.connection.state !== 'online') return
+    const revokedInEpoch = m.deviceIds.filter((d) => this.revoked.has(d))
+    const missing = this.#eligibleDevices(m.memberUserIds).filter((d) => !m.deviceIds.includes(d))
+    if (revokedInEpoch.length === 0 && missing.length === 0) return
+    const deviceIds = [...m.deviceIds.filter((d) => !this.revoked.has(d)), ...missing]
+    await this.#commit(conv, {
+      change: revokedInEpoch.length > 0 ? 'rotate' : 'add',
+      memberUserIds: m.memberUserIds,
+      deviceIds,
+      historyShared: true,
+    }).catch((e) => {
+      if ((e as { code?: string }).code !== 'relay/stale-commit') throw e
+      // Another member committed first: its commit arrives through the log and we look again then.
+    })
+  }
+
+  /** Commits the next epoch and applies it locally once the relay has ordered it. */
+  async #commit(conv: ConversationState, next: NextEpoch): Promise<void> {
+    const m = conv.meta
+    this.#committing.add(m.conversationId)
+    try {
+      const { entry } = buildCommitEntry({
+        conversationId: m.conversationId,
+        kind: m.kind,
+        meta: m,
+        next,
+        identity: this.id,
+        devices: this.devices,
+        compliance: this.#o.compliance ?? null,
+        now: this.#now(),
+      })
+      const ref = `cm/${m.conversationId}/${m.epoch + 1}`
+      const seq = await this.#sendRequest({ type: 'commit', ref, conversationId: m.conversationId, entry })
+      // Apply our own commit the way every member does: in log order, verified.
+      if (seq === m.lastSeq + 1) await this.#onEnvelope({ type: 'envelope', conversationId: m.conversationId, seq, envelope: entry })
+      else this.#subscribe(m)
+    } finally {
+      this.#committing.delete(m.conversationId)
+    }
+  }
+
+  /** Adds people; with `shareHistory` their devices also get every earlier epoch key this device holds. */
+  addMembers(conversationId: string, userIds: string[], shareHistory: boolean): Promise<void> {
+    return this.#serial(async () => {
+      const conv = this.#member(conversationId)
+      const m = conv.meta
+      if (m.kind === 'direct') throw fail('sync/direct-conversation')
+      const memberUserIds = [...new Set([...m.memberUserIds, ...userIds])]
+      for (const u of userIds) if (this.#eligibleDevices([u]).length === 0) throw fail('trust/no-verified-device')
+      const deviceIds = [...m.deviceIds.filter((d) => !this.revoked.has(d)), ...this.#eligibleDevices(userIds).filter((d) => !m.deviceIds.includes(d))]
+      await this.#commit(conv, { change: 'add', memberUserIds, deviceIds, historyShared: shareHistory })
+    })
+  }
+
+  /** Removes people (or this user, to leave): a new epoch whose key none of their devices receive. */
+  removeMembers(conversationId: string, userIds: string[]): Promise<void> {
+    return this.#serial(async () => {
+      const conv = this.#member(conversationId)
+      const m = conv.meta
+      const memberUserIds = m.memberUserIds.filter((u) => !userIds.includes(u))
+      const deviceIds = m.deviceIds.filter((d) => !userIds.includes(this.devices.get(d)?.userId ?? '') && !this.revoked.has(d))
+      if (memberUserIds.length === 0 || deviceIds.length === 0) throw fail('sync/last-member')
+      await this.#commit(conv, { change: 'remove', memberUserIds, deviceIds, historyShared: false })
+    })
+  }
+
+  /** Revokes a device: signed by the root on an admin device, else by another device of its user. */
+  async revokeDevice(deviceId: string, reason: string): Promise<void> {
+    const target = this.devices.get(deviceId)
+    if (!target) throw fail('trust/unknown-device')
+    let signer: string
+    let key: Uint8Array
+    if (this.id.rootSecretKey) [signer, key] = ['root', this.id.rootSecretKey]
+    else if (target.userId === this.id.userId && deviceId !== this.id.deviceId) [signer, key] = [this.id.deviceId, this.id.signingSecretKey]
+    else throw fail('admin/not-allowed')
+    const revocation = c.signRevocation({ deviceId, revokedAt: this.#now(), signer, reason }, key)
+    await this.request({ type: 'revokeDevice', ref: `rv/${deviceId}`, revocation })
+  }
+
+  #member(conversationId: string): ConversationState {
+    const conv = this.conversations.get(conversationId)
+    if (!conv) throw fail('sync/unknown-conversation')
+    if (conv.meta.removed || !conv.meta.deviceIds.includes(this.id.deviceId)) throw fail('sync/not-member')
+    return conv
+  }
+
   // ---- outgoing ----------------------------------------------------------------------------
 
   /** Writes a message: shown as queued only after its store transaction has committed. */
@@ -424,8 +692,7 @@ export class WardlineClient {
   }
 
   async #writeMessage(conversationId: string, body: string, clientId: string): Promise<string> {
-    const conv = this.conversations.get(conversationId)
-    if (!conv) throw Object.assign(new Error('sync/unknown-conversation'), { code: 'sync/unknown-conversation' })
+    const conv = this.#member(conversationId)
     const existing = await this.#o.store.get<string>(`cid/${clientId}`)
     if (existing) return existing // a repeated tap or retry: never a second message
     if (new TextEncoder().encode(body).length > MAX_MESSAGE_BYTES) {
@@ -433,7 +700,7 @@ export class WardlineClient {
     }
     const m = conv.meta
     const n = m.nextRecordCounter++
-    const at = (this.#o.now ?? Date.now)()
+    const at = this.#now()
     const content = { kind: 'text', body, createdAt: at, authorUserId: this.id.userId }
     const record: MessageRecord = {
       id: recordId(this.id.deviceId, n),
@@ -446,22 +713,13 @@ export class WardlineClient {
       sig: c.signRecord(conversationId, this.id.deviceId, n, content, this.id.signingSecretKey),
     }
     const order = this.#outboxOrder++
-    const update = conv.addOwnRecord(record, order)
-    const item: OutboxItem = {
-      key: `ob/${padSeq(order)}`,
-      conversationId,
-      recordId: record.id,
-      clientId,
-      order,
-      update,
-      envelope: null,
-    }
+    const item: OutboxItem = { key: `ob/${padSeq(order)}`, conversationId, recordId: record.id, clientId, order, record, envelope: null }
     await this.#o.store.write([
       { key: item.key, value: item },
       { key: `cid/${clientId}`, value: record.id },
-      { key: `yu/${conversationId}/${padSeq(m.nextUpdateKey++)}`, value: update },
       { key: `conv/${conversationId}`, value: m },
     ])
+    conv.addQueued(record, order)
     this.#queued++
     this.#o.emit('messages', { conversationId })
     this.#o.onStatusChange?.()
@@ -469,31 +727,50 @@ export class WardlineClient {
     return record.id
   }
 
-  /** Seals each waiting item once (its counter is stored with it) and sends it; resends are byte-identical. */
+  async #markNotSent(item: OutboxItem): Promise<void> {
+    await this.#o.store.write([{ key: item.key, delete: true }, { key: `ns/${item.conversationId}/${item.recordId}`, value: true }])
+    this.#notSent.add(item.recordId)
+    this.#queued--
+    this.#o.emit('messages', { conversationId: item.conversationId })
+    this.#o.onStatusChange?.()
+  }
+
+  /**
+   * Seals each waiting item when it is sent — under the epoch current then, so a message written
+   * before a rotation never goes out under a key a removed device holds — and sends it. A sealed
+   * item is resent byte-identical until acked, so retries never duplicate.
+   */
   async #flushOutbox(): Promise<void> {
     if (this.connection.state !== 'online') return
     for (const [key, item] of await this.#o.store.list<OutboxItem>('ob/')) {
       if (this.#inflight.has(key)) continue
       const conv = this.conversations.get(item.conversationId)
       if (!conv) continue
+      const m = conv.meta
+      if (m.removed || !m.deviceIds.includes(this.id.deviceId)) {
+        await this.#markNotSent(item)
+        continue
+      }
       if (!item.envelope) {
-        const m = conv.meta
-        const payload = c.encodeTuple(['yjs', item.update])
+        // Never seal while a revoked device still holds the current key: rotate first.
+        if (m.deviceIds.some((d) => this.revoked.has(d)) || !m.epochKeys[String(m.epoch)]) continue
+        const update = conv.addOwnRecord(m.epoch, item.record)
+        const payload = c.encodeTuple(['yjs', update])
         if (payload.length > c.MAX_ENVELOPE_PAYLOAD) {
-          // Cannot ever be sent (e.g. written by an older build without the size check): mark it
-          // "not sent" and move on, so one item never holds back the rest of the outbox.
-          await this.#o.store.write([{ key, delete: true }, { key: `ns/${item.conversationId}/${item.recordId}`, value: true }])
-          this.#notSent.add(item.recordId)
-          this.#queued--
-          this.#refuse('compose/too-long')
-          this.#o.emit('messages', { conversationId: item.conversationId })
+          await this.#markNotSent(item)
+          this.#alert('compose/too-long')
           continue
         }
-        const header = { conversationId: m.conversationId, epoch: m.epoch, senderDeviceId: this.id.deviceId, counter: m.nextEnvelopeCounter++ }
-        item.envelope = c.sealEnvelope(header, payload, m.epochKeys[String(m.epoch)]!, this.id.signingSecretKey)
-        await this.#o.store.write([{ key, value: item }, { key: `conv/${m.conversationId}`, value: m }])
+        if (m.sendCounter.epoch !== m.epoch) m.sendCounter = { epoch: m.epoch, next: 0 }
+        const header = { conversationId: m.conversationId, epoch: m.epoch, senderDeviceId: this.id.deviceId, counter: m.sendCounter.next++ }
+        item.envelope = { epoch: m.epoch, blob: c.sealEnvelope(header, payload, m.epochKeys[String(m.epoch)]!, this.id.signingSecretKey) }
+        await this.#o.store.write([
+          { key, value: item },
+          { key: `yu/${m.conversationId}/${padSeq(m.nextUpdateKey++)}`, value: { epoch: m.epoch, update } },
+          { key: `conv/${m.conversationId}`, value: m },
+        ])
       }
-      if (!this.connection.send({ type: 'send', ref: key, conversationId: item.conversationId, envelope: item.envelope })) return
+      if (!this.connection.send({ type: 'send', ref: key, conversationId: item.conversationId, envelope: item.envelope.blob })) return
       this.#inflight.add(key)
     }
   }
@@ -513,11 +790,15 @@ export class WardlineClient {
   /** Sends a request frame and resolves with the relay's ack (seq), or rejects with its error code. */
   async request(frame: Frame & { ref: string }): Promise<number> {
     await this.#whenOnline()
+    return this.#sendRequest(frame)
+  }
+
+  #sendRequest(frame: Frame & { ref: string }): Promise<number> {
     return new Promise((resolve, reject) => {
       this.#pending.set(frame.ref, { resolve, reject })
       if (!this.connection.send(frame)) {
         this.#pending.delete(frame.ref)
-        reject(Object.assign(new Error('net/offline'), { code: 'net/offline' }))
+        reject(fail('net/offline'))
       }
     })
   }
@@ -529,44 +810,34 @@ export class WardlineClient {
     const kind = members.length === 2 ? 'direct' : 'group'
     if (kind === 'direct') {
       for (const conv of this.conversations.values()) {
-        if (conv.meta.kind === 'direct' && conv.meta.memberUserIds.slice().sort().join() === members.join()) {
+        if (conv.meta.kind === 'direct' && !conv.meta.removed && [...conv.meta.memberUserIds].sort().join() === members.join()) {
           return conv.meta.conversationId
         }
       }
     }
-    const devices = [...this.devices.values()].filter((d) => members.includes(d.userId))
-    if (!devices.some((d) => d.deviceId === this.id.deviceId)) throw Object.assign(new Error('trust/not-in-directory'), { code: 'trust/not-in-directory' })
-    for (const u of members) {
-      if (!devices.some((d) => d.userId === u)) throw Object.assign(new Error('trust/no-verified-device'), { code: 'trust/no-verified-device' })
-    }
+    const deviceIds = this.#eligibleDevices(members)
+    if (!deviceIds.includes(this.id.deviceId)) throw fail('trust/not-in-directory')
+    for (const u of members) if (this.#eligibleDevices([u]).length === 0) throw fail('trust/no-verified-device')
     const conversationId = c.bytesToHex(c.randomBytes(16))
-    const key = c.randomBytes(32)
-    const manifest = c.signManifest({
+    const { commit, entry } = buildCommitEntry({
       conversationId,
-      creatorDeviceId: this.id.deviceId,
       kind,
-      memberUserIds: members,
-      deviceIds: devices.map((d) => d.deviceId),
-      createdAt: (this.#o.now ?? Date.now)(),
-    }, this.id.signingSecretKey)
-    const boxes = devices.map((d) => c.sealKeyBox(key, {
-      conversationId,
-      epoch: 0,
-      senderDeviceId: this.id.deviceId,
-      senderSigningKey: this.id.signingPublicKey,
-      recipientDeviceId: d.deviceId,
-      recipientAgreementKey: d.agreementPublicKey,
-    }, this.id.signingSecretKey))
-    const frame = { type: 'createConversation' as const, ref: `cc/${conversationId}`, conversationId, manifest, deviceIds: devices.map((d) => d.deviceId), boxes }
-    await this.request(frame)
-    // The relay sends our own device the conversation frame too (we are a member device);
-    // process it locally now so the caller can open it at once.
-    const mine = boxes[devices.findIndex((d) => d.deviceId === this.id.deviceId)]!
-    await this.receiveFrame({ type: 'conversation', conversationId, manifest, boxes: [mine], headSeq: 0 })
+      meta: null,
+      next: { change: 'create', memberUserIds: members, deviceIds, historyShared: true },
+      identity: this.id,
+      devices: this.devices,
+      compliance: this.#o.compliance ?? null,
+      now: this.#now(),
+    })
+    const boxes = c.decodeCommitEntry(entry)
+    if (!boxes.ok) throw fail(boxes.code)
+    await this.request({ type: 'createConversation', ref: `cc/${conversationId}`, conversationId, manifest: commit, deviceIds, boxes: boxes.value.boxes })
+    // The relay tells the other members; process our own copy now so the caller can open it.
+    await this.receiveFrame({ type: 'conversation', conversationId, manifest: commit, boxes: boxes.value.boxes, headSeq: 0 })
     return conversationId
   }
 
-  /** Stores a root-signed authorization for a new person (admin devices only). */
+  /** Stores a root-signed authorization for a new person or device (admin devices only). */
   async putAuthorization(authorization: Uint8Array): Promise<void> {
     await this.request({ type: 'putAuthorization', ref: `pa/${c.bytesToHex(c.randomBytes(8))}`, authorization })
   }
@@ -585,57 +856,15 @@ export class WardlineClient {
   // ---- views for the UI --------------------------------------------------------------------
 
   people(): Person[] {
-    const byUser = new Map<string, Person>()
-    for (const d of this.devices.values()) {
-      const p = byUser.get(d.userId)
-      if (p) p.deviceCount++
-      else byUser.set(d.userId, { userId: d.userId, displayName: d.displayName, role: d.role, deviceCount: 1, isMe: d.userId === this.id.userId })
-    }
-    return [...byUser.values()].sort((a, b) => a.displayName.localeCompare(b.displayName))
-  }
-
-  #name(userId: string): string {
-    for (const d of this.devices.values()) if (d.userId === userId) return d.displayName
-    return userId === this.id.userId ? this.id.displayName : 'Unknown'
+    return people(this.#view)
   }
 
   listConversations(): ConversationSummary[] {
-    return [...this.conversations.values()].map((conv) => {
-      const m = conv.meta
-      const ordered = conv.ordered()
-      const last = ordered[ordered.length - 1]
-      const others = m.memberUserIds.filter((u) => u !== this.id.userId)
-      return {
-        conversationId: m.conversationId,
-        kind: m.kind,
-        title: others.map((u) => this.#name(u)).join(', ') || 'Notes to self',
-        memberUserIds: m.memberUserIds,
-        lastMessage: last ? { body: last.record.body, authorName: this.#name(last.record.author), at: last.record.at } : null,
-        unread: ordered.filter((e) => e.seq !== null && e.seq > m.readSeq && e.record.device !== this.id.deviceId).length,
-      }
-    }).sort((a, b) => (b.lastMessage?.at ?? 0) - (a.lastMessage?.at ?? 0))
+    return summarise(this.#view, this.conversations.values())
   }
 
   listMessages(conversationId: string): MessageView[] {
     const conv = this.conversations.get(conversationId)
-    if (!conv) return []
-    const receipts = this.#receipts.get(conversationId) ?? new Map()
-    const others = conv.meta.deviceIds.filter((d) => d !== this.id.deviceId)
-    const otherUsers = conv.meta.memberUserIds.filter((u) => u !== this.id.userId)
-    const deviceUser = (d: string) => this.devices.get(d)?.userId
-    return conv.ordered().map(({ record, seq }) => {
-      const mine = record.author === this.id.userId
-      let status: MessageView['status'] = null
-      if (mine) {
-        if (seq === null) status = this.#notSent.has(record.id) ? 'not-sent' : 'queued'
-        else {
-          const delivered = others.length > 0 && others.every((d) => (receipts.get(d)?.delivered ?? 0) >= seq)
-          const read = otherUsers.length > 0 && otherUsers.every((u) =>
-            others.some((d) => deviceUser(d) === u && (receipts.get(d)?.read ?? 0) >= seq))
-          status = read ? 'read' : delivered ? 'delivered' : 'sent'
-        }
-      }
-      return { id: record.id, authorUserId: record.author, authorName: this.#name(record.author), mine, body: record.body, createdAt: record.at, seq, status }
-    })
+    return conv ? messagesOf(this.#view, conv, this.#receipts.get(conversationId) ?? new Map()) : []
   }
 }

@@ -1,30 +1,44 @@
 /**
- * One conversation's decrypted state on a device: its Yjs history segment (messages in a top-level
- * map keyed by record id, DESIGN §4) and the index of records whose author signature verified.
+ * One conversation's decrypted state on a device: one Yjs document per epoch (a history segment,
+ * DESIGN §4; messages in a top-level map keyed by record id) and the index of records whose author
+ * signature verified. Each device writes a segment under one Yjs client id derived from its device
+ * id and the epoch, so an update can be checked to add and delete only its signer's own items.
  * Display order is relay sequence for sent records, then this device's queued ones in the order
  * written — never anyone's clock.
  */
 import * as Y from 'yjs'
 import { verifyRecord } from '../../crypto/record.ts'
+import { sha256 } from '../../crypto/hkdf.ts'
 import type { VerifiedDevice } from '../../crypto/trust.ts'
+
+export type EpochMembers = { memberUserIds: string[]; deviceIds: string[]; seq: number }
 
 export type ConversationMeta = {
   conversationId: string
   kind: 'direct' | 'group'
   creatorDeviceId: string
+  createdAt: number
+  /** The current epoch, its members, and the hash of the commit that started it. */
+  epoch: number
+  headHash: Uint8Array
   memberUserIds: string[]
   deviceIds: string[]
-  createdAt: number
-  epoch: number
+  /** Members of every epoch this device has seen, by epoch. */
+  epochs: Record<string, EpochMembers>
   epochKeys: Record<string, Uint8Array>
+  /** Data envelopes skipped because their epoch's key was never given to this device. */
+  unavailable: number
+  /** This device is no longer a member (removed, or its device revoked). */
+  removed: boolean
   /** Highest relay sequence applied, with everything below it. */
   lastSeq: number
   /** Highest sequence the user has seen on screen. */
   readSeq: number
   receiptSent: { delivered: number; read: number }
-  /** Highest envelope counter accepted per sender device (replay protection). */
+  /** Highest envelope counter accepted per "epoch:sender device" (replay protection). */
   counters: Record<string, number>
-  nextEnvelopeCounter: number
+  /** Next envelope counter of this device in the current epoch. */
+  sendCounter: { epoch: number; next: number }
   nextRecordCounter: number
   nextUpdateKey: number
 }
@@ -46,6 +60,12 @@ export function recordId(deviceId: string, n: number): string {
   return `${deviceId}.${n}`
 }
 
+/** The Yjs client id a device writes one epoch's segment under (32 bits of a hash). */
+export function clientIdFor(deviceId: string, epoch: number): number {
+  const h = sha256(new TextEncoder().encode(`wardline/yjs-client/v1\u0000${deviceId}\u0000${epoch}`))
+  return new DataView(h.buffer, h.byteOffset, 4).getUint32(0)
+}
+
 function isRecordShape(v: unknown): v is MessageRecord {
   const r = v as MessageRecord
   return typeof r === 'object' && r !== null && typeof r.id === 'string' && typeof r.author === 'string' &&
@@ -53,32 +73,59 @@ function isRecordShape(v: unknown): v is MessageRecord {
     typeof r.body === 'string' && typeof r.at === 'number' && typeof r.sig === 'string'
 }
 
-export class ConversationState {
-  readonly doc = new Y.Doc()
-  readonly messages = this.doc.getMap<unknown>('messages')
-  readonly index = new Map<string, IndexedRecord>()
-  #changed = new Set<string>()
+/** True when every item an update adds or deletes belongs to the given Yjs client id. */
+export function isAuthoredBy(update: Uint8Array, clientId: number): boolean {
+  const { structs, ds } = Y.decodeUpdate(update)
+  return structs.every((s) => s.id.client === clientId) && [...ds.clients.keys()].every((c) => c === clientId)
+}
 
-  constructor(public meta: ConversationMeta) {
-    this.messages.observe((ev) => ev.keysChanged.forEach((k) => this.#changed.add(k)))
+type Segment = { doc: Y.Doc; messages: Y.Map<unknown>; changed: Set<string> }
+
+export class ConversationState {
+  readonly index = new Map<string, IndexedRecord>()
+  readonly #segments = new Map<number, Segment>()
+
+  constructor(public meta: ConversationMeta, private readonly ownDeviceId: string) {}
+
+  segment(epoch: number): Segment {
+    let s = this.#segments.get(epoch)
+    if (!s) {
+      const doc = new Y.Doc()
+      doc.clientID = clientIdFor(this.ownDeviceId, epoch)
+      const messages = doc.getMap<unknown>('messages')
+      const changed = new Set<string>()
+      messages.observe((ev) => ev.keysChanged.forEach((k) => changed.add(k)))
+      s = { doc, messages, changed }
+      this.#segments.set(epoch, s)
+    }
+    return s
   }
 
-  /** Applies a decoded Yjs update and returns the ids of newly verified records. */
+  /**
+   * Applies a decoded update from `senderDeviceId` to its epoch's segment, after checking that it
+   * touches only the sender's own items, and returns the newly verified records.
+   */
   applyUpdate(
+    epoch: number,
+    senderDeviceId: string,
     update: Uint8Array,
     devices: ReadonlyMap<string, VerifiedDevice>,
     seq: number | null,
-  ): { added: string[]; rejected: number; confirmed: string[] } {
-    this.#changed.clear()
-    Y.applyUpdate(this.doc, update, 'remote')
-    return this.#indexChanged(devices, seq)
+  ): { added: string[]; rejected: number; confirmed: string[]; foreign: boolean } {
+    if (!isAuthoredBy(update, clientIdFor(senderDeviceId, epoch))) {
+      return { added: [], rejected: 0, confirmed: [], foreign: true }
+    }
+    const s = this.segment(epoch)
+    s.changed.clear()
+    Y.applyUpdate(s.doc, update, 'remote')
+    return { ...this.#indexChanged(s, devices, seq), foreign: false }
   }
 
-  #indexChanged(devices: ReadonlyMap<string, VerifiedDevice>, seq: number | null) {
+  #indexChanged(s: Segment, devices: ReadonlyMap<string, VerifiedDevice>, seq: number | null) {
     const added: string[] = []
     const confirmed: string[] = []
     let rejected = 0
-    for (const key of this.#changed) {
+    for (const key of s.changed) {
       const known = this.index.get(key)
       if (known) {
         // First verified value wins; later overwrites are ignored. Our own queued record coming
@@ -89,7 +136,7 @@ export class ConversationState {
         }
         continue
       }
-      const value = this.messages.get(key)
+      const value = s.messages.get(key)
       if (!this.#verify(key, value, devices)) {
         rejected++
         continue
@@ -97,14 +144,14 @@ export class ConversationState {
       this.index.set(key, { record: value as MessageRecord, seq, queuedOrder: null })
       added.push(key)
     }
-    this.#changed.clear()
+    s.changed.clear()
     return { added, rejected, confirmed }
   }
 
   #verify(key: string, value: unknown, devices: ReadonlyMap<string, VerifiedDevice>): boolean {
     if (!isRecordShape(value) || value.id !== key || key !== recordId(value.device, value.n)) return false
     const device = devices.get(value.device)
-    if (!device || device.userId !== value.author || !this.meta.deviceIds.includes(value.device)) return false
+    if (!device || device.userId !== value.author) return false
     return verifyRecord(
       this.meta.conversationId,
       value.device,
@@ -115,29 +162,32 @@ export class ConversationState {
     )
   }
 
-  /** Adds this device's own record and returns the Yjs update that carries it. */
-  addOwnRecord(record: MessageRecord, queuedOrder: number): Uint8Array {
-    const before = Y.encodeStateVector(this.doc)
-    this.doc.transact(() => this.messages.set(record.id, record), 'local')
-    this.#changed.clear()
-    this.index.set(record.id, { record, seq: null, queuedOrder })
-    return Y.encodeStateAsUpdate(this.doc, before)
+  /** Shows a record written on this device while it waits in the outbox (in no segment yet). */
+  addQueued(record: MessageRecord, queuedOrder: number): void {
+    const known = this.index.get(record.id)
+    if (!known) this.index.set(record.id, { record, seq: null, queuedOrder })
+    else if (known.seq === null) known.queuedOrder = queuedOrder
   }
 
-  /** Rebuilds the index from stored updates (used at unlock). */
+  /** Puts this device's record into an epoch's segment and returns the Yjs update that carries it. */
+  addOwnRecord(epoch: number, record: MessageRecord): Uint8Array {
+    const s = this.segment(epoch)
+    const before = Y.encodeStateVector(s.doc)
+    s.doc.transact(() => s.messages.set(record.id, record), 'local')
+    s.changed.clear()
+    return Y.encodeStateAsUpdate(s.doc, before)
+  }
+
+  /** Rebuilds segments and the index from stored updates (at unlock). Returns records refused. */
   load(
-    updates: Uint8Array[],
+    updates: Array<{ epoch: number; update: Uint8Array }>,
     devices: ReadonlyMap<string, VerifiedDevice>,
     seqs: ReadonlyMap<string, number>,
-    queued: ReadonlyMap<string, number>,
   ): number {
-    this.#changed.clear()
-    for (const u of updates) Y.applyUpdate(this.doc, u, 'load')
-    const { rejected } = this.#indexChanged(devices, null)
-    for (const [id, entry] of this.index) {
-      entry.seq = seqs.get(id) ?? null
-      entry.queuedOrder = entry.seq === null ? (queued.get(id) ?? Number.MAX_SAFE_INTEGER) : null
-    }
+    for (const { epoch, update } of updates) Y.applyUpdate(this.segment(epoch).doc, update, 'load')
+    let rejected = 0
+    for (const s of this.#segments.values()) rejected += this.#indexChanged(s, devices, null).rejected
+    for (const [id, entry] of this.index) entry.seq = seqs.get(id) ?? null
     return rejected
   }
 
@@ -162,7 +212,12 @@ export class ConversationState {
     })
   }
 
-  encodeState(): Uint8Array {
-    return Y.encodeStateAsUpdate(this.doc)
+  /** The whole state of one segment, for compaction. */
+  encodeSegment(epoch: number): Uint8Array {
+    return Y.encodeStateAsUpdate(this.segment(epoch).doc)
+  }
+
+  epochsWithState(): number[] {
+    return [...this.#segments.keys()]
   }
 }

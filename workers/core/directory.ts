@@ -1,44 +1,49 @@
 /**
  * The organisation's people as this device sees them: only devices with a valid chain to the
  * pinned root (root → authorization → binding) are accepted, and two devices claiming one
- * authorization are both refused (DESIGN §3). Results are memoised by entry hash, since the same
- * entries are re-sent whenever the directory changes.
+ * authorization are both refused (DESIGN §3). A device may carry a revocation certificate, signed
+ * by the root or by another device of the same user; revoked devices stay known (their past
+ * signatures still verify) but are never encrypted to again. Results are memoised by entry hash,
+ * since the same entries are re-sent whenever the directory changes.
  */
 import { bytesToHex, decodeTuple, equalBytes } from '../../crypto/bytes.ts'
 import { sha256 } from '../../crypto/hkdf.ts'
+import { verifyRevocation } from '../../crypto/revocation.ts'
 import { type VerifiedDevice, verifyDeviceChain } from '../../crypto/trust.ts'
 
 const memo = new Map<string, VerifiedDevice | null>()
 const MEMO_LIMIT = 50_000
 
-function verifyEntry(root: Uint8Array, entry: Uint8Array): VerifiedDevice | null {
-  const key = bytesToHex(sha256(entry)) + bytesToHex(root)
+function verifyChain(root: Uint8Array, authorization: Uint8Array, binding: Uint8Array): VerifiedDevice | null {
+  const key = bytesToHex(sha256(authorization)) + bytesToHex(sha256(binding)) + bytesToHex(root)
   const hit = memo.get(key)
   if (hit !== undefined) return hit
-  const parts = decodeTuple(entry, 2)
-  const result = parts.ok ? verifyDeviceChain(root, parts.value[0]!, parts.value[1]!) : parts
+  const result = verifyDeviceChain(root, authorization, binding)
   const value = result.ok ? result.value : null
   if (memo.size > MEMO_LIMIT) memo.clear()
   memo.set(key, value)
   return value
 }
 
-export type DirectoryResult = { devices: VerifiedDevice[]; refused: number }
+export type DirectoryResult = { devices: VerifiedDevice[]; revoked: Set<string>; refused: number }
 
 export function verifyDirectory(
   pinnedRoot: Uint8Array,
   relayRoot: Uint8Array,
   entries: Uint8Array[],
 ): DirectoryResult {
-  if (!equalBytes(pinnedRoot, relayRoot)) return { devices: [], refused: entries.length }
+  if (!equalBytes(pinnedRoot, relayRoot)) return { devices: [], revoked: new Set(), refused: entries.length }
   const byAuthorization = new Map<string, VerifiedDevice[]>()
+  const revocations: Array<[string, Uint8Array]> = []
   let refused = 0
   for (const entry of entries) {
-    const device = verifyEntry(pinnedRoot, entry)
+    const parts = decodeTuple(entry, 2).ok ? decodeTuple(entry, 2) : decodeTuple(entry, 3)
+    const device = parts.ok ? verifyChain(pinnedRoot, parts.value[0]!, parts.value[1]!) : null
     if (!device) {
       refused++
       continue
     }
+    if (parts.ok && parts.value[2]) revocations.push([device.deviceId, parts.value[2]])
     const list = byAuthorization.get(device.authorizationId) ?? []
     list.push(device)
     byAuthorization.set(device.authorizationId, list)
@@ -48,5 +53,28 @@ export function verifyDirectory(
     if (list.length === 1) devices.push(list[0]!)
     else refused += list.length
   }
-  return { devices, refused }
+  const byId = new Map(devices.map((d) => [d.deviceId, d]))
+  const revoked = new Set<string>()
+  for (const [deviceId, certificate] of revocations) {
+    if (isValidRevocation(pinnedRoot, byId, deviceId, certificate)) revoked.add(deviceId)
+  }
+  return { devices, revoked, refused }
+}
+
+/** A revocation counts when signed by the root or by another device of the same user. */
+function isValidRevocation(
+  root: Uint8Array,
+  devices: ReadonlyMap<string, VerifiedDevice>,
+  deviceId: string,
+  certificate: Uint8Array,
+): boolean {
+  const target = devices.get(deviceId)
+  if (!target) return false
+  for (const [signer, key] of [['root', root] as const, ...[...devices.values()]
+    .filter((d) => d.userId === target.userId && d.deviceId !== deviceId)
+    .map((d) => [d.deviceId, d.signingPublicKey] as const)]) {
+    const r = verifyRevocation(certificate, key)
+    if (r.ok && r.value.deviceId === deviceId && r.value.signer === signer) return true
+  }
+  return false
 }

@@ -1,0 +1,83 @@
+/**
+ * What the UI shows, computed from the engine's verified state: people, conversation summaries and
+ * message lists with their honest statuses. Pure functions; no keys leave here, only the texts
+ * the user is about to see.
+ */
+import type { VerifiedDevice } from '../../crypto/trust.ts'
+import type { ConversationSummary, MessageView, Person } from '../protocol.ts'
+import type { ConversationState } from './conversation-state.ts'
+import type { Identity } from './identity.ts'
+
+export type Receipts = ReadonlyMap<string, { delivered: number; read: number }>
+
+export type ViewState = {
+  id: Identity
+  devices: ReadonlyMap<string, VerifiedDevice>
+  revoked: ReadonlySet<string>
+  notSent: ReadonlySet<string>
+}
+
+export function people(v: ViewState): Person[] {
+  const byUser = new Map<string, Person>()
+  for (const d of v.devices.values()) {
+    if (v.revoked.has(d.deviceId)) continue
+    const p = byUser.get(d.userId)
+    if (p) p.deviceCount++
+    else byUser.set(d.userId, { userId: d.userId, displayName: d.displayName, role: d.role, deviceCount: 1, isMe: d.userId === v.id.userId })
+  }
+  return [...byUser.values()].sort((a, b) => a.displayName.localeCompare(b.displayName))
+}
+
+export function nameOf(v: ViewState, userId: string): string {
+  for (const d of v.devices.values()) if (d.userId === userId) return d.displayName
+  return userId === v.id.userId ? v.id.displayName : 'Unknown'
+}
+
+export function summarise(v: ViewState, conversations: Iterable<ConversationState>): ConversationSummary[] {
+  return [...conversations].map((conv) => {
+    const m = conv.meta
+    const ordered = conv.ordered()
+    const last = ordered[ordered.length - 1]
+    const others = m.memberUserIds.filter((u) => u !== v.id.userId)
+    return {
+      conversationId: m.conversationId,
+      kind: m.kind,
+      title: others.map((u) => nameOf(v, u)).join(', ') || 'Notes to self',
+      memberUserIds: m.memberUserIds,
+      lastMessage: last ? { body: last.record.body, authorName: nameOf(v, last.record.author), at: last.record.at } : null,
+      unread: ordered.filter((e) => e.seq !== null && e.seq > m.readSeq && e.record.device !== v.id.deviceId).length,
+      removed: m.removed,
+      historyUnavailable: m.unavailable,
+    }
+  }).sort((a, b) => (b.lastMessage?.at ?? 0) - (a.lastMessage?.at ?? 0))
+}
+
+/** Own messages: queued → sent → delivered (every other device) → read (every other member). */
+export function messagesOf(v: ViewState, conv: ConversationState, receipts: Receipts): MessageView[] {
+  const others = conv.meta.deviceIds.filter((d) => d !== v.id.deviceId)
+  const otherUsers = conv.meta.memberUserIds.filter((u) => u !== v.id.userId)
+  const userOf = (d: string) => v.devices.get(d)?.userId
+  return conv.ordered().map(({ record, seq }) => {
+    const mine = record.author === v.id.userId
+    let status: MessageView['status'] = null
+    if (mine) {
+      if (seq === null) status = v.notSent.has(record.id) ? 'not-sent' : 'queued'
+      else {
+        const delivered = others.length > 0 && others.every((d) => (receipts.get(d)?.delivered ?? 0) >= seq)
+        const read = otherUsers.length > 0 && otherUsers.every((u) =>
+          others.some((d) => userOf(d) === u && (receipts.get(d)?.read ?? 0) >= seq))
+        status = read ? 'read' : delivered ? 'delivered' : 'sent'
+      }
+    }
+    return {
+      id: record.id,
+      authorUserId: record.author,
+      authorName: nameOf(v, record.author),
+      mine,
+      body: record.body,
+      createdAt: record.at,
+      seq,
+      status,
+    }
+  })
+}

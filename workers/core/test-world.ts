@@ -1,0 +1,60 @@
+/**
+ * Test helpers for the client engine: a real relay in process (with its storage reachable, as a
+ * hostile operator would have it), an organisation, and enrolled devices with in-memory stores.
+ */
+import { startRelay } from '../../relay/server.ts'
+import { openSqliteStorage } from '../../relay/storage/sqlite.ts'
+import { WardlineClient } from './client.ts'
+import { createEnrollment, enrollDevice, type Identity, newUserId, setupOrganisation } from './identity.ts'
+import { MemoryStore } from './store.ts'
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`)
+    await sleep(20)
+  }
+}
+
+export async function world() {
+  const dataDir = await Deno.makeTempDir({ prefix: 'wardline-client-' })
+  const storage = await openSqliteStorage(dataDir)
+  const relay = await startRelay({ port: 0, hostname: '127.0.0.1', storage, staticDir: `${dataDir}/x`, setupCode: 'TESTCODE', log: () => {} })
+  const http = { baseUrl: relay.url, fetch: globalThis.fetch.bind(globalThis) }
+  const wsUrl = relay.url.replace('http', 'ws') + '/ws'
+  const alerts: string[] = []
+  const clients: WardlineClient[] = []
+  const make = (identity: Identity, store = new MemoryStore()) => {
+    const client = new WardlineClient({ store, identity, wsUrl, emit: (e, d) => e === 'alert' && alerts.push((d as { code: string }).code) })
+    clients.push(client)
+    return client
+  }
+  const adminId = await setupOrganisation(http, 'TESTCODE', 'Ann Admin')
+  const admin = make(adminId)
+  await admin.start()
+  /** Enrolls a new person, or another device of `userId`. */
+  const enroll = async (name: string, userId = newUserId()) => {
+    const made = createEnrollment({ secretKey: adminId.rootSecretKey!, publicKey: adminId.rootPublicKey }, {
+      userId, displayName: name, role: 'clinician', expiresAt: Date.now() + 60_000,
+    })
+    await admin.putAuthorization(made.authorization)
+    return enrollDevice(http, made.code)
+  }
+  const close = async () => {
+    for (const client of clients) client.stop()
+    await relay.close()
+  }
+  return { relay, storage, http, wsUrl, admin, adminId, make, enroll, alerts, dataDir, close }
+}
+
+/** The admin and one enrolled nurse, both online with each other in their directories. */
+export async function adminAndNurse() {
+  const w = await world()
+  const benId = await w.enroll('Ben Nurse')
+  const ben = w.make(benId)
+  await ben.start()
+  await until(() => w.admin.people().length === 2 && ben.people().length === 2, 'directory')
+  return { ...w, ben, benId }
+}
