@@ -1,5 +1,8 @@
+import { DatabaseSync } from 'node:sqlite'
+import { join } from 'node:path'
+import { assert } from './_assert.ts'
 import { runStorageContract } from './contract.ts'
-import { openSqliteStorage } from './sqlite.ts'
+import { openSqliteStorage, SQLITE_FILE } from './sqlite.ts'
 
 runStorageContract('SQLite storage', async () => {
   const dir = await Deno.makeTempDir({ prefix: 'wardline-sqlite-' })
@@ -10,4 +13,26 @@ runStorageContract('SQLite storage', async () => {
     await Deno.remove(dir, { recursive: true })
   }
   return storage
+})
+
+Deno.test('SQLite storage: a data directory from before membership epochs is refused at start', async () => {
+  const dir = await Deno.makeTempDir({ prefix: 'wardline-sqlite-old-' })
+  try {
+    const db = new DatabaseSync(join(dir, SQLITE_FILE))
+    db.exec('CREATE TABLE conversations (conversation_id TEXT PRIMARY KEY, manifest BLOB NOT NULL)')
+    db.close()
+    let refused = ''
+    try {
+      await openSqliteStorage(dir)
+    } catch (e) {
+      refused = e instanceof RangeError ? e.message : 'other'
+    }
+    assert(refused.includes('schema 2'), refused)
+    // A fresh directory opens, and opens again.
+    const fresh = await Deno.makeTempDir({ dir, prefix: 'fresh-' })
+    await (await openSqliteStorage(fresh)).close()
+    await (await openSqliteStorage(fresh)).close()
+  } finally {
+    await Deno.remove(dir, { recursive: true })
+  }
 })
