@@ -24,12 +24,6 @@ const relay = await startRelay({
   allowedOrigins: parseOriginList(env('WARDLINE_ALLOWED_ORIGINS')),
 })
 
-console.log(`Wardline relay listening on ${relay.url}`)
-if (relay.setupCode) {
-  console.log(`Setup code: ${relay.setupCode}`)
-  console.log(`Open ${relay.url}/#setup=${relay.setupCode} to create the organisation`)
-}
-
 let stopping = false
 const stop = async () => {
   if (stopping) return
@@ -39,3 +33,11 @@ const stop = async () => {
 }
 Deno.addSignalListener('SIGINT', stop)
 Deno.addSignalListener('SIGTERM', stop)
+
+// Printed only once the signal handlers are in place: whoever reads these lines may stop the
+// relay at once, and a signal before the handlers would kill it without a clean close.
+console.log(`Wardline relay listening on ${relay.url}`)
+if (relay.setupCode) {
+  console.log(`Setup code: ${relay.setupCode}`)
+  console.log(`Open ${relay.url}/#setup=${relay.setupCode} to create the organisation`)
+}
