@@ -603,65 +603,76 @@ export class WardlineClient {
     const missing = this.#eligibleDevices(m.memberUserIds).filter((d) => !m.deviceIds.includes(d))
     if (revokedInEpoch.length === 0 && missing.length === 0) return
     const deviceIds = [...m.deviceIds.filter((d) => !this.revoked.has(d)), ...missing]
-    await this.#commit(conv, {
+    const prepared = this.#prepareCommit(conv, {
       change: revokedInEpoch.length > 0 ? 'rotate' : 'add',
       memberUserIds: m.memberUserIds,
       deviceIds,
       historyShared: true,
-    }).catch((e) => {
-      if ((e as { code?: string }).code !== 'relay/stale-commit') throw e
+    })
+    void this.#sendCommit(prepared).catch((e) => {
       // Another member committed first: its commit arrives through the log and we look again then.
+      if ((e as { code?: string }).code !== 'relay/stale-commit') this.#alert((e as { code?: string }).code ?? 'sync/internal')
     })
   }
 
-  /** Commits the next epoch and applies it locally once the relay has ordered it. */
-  async #commit(conv: ConversationState, next: NextEpoch): Promise<void> {
+  /** Builds the next epoch's commit from the state as it is now (call inside the queue). */
+  #prepareCommit(conv: ConversationState, next: NextEpoch): { conversationId: string; ref: string; entry: Uint8Array } {
     const m = conv.meta
+    const { entry } = buildCommitEntry({
+      conversationId: m.conversationId,
+      kind: m.kind,
+      meta: m,
+      next,
+      identity: this.id,
+      devices: this.devices,
+      compliance: this.#o.compliance ?? null,
+      now: this.#now(),
+    })
     this.#committing.add(m.conversationId)
+    return { conversationId: m.conversationId, ref: `cm/${m.conversationId}/${m.epoch + 1}`, entry }
+  }
+
+  /**
+   * Sends a prepared commit — outside the queue, since the ack arrives through it — and applies
+   * it the way every member does: verified, in log order.
+   */
+  async #sendCommit(p: { conversationId: string; ref: string; entry: Uint8Array }): Promise<void> {
     try {
-      const { entry } = buildCommitEntry({
-        conversationId: m.conversationId,
-        kind: m.kind,
-        meta: m,
-        next,
-        identity: this.id,
-        devices: this.devices,
-        compliance: this.#o.compliance ?? null,
-        now: this.#now(),
+      const seq = await this.request({ type: 'commit', ref: p.ref, conversationId: p.conversationId, entry: p.entry })
+      await this.#enqueue(() => {
+        const conv = this.conversations.get(p.conversationId)
+        if (!conv) return
+        if (seq === conv.meta.lastSeq + 1) return this.#onEnvelope({ type: 'envelope', conversationId: p.conversationId, seq, envelope: p.entry })
+        if (seq > conv.meta.lastSeq) this.#subscribe(conv.meta)
       })
-      const ref = `cm/${m.conversationId}/${m.epoch + 1}`
-      const seq = await this.#sendRequest({ type: 'commit', ref, conversationId: m.conversationId, entry })
-      // Apply our own commit the way every member does: in log order, verified.
-      if (seq === m.lastSeq + 1) await this.#onEnvelope({ type: 'envelope', conversationId: m.conversationId, seq, envelope: entry })
-      else this.#subscribe(m)
     } finally {
-      this.#committing.delete(m.conversationId)
+      this.#committing.delete(p.conversationId)
     }
   }
 
   /** Adds people; with `shareHistory` their devices also get every earlier epoch key this device holds. */
-  addMembers(conversationId: string, userIds: string[], shareHistory: boolean): Promise<void> {
-    return this.#serial(async () => {
+  async addMembers(conversationId: string, userIds: string[], shareHistory: boolean): Promise<void> {
+    await this.#sendCommit(await this.#serial(() => {
       const conv = this.#member(conversationId)
       const m = conv.meta
       if (m.kind === 'direct') throw fail('sync/direct-conversation')
       const memberUserIds = [...new Set([...m.memberUserIds, ...userIds])]
       for (const u of userIds) if (this.#eligibleDevices([u]).length === 0) throw fail('trust/no-verified-device')
       const deviceIds = [...m.deviceIds.filter((d) => !this.revoked.has(d)), ...this.#eligibleDevices(userIds).filter((d) => !m.deviceIds.includes(d))]
-      await this.#commit(conv, { change: 'add', memberUserIds, deviceIds, historyShared: shareHistory })
-    })
+      return this.#prepareCommit(conv, { change: 'add', memberUserIds, deviceIds, historyShared: shareHistory })
+    }))
   }
 
   /** Removes people (or this user, to leave): a new epoch whose key none of their devices receive. */
-  removeMembers(conversationId: string, userIds: string[]): Promise<void> {
-    return this.#serial(async () => {
+  async removeMembers(conversationId: string, userIds: string[]): Promise<void> {
+    await this.#sendCommit(await this.#serial(() => {
       const conv = this.#member(conversationId)
       const m = conv.meta
       const memberUserIds = m.memberUserIds.filter((u) => !userIds.includes(u))
       const deviceIds = m.deviceIds.filter((d) => !userIds.includes(this.devices.get(d)?.userId ?? '') && !this.revoked.has(d))
       if (memberUserIds.length === 0 || deviceIds.length === 0) throw fail('sync/last-member')
-      await this.#commit(conv, { change: 'remove', memberUserIds, deviceIds, historyShared: false })
-    })
+      return this.#prepareCommit(conv, { change: 'remove', memberUserIds, deviceIds, historyShared: false })
+    }))
   }
 
   /** Revokes a device: signed by the root on an admin device, else by another device of its user. */
