@@ -4,6 +4,13 @@
  */
 const TEXT: Record<string, string> = {
   'local/wrong-pin': 'Wrong PIN',
+  'local/wiped': 'Too many wrong PINs: Wardline erased its data on this device. Ask your administrator for a new enrollment code.',
+  'local/prf-failed': 'Unlocking with the screen lock did not work. Enter your PIN or passphrase.',
+  'local/prf-unavailable': 'This device’s screen lock cannot unlock Wardline (no WebAuthn PRF support). Keep using your PIN.',
+  'trust/bad-policy': 'The server offered a device policy your organisation did not sign; it was ignored. Tell your IT team.',
+  'admin/bad-policy': 'A policy value is out of range.',
+  'relay/bad-policy': 'The server refused the policy (not signed by this organisation).',
+  'relay/stale-policy': 'A newer policy was set meanwhile. Try again.',
   'enroll/bad-code': 'That is not a complete enrollment code. Check each group of letters and numbers.',
   'enroll/unknown-code': 'This enrollment code is not known to the server. Check it with the person who gave it to you.',
   'enroll/code-used': 'This enrollment code has already been used. Ask your administrator for a new one.',
@@ -16,7 +23,7 @@ const TEXT: Record<string, string> = {
   'setup/already-done': 'The organisation on this server is already set up. Ask an administrator for an enrollment code.',
   'setup/bad-code': 'That setup code is not right. Use the code the server printed when it started.',
   'setup/unknown-code': 'That setup code is not right. Use the code the server printed when it started.',
-  'local/weak-pin': 'Use at least 6 characters for your PIN or passphrase.',
+  'local/weak-pin': 'This PIN or passphrase is too weak for your organisation’s policy (at least 6 characters unless your IT team set another rule).',
   'local/locked': 'Wardline is locked. Unlock it first.',
   'local/not-enrolled': 'This device is not enrolled yet. Reload the page.',
   'local/corrupt-identity': 'This device’s data could not be read. Ask your IT team to enroll it again.',

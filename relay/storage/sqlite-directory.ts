@@ -141,4 +141,20 @@ export class SqliteDirectory extends SqliteBase {
       rows.map((r) => ({ authorization: bytes(r.authorization), binding: bytes(r.binding) })),
     )
   }
+
+  getPolicy(): Promise<Uint8Array | null> {
+    const r = this.get('SELECT blob FROM policy WHERE id = 1')
+    return Promise.resolve(r ? bytes(r.blob) : null)
+  }
+
+  putPolicy(blob: Uint8Array, version: number): Promise<'ok' | 'relay/stale-policy'> {
+    const r = this.run(
+      `INSERT INTO policy (id, version, blob) VALUES (1, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET version = excluded.version, blob = excluded.blob
+       WHERE excluded.version > policy.version`,
+      version,
+      blob,
+    )
+    return Promise.resolve(r.changes === 1 ? 'ok' : 'relay/stale-policy')
+  }
 }

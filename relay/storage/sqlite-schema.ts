@@ -63,4 +63,9 @@ CREATE TABLE IF NOT EXISTS receipts (
   progress INTEGER NOT NULL,
   PRIMARY KEY (conversation_id, device_id)
 );
+CREATE TABLE IF NOT EXISTS policy (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  version INTEGER NOT NULL,
+  blob BLOB NOT NULL
+);
 `

@@ -73,6 +73,11 @@ export interface RelayStorage {
   /** Every registered device with the authorization it was enrolled under. */
   listDirectory(): Promise<{ authorization: Uint8Array; binding: Uint8Array }[]>
 
+  /** The latest root-signed device policy blob, or null before an admin set one. */
+  getPolicy(): Promise<Uint8Array | null>
+  /** Stores the policy only if `version` is newer than the stored one. */
+  putPolicy(blob: Uint8Array, version: number): Promise<'ok' | 'relay/stale-policy'>
+
   /** 'identical' when the conversation exists with a byte-identical manifest. */
   createConversation(c: NewConversation): Promise<'created' | 'identical' | 'exists'>
   getConversation(conversationId: string): Promise<ConversationRow | null>

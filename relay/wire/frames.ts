@@ -37,6 +37,7 @@ export const FRAME_FIELDS = {
   getDirectory: {},
   putAuthorization: { ref: 'str', authorization: 'bytes' },
   ping: { nonce: 'uint' },
+  putPolicy: { ref: 'str', policy: 'bytes' },
 } as const satisfies Record<string, Record<string, FieldKind>>
 
 export type FrameType = keyof typeof FRAME_FIELDS

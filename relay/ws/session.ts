@@ -21,6 +21,7 @@ import { isSaneId, type RelayDeps, type SessionContext } from './context.ts'
 import { handleCreateConversation, sendConversationList } from './conversations.ts'
 import { handleGetDirectory, handlePutAuthorization } from './directory.ts'
 import { handleReceipt, handleSend, handleSubscribe } from './messaging.ts'
+import { handlePutPolicy } from './policy.ts'
 
 export const LOGIN_TIMEOUT_MS = 10_000
 export const CHALLENGE_NONCE_BYTES = 32
@@ -134,6 +135,7 @@ export class Session implements SessionContext {
         return await handleGetDirectory(this)
       case 'putAuthorization':
         return await handlePutAuthorization(this, frame)
+      case 'putPolicy': return await handlePutPolicy(this, frame)
       case 'ping':
         return this.sendFrame({ type: 'pong', nonce: frame.nonce })
       default:
