@@ -21,6 +21,7 @@ export {
   verifyAuthorization,
   verifyDeviceChain,
 } from '../crypto/trust.ts'
+export { verifyComplianceCertificate } from '../crypto/compliance.ts'
 export { parseEnvelopeHeader } from '../crypto/envelope-header.ts'
 export { parseKeyBoxHeader } from '../crypto/key-box-header.ts'
 export { parseManifest } from '../crypto/manifest.ts'

@@ -30,6 +30,10 @@ const TEXT: Record<string, string> = {
   'setup/name-required': 'Enter your name.',
   'setup/bad-chain': 'The organisation could not be created (the server rejected the keys). Try again.',
   'setup/authorization-expired': 'The setup took too long. Try again.',
+  'setup/bad-compliance-officers': 'Name 1 to 16 different compliance officers, one per line, and how many of them are needed (from 1 to their number).',
+  'setup/bad-compliance-key': 'The organisation could not be created (the server rejected the compliance key). Try again.',
+  'enroll/bad-compliance-key':
+    'This server did not offer a compliance key signed by your organisation. Do not continue — tell your IT team.',
   'enroll/already-enrolled': 'This device is already enrolled. Reload the page.',
   'enroll/bad-chain': 'This code could not be verified. Ask your administrator for a new one.',
   'admin/no-root-key': 'Only the organisation’s administrator device can add people.',

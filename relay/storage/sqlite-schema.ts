@@ -8,7 +8,8 @@ export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS org (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   root_public_key BLOB,
-  setup_code_hash BLOB
+  setup_code_hash BLOB,
+  compliance_certificate BLOB
 );
 CREATE TABLE IF NOT EXISTS authorizations (
   id TEXT PRIMARY KEY,

@@ -28,6 +28,11 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
   db.exec('PRAGMA foreign_keys = ON')
   db.exec('PRAGMA busy_timeout = 5000')
   db.exec(SCHEMA)
+  // Data directories made before compliance keys (issue 3): SQLite has no ADD COLUMN IF NOT EXISTS.
+  const orgColumns = db.prepare('PRAGMA table_info(org)').all() as { name: string }[]
+  if (!orgColumns.some((c) => c.name === 'compliance_certificate')) {
+    db.exec('ALTER TABLE org ADD COLUMN compliance_certificate BLOB')
+  }
   return new SqliteStorage(db)
 }
 

@@ -51,6 +51,8 @@ export type SetupInput = {
   rootPublicKey: Uint8Array
   authorization: Omit<AuthorizationRow, 'usedByDeviceId'>
   device: DeviceRow
+  /** The root-signed compliance key certificate (crypto/compliance.ts), kept in the org row. */
+  complianceCertificate?: Uint8Array
 }
 
 export interface RelayStorage {
@@ -59,6 +61,8 @@ export interface RelayStorage {
   setSetupCodeHash(hash: Uint8Array): Promise<void>
   /** Atomically stores root key, the admin's authorization (used) and device; clears the code. */
   completeSetup(input: SetupInput): Promise<'ok' | 'setup/already-done'>
+  /** The compliance certificate stored by completeSetup, or null. */
+  getComplianceCertificate(): Promise<Uint8Array | null>
 
   /** Stores an unused authorization; an identical blob under the same id is accepted again. */
   putAuthorization(

@@ -27,7 +27,7 @@ async function world() {
   const alerts: string[] = []
   const make = (identity: Identity, store = new MemoryStore()) =>
     new WardlineClient({ store, identity, wsUrl, emit: (e, d) => e === 'alert' && alerts.push((d as { code: string }).code) })
-  const adminId = await setupOrganisation(http, 'TESTCODE', 'Ann Admin')
+  const { identity: adminId } = await setupOrganisation(http, 'TESTCODE', 'Ann Admin', { threshold: 2, officers: ['Officer 1', 'Officer 2'] })
   const admin = make(adminId)
   await admin.start()
   const enroll = async (name: string) => {
