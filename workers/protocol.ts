@@ -57,6 +57,17 @@ export type StatusSnapshot = {
   me: { userId: string; displayName: string; role: string; deviceId: string } | null
   rootFingerprint: string | null // grouped base32, for comparing in person
   compliance: ComplianceSummary | null // the organisation's compliance key (lawful access)
+  idleLockMinutes: number // the organisation policy's idle lock (web/idle-lock.ts)
+  pinAttemptsLeft: number // wrong PINs left before this device wipes its data
+  prfCredentialId: string | null // base64url id when "unlock with screen lock" is set up
+}
+
+/** The admin-set device policy fields (crypto/policy.ts signs them with the root key). */
+export type PolicySettings = {
+  minPinLength: number
+  pinKind: 'any' | 'digits' | 'mixed'
+  maxPinAttempts: number
+  idleLockMinutes: number
 }
 
 /** Who can open conversations for the organisation: k of these n officers (DESIGN §1 rule 2). */
@@ -93,6 +104,11 @@ export type Methods = {
     params: { displayName: string; role: 'clinician' | 'admin'; validHours: number }
     result: { code: string; link: string; expiresAt: number }
   }
+  /** Admin devices only: sign the policy with the root key and upload it (next version). */
+  setPolicy: { params: Partial<PolicySettings>; result: null }
+  /** Wraps the local key a second time under a WebAuthn PRF output (wiped after posting). */
+  enablePrfUnlock: { params: { credentialId: string; prfOutput: Uint8Array }; result: StatusSnapshot }
+  unlockWithPrf: { params: { prfOutput: Uint8Array }; result: StatusSnapshot }
 }
 export type Method = keyof Methods
 
