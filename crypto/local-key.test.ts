@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from './bytes.ts'
-import { DEFAULT_KDF, unwrapLocalKey, wrapLocalKey } from './local-key.ts'
+import { DEFAULT_KDF, unwrapLocalKey, unwrapLocalKeyWithPrf, wrapLocalKey, wrapLocalKeyWithPrf } from './local-key.ts'
 
 const FAST = { N: 2 ** 10, r: 8, p: 1 }
 
@@ -92,4 +92,14 @@ Deno.test('wrapLocalKey uses DEFAULT_KDF (N = 2^16, r = 8, p = 1) when no parame
   const wrapped = wrapLocalKey(key, 'correct horse')
   assert.deepEqual({ N: wrapped.kdf.N, r: wrapped.kdf.r, p: wrapped.kdf.p }, DEFAULT_KDF)
   assert.deepEqual(unwrapLocalKey(wrapped, 'correct horse'), { ok: true, value: key })
+})
+
+Deno.test('a PRF wrapping opens only with the same PRF output', () => {
+  const key = randomBytes(32)
+  const prf = randomBytes(32)
+  const wrapped = wrapLocalKeyWithPrf(key, prf)
+  assert.deepEqual(unwrapLocalKeyWithPrf(wrapped, prf), { ok: true, value: key })
+  assert.deepEqual(unwrapLocalKeyWithPrf(wrapped, randomBytes(32)), { ok: false, code: 'local/prf-failed' })
+  assert.deepEqual(unwrapLocalKeyWithPrf(wrapped, prf.subarray(0, 16)), { ok: false, code: 'local/prf-failed' })
+  assert.throws(() => wrapLocalKeyWithPrf(key, new Uint8Array(31)), RangeError)
 })

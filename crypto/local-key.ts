@@ -1,11 +1,13 @@
 /**
  * At-rest protection (DESIGN §3): the device's local storage key is wrapped under a key derived
- * from the PIN/passphrase with scrypt (N=2^16, r=8: 64 MiB of memory per guess). A wrong PIN
- * fails the AEAD tag and reveals nothing.
+ * from the PIN/passphrase with scrypt (N=2^16, r=8: 64 MiB of memory per guess), and optionally a
+ * second time under HKDF of a WebAuthn PRF output (docs/decisions/0005-webauthn-prf-unlock.md).
+ * A wrong PIN or PRF output fails the AEAD tag and reveals nothing.
  */
 import { scrypt } from '@noble/hashes/scrypt.js'
 import { encodeTuple, randomBytes, utf8, wipe } from './bytes.ts'
 import { openAead, sealAead } from './aead.ts'
+import { deriveKey } from './hkdf.ts'
 import { err, type Result } from './result.ts'
 
 export type KdfParams = { N: number; r: number; p: number; salt: Uint8Array }
@@ -43,4 +45,29 @@ export function unwrapLocalKey(wrapped: WrappedKey, pin: string): Result<Uint8Ar
   const opened = openAead(kek, wrapped.sealed, kdfLabel(wrapped.kdf))
   wipe(kek)
   return opened.ok ? opened : err('local/wrong-pin')
+}
+
+/** The local key wrapped under a WebAuthn PRF output (32 bytes of authenticator-held secret). */
+export type PrfWrappedKey = { salt: Uint8Array; sealed: Uint8Array }
+const PRF_INFO = 'wardline/local-key/prf/v1'
+
+function prfKek(prfOutput: Uint8Array, salt: Uint8Array): Uint8Array {
+  if (prfOutput.length !== 32) throw new RangeError(`expected 32-byte PRF output, got ${prfOutput.length}`)
+  return deriveKey(prfOutput, salt, utf8(PRF_INFO))
+}
+
+export function wrapLocalKeyWithPrf(localKey: Uint8Array, prfOutput: Uint8Array): PrfWrappedKey {
+  const salt = randomBytes(16)
+  const kek = prfKek(prfOutput, salt)
+  const sealed = sealAead(kek, localKey, utf8(PRF_INFO))
+  wipe(kek)
+  return { salt, sealed }
+}
+
+export function unwrapLocalKeyWithPrf(wrapped: PrfWrappedKey, prfOutput: Uint8Array): Result<Uint8Array> {
+  if (prfOutput.length !== 32 || !(wrapped.salt instanceof Uint8Array)) return err('local/prf-failed')
+  const kek = prfKek(prfOutput, wrapped.salt)
+  const opened = openAead(kek, wrapped.sealed, utf8(PRF_INFO))
+  wipe(kek)
+  return opened.ok ? opened : err('local/prf-failed')
 }

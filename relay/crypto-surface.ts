@@ -21,6 +21,7 @@ export {
   verifyAuthorization,
   verifyDeviceChain,
 } from '../crypto/trust.ts'
+export { verifyComplianceCertificate } from '../crypto/compliance.ts'
 export { parseEnvelopeHeader } from '../crypto/envelope-header.ts'
 export { parseKeyBoxHeader } from '../crypto/key-box-header.ts'
 export {
@@ -33,3 +34,4 @@ export {
 } from '../crypto/commit.ts'
 export { parseRevocation, verifyRevocation } from '../crypto/revocation.ts'
 export { parseReceipt } from '../crypto/receipt.ts'
+export { parsePolicy, verifyPolicy } from '../crypto/policy.ts'

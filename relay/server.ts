@@ -5,6 +5,7 @@
  */
 import { generateSetupCode, hashSetupCode, normalizeSetupCode } from './setup-code.ts'
 import { handleApi } from './http/api.ts'
+import { handlePolicyApi, POLICY_PATH } from './http/policy.ts'
 import { jsonError, withSecurityHeaders } from './http/respond.ts'
 import { createStaticHandler } from './http/static-files.ts'
 import { isOriginAllowed, type OriginPolicy, relayOrigin, withCors } from './http/origins.ts'
@@ -99,7 +100,8 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     try {
       if (url.pathname.startsWith('/api/')) {
         if (req.method === 'OPTIONS') return withSecurityHeaders(withCors(new Response(null, { status: 204 }), origin, origins))
-        return withSecurityHeaders(withCors(await handleApi(req, deps), origin, origins))
+        const api = url.pathname === POLICY_PATH ? handlePolicyApi : handleApi
+        return withSecurityHeaders(withCors(await api(req, deps), origin, origins))
       }
       return withSecurityHeaders(await serveStatic(req))
     } catch (e) {

@@ -22,6 +22,8 @@ declare global {
     'wl-restart-worker': Event
     /** The composer handed a message to the worker (it is queued or sent). */
     'wl-sent': Event
+    /** Too many wrong PINs: the worker erased this device's data (show enrollment and why). */
+    'wl-wiped': Event
   }
 }
 
@@ -33,6 +35,6 @@ export function emit<K extends 'wl-status' | 'wl-navigate'>(
   from.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }))
 }
 
-export function emitPlain(from: EventTarget, name: 'wl-use-here' | 'wl-reload' | 'wl-dismiss' | 'wl-sent' | 'wl-restart-worker'): void {
+export function emitPlain(from: EventTarget, name: 'wl-use-here' | 'wl-reload' | 'wl-dismiss' | 'wl-sent' | 'wl-restart-worker' | 'wl-wiped'): void {
   from.dispatchEvent(new Event(name, { bubbles: true, composed: true }))
 }

@@ -68,11 +68,39 @@ export type StatusSnapshot = {
   queued: number // outbox items waiting
   me: { userId: string; displayName: string; role: string; deviceId: string } | null
   rootFingerprint: string | null // grouped base32, for comparing in person
+  compliance: ComplianceSummary | null // the organisation's compliance key (lawful access)
+  idleLockMinutes: number // the organisation policy's idle lock (web/idle-lock.ts)
+  pinAttemptsLeft: number // wrong PINs left before this device wipes its data
+  prfCredentialId: string | null // base64url id when "unlock with screen lock" is set up
 }
+
+/** The admin-set device policy fields (crypto/policy.ts signs them with the root key). */
+export type PolicySettings = {
+  minPinLength: number
+  pinKind: 'any' | 'digits' | 'mixed'
+  maxPinAttempts: number
+  idleLockMinutes: number
+}
+
+/** Who can open conversations for the organisation: k of these n officers (DESIGN §1 rule 2). */
+export type ComplianceSummary = { threshold: number; officers: string[]; fingerprint: string }
+
+/** One officer's share of the compliance key, shown once at setup and never stored. */
+export type ComplianceShareView = { officer: string; share: string }
 
 export type Methods = {
   status: { params: Record<string, never>; result: StatusSnapshot }
-  setupOrganisation: { params: { setupCode: string; displayName: string; pin: string }; result: StatusSnapshot }
+  setupOrganisation: {
+    params: {
+      setupCode: string
+      displayName: string
+      pin: string
+      complianceOfficers: string[] // one name per officer, 1..16, distinct
+      complianceThreshold: number // shares needed to open a record, 1..officers
+    }
+    // complianceShares is returned here only, once: the worker keeps no copy.
+    result: StatusSnapshot & { complianceShares: ComplianceShareView[] }
+  }
   enroll: { params: { code: string; pin: string }; result: StatusSnapshot }
   unlock: { params: { pin: string }; result: StatusSnapshot }
   lock: { params: Record<string, never>; result: StatusSnapshot }
@@ -93,6 +121,11 @@ export type Methods = {
     params: { displayName: string; role: 'clinician' | 'admin'; validHours: number; userId?: string }
     result: { code: string; link: string; expiresAt: number }
   }
+  /** Admin devices only: sign the policy with the root key and upload it (next version). */
+  setPolicy: { params: Partial<PolicySettings>; result: null }
+  /** Wraps the local key a second time under a WebAuthn PRF output (wiped after posting). */
+  enablePrfUnlock: { params: { credentialId: string; prfOutput: Uint8Array }; result: StatusSnapshot }
+  unlockWithPrf: { params: { prfOutput: Uint8Array }; result: StatusSnapshot }
 }
 export type Method = keyof Methods
 

@@ -63,10 +63,21 @@ describe('the Wardline worker', () => {
     const admin = new WorkerHandle('wl-test-admin')
     const first = await admin.call('status', {})
     assert(first.phase === 'needs-setup', `phase ${first.phase}`)
-    await expectError(admin.call('setupOrganisation', { setupCode: 'WRONG', displayName: 'Ann Admin', pin: '246810' }), 'setup/bad-code')
-    await expectError(admin.call('setupOrganisation', { setupCode: RELAY_SETUP_CODE, displayName: 'Ann Admin', pin: '12' }), 'local/weak-pin')
-    const ready = await admin.call('setupOrganisation', { setupCode: RELAY_SETUP_CODE, displayName: 'Ann Admin', pin: '246810' })
+    const compliance = { complianceOfficers: ['Cora Officer', 'Dev Officer', 'Eve Officer'], complianceThreshold: 2 }
+    await expectError(admin.call('setupOrganisation', { setupCode: 'WRONG', displayName: 'Ann Admin', pin: '246810', ...compliance }), 'setup/bad-code')
+    await expectError(admin.call('setupOrganisation', { setupCode: RELAY_SETUP_CODE, displayName: 'Ann Admin', pin: '12', ...compliance }), 'local/weak-pin')
+    for (const [complianceOfficers, complianceThreshold] of [[[], 1], [['Cora', 'Cora'], 1], [['Cora', ' '], 1], [['Cora'], 2], [['Cora'], 0]] as const) {
+      await expectError(
+        admin.call('setupOrganisation', { setupCode: RELAY_SETUP_CODE, displayName: 'Ann Admin', pin: '246810', complianceOfficers: [...complianceOfficers], complianceThreshold }),
+        'setup/bad-compliance-officers',
+      )
+    }
+    const ready = await admin.call('setupOrganisation', { setupCode: RELAY_SETUP_CODE, displayName: 'Ann Admin', pin: '246810', ...compliance })
     assert(ready.phase === 'ready' && ready.me?.role === 'admin', 'admin ready')
+    assert(ready.complianceShares.map((s) => s.officer).join() === compliance.complianceOfficers.join(), 'one share per officer')
+    assert(ready.complianceShares.every((s) => /^WLCS1-[0-9A-F]{8}-[1-3]-/.test(s.share)), 'shares name their key')
+    assert(ready.compliance?.threshold === 2 && ready.compliance.officers.length === 3, 'compliance key in the status')
+    assert(!('complianceShares' in (await admin.call('status', {}))), 'shares are returned once, not in the status')
     assert(/^[0-9A-Z]{4}( [0-9A-Z]{2,4}){6}$/.test(ready.rootFingerprint ?? ''), `fingerprint ${ready.rootFingerprint}`)
 
     const enrollment = await admin.call('createEnrollmentCode', { displayName: 'Ben Nurse', role: 'clinician', validHours: 24 })
@@ -76,6 +87,7 @@ describe('the Wardline worker', () => {
     const nurseReady = await nurse.call('enroll', { code: enrollment.code.toLowerCase(), pin: '135790' })
     assert(nurseReady.phase === 'ready' && nurseReady.me?.displayName === 'Ben Nurse', 'nurse ready')
     assert(nurseReady.rootFingerprint === ready.rootFingerprint, 'same organisation fingerprint')
+    assert(nurseReady.compliance?.fingerprint === ready.compliance?.fingerprint, 'the nurse pinned the same compliance key')
     // the code works once
     const third = new WorkerHandle('wl-test-third')
     await expectError(third.call('enroll', { code: enrollment.code, pin: '135790' }), 'enroll/code-used')

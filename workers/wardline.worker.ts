@@ -4,11 +4,14 @@
  * Locking terminates nothing here: the UI terminates the whole worker, which drops every key.
  */
 /// <reference lib="webworker" />
-import { randomBytes, wipe } from '../crypto/bytes.ts'
-import { DEFAULT_KDF, unwrapLocalKey, wrapLocalKey } from '../crypto/local-key.ts'
+import { bytesToHex, randomBytes, wipe } from '../crypto/bytes.ts'
+import { DEFAULT_KDF, unwrapLocalKey, unwrapLocalKeyWithPrf, wrapLocalKey, wrapLocalKeyWithPrf } from '../crypto/local-key.ts'
+import { checkPin, type Policy, signPolicy } from '../crypto/policy.ts'
+import { attemptsLeft, failureDelayMs, NO_FAILURES, remainingWaitMs } from './core/pin-attempts.ts'
 import { WardlineClient } from './core/client.ts'
 import {
   createEnrollment,
+  describeComplianceKey,
   enrollDevice,
   formatFingerprint,
   type Identity,
@@ -16,8 +19,10 @@ import {
   newUserId,
   setupOrganisation,
 } from './core/identity.ts'
+import { parseComplianceOfficers } from './core/compliance-setup.ts'
 import { EncryptedStore, readWrappedKey, WardlineDb, writeWrappedKey } from './encrypted-store.ts'
-import { type AppPhase, type EventMessage, type EventName, type Events, type Methods, MIN_PIN_LENGTH, type Request, type Response, type StatusSnapshot } from './protocol.ts'
+import { type AppPhase, type EventMessage, type EventName, type Events, type Methods, type Request, type Response, type StatusSnapshot } from './protocol.ts'
+import { readFailures, readPolicy, readPrf, refreshPolicy, rootForEnrollment, storePolicy, wipeDatabase, writeFailures, writePrf, writeRootPublicKey } from './vault.ts'
 
 declare const self: DedicatedWorkerGlobalScope
 
@@ -25,12 +30,17 @@ declare const self: DedicatedWorkerGlobalScope
 // `?relay=ORIGIN`, and tests isolate storage with `?db=NAME`.
 const params = new URL(self.location.href).searchParams
 const relayOrigin = params.get('relay') ?? self.location.origin
-const db = new WardlineDb(params.get('db') ?? undefined)
+const dbName = params.get('db') ?? undefined
+let db = new WardlineDb(dbName) // replaced after a wipe
+// The wrong-PIN waits in ms per "second" of the schedule (workers/core/pin-attempts.ts); tests
+// pass a smaller `?pinDelayMs=` so a 2 s wait takes 2 × that.
+const pinDelayUnitMs = Math.max(1, Number(params.get('pinDelayMs') ?? 1000) || 1000)
 const http = { baseUrl: relayOrigin, fetch: self.fetch.bind(self) }
 const wsUrl = relayOrigin.replace(/^http/, 'ws') + '/ws'
 
 let client: WardlineClient | null = null
 let identity: Identity | null = null
+let localKey: Uint8Array | null = null // dropped with the worker on lock (web/main.ts)
 let corruptSeen = 0
 
 function post<E extends EventName>(event: E, data: Events[E]): void {
@@ -56,7 +66,27 @@ async function status(): Promise<StatusSnapshot> {
     queued: client?.queuedCount() ?? 0,
     me: identity ? { userId: identity.userId, displayName: identity.displayName, role: identity.role, deviceId: identity.deviceId } : null,
     rootFingerprint: identity ? formatFingerprint(identity.rootPublicKey) : null,
+    compliance: identity ? describeComplianceKey(identity) : null,
+    ...(await vaultStatus()),
   }
+}
+
+async function vaultStatus(): Promise<Pick<StatusSnapshot, 'idleLockMinutes' | 'pinAttemptsLeft' | 'prfCredentialId'>> {
+  const policy = await readPolicy(db)
+  return {
+    idleLockMinutes: policy.idleLockMinutes,
+    pinAttemptsLeft: attemptsLeft(await readFailures(db), policy.maxPinAttempts),
+    prfCredentialId: (await readPrf(db))?.credentialId ?? null,
+  }
+}
+
+/** Fetches the organisation's policy; one the pinned root did not sign is ignored and reported. */
+async function updatePolicy(root: Uint8Array): Promise<Policy> {
+  if (await refreshPolicy(db, http, root) === 'invalid') {
+    post('alert', { code: 'trust/bad-policy', message: 'The server offered a device policy your organisation did not sign; it was ignored.' })
+  }
+  statusChanged()
+  return readPolicy(db)
 }
 
 let statusTimer: ReturnType<typeof setTimeout> | null = null
@@ -69,17 +99,73 @@ function statusChanged(): void {
   }, 50)
 }
 
-function startClient(id: Identity, localKey: Uint8Array): Promise<unknown> {
+async function startClient(id: Identity, key: Uint8Array): Promise<unknown> {
   identity = id
-  const store = new EncryptedStore(db, localKey, () => corruptSeen++)
-  client = new WardlineClient({ store, identity: id, wsUrl, emit: post, onStatusChange: statusChanged })
-  return client.start()
+  localKey = key
+  const store = new EncryptedStore(db, key, () => corruptSeen++)
+  // A directory change may come with a new policy (relay/ws/policy.ts broadcasts it).
+  const emit: typeof post = (event, data) => {
+    post(event, data)
+    if (event === 'people') void updatePolicy(id.rootPublicKey)
+  }
+  client = new WardlineClient({ store, identity: id, wsUrl, emit, onStatusChange: statusChanged })
+  const started = await client.start()
+  void updatePolicy(id.rootPublicKey)
+  return started
 }
 
-function assertPin(pin: string): void {
-  if (typeof pin !== 'string' || pin.length < MIN_PIN_LENGTH) {
-    throw new IdentityError('local/weak-pin', `Choose a PIN or passphrase of at least ${MIN_PIN_LENGTH} characters`)
+function assertPin(pin: string, policy: Policy): void {
+  if (checkPin(pin, policy)) {
+    const kind = { any: '', digits: ' (digits only)', mixed: ' with letters and digits' }[policy.pinKind]
+    throw new IdentityError('local/weak-pin', `Choose a PIN or passphrase of at least ${policy.minPinLength} characters${kind}`)
   }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+let unlockQueue: Promise<unknown> = Promise.resolve()
+/** One unlock attempt at a time, so parallel guesses cannot skip the counter or the wait. */
+function serialUnlock<T>(task: () => Promise<T>): Promise<T> {
+  const run = unlockQueue.then(task)
+  unlockQueue = run.catch(() => {})
+  return run
+}
+
+async function openVault(key: Uint8Array): Promise<StatusSnapshot> {
+  const id = await new EncryptedStore(db, key).get<Identity>('identity')
+  if (!id) {
+    wipe(key)
+    throw new IdentityError('local/corrupt-identity', 'This device’s identity could not be read')
+  }
+  await startClient(id, key)
+  return status()
+}
+
+/** Too many wrong PINs (DESIGN §1 rule 6): erase the whole local database, keep the service worker. */
+async function wipeAfterFailures(): Promise<never> {
+  await wipeDatabase(db)
+  db = new WardlineDb(dbName)
+  throw new IdentityError('local/wiped', 'Too many wrong PINs: the local data was erased')
+}
+
+async function unlockWithPin(pin: string): Promise<StatusSnapshot> {
+  if (client) return status()
+  const wrapped = await readWrappedKey(db)
+  if (!wrapped) throw new IdentityError('local/not-enrolled')
+  const policy = await readPolicy(db)
+  const before = await readFailures(db)
+  if (before.failures >= policy.maxPinAttempts) return wipeAfterFailures()
+  await sleep(remainingWaitMs(before, Date.now(), pinDelayUnitMs))
+  // Count the attempt before trying it: stopping the worker mid-scrypt cannot save a guess.
+  const counted = { failures: before.failures + 1, lastFailureAt: Date.now() }
+  await writeFailures(db, counted)
+  const key = unwrapLocalKey(wrapped, typeof pin === 'string' ? pin : '')
+  if (!key.ok) {
+    if (counted.failures >= policy.maxPinAttempts) return wipeAfterFailures()
+    await sleep(failureDelayMs(counted.failures, pinDelayUnitMs))
+    throw new IdentityError(key.code, 'Wrong PIN')
+  }
+  await writeFailures(db, NO_FAILURES)
+  return openVault(key.value)
 }
 
 /** Stores a new identity under a fresh local key wrapped by the PIN, then starts syncing. */
@@ -88,6 +174,8 @@ async function adopt(id: Identity, pin: string): Promise<StatusSnapshot> {
   const wrapped = wrapLocalKey(localKey, pin, DEFAULT_KDF)
   const store = new EncryptedStore(db, localKey)
   await store.write([{ key: 'identity', value: id }])
+  await writeRootPublicKey(db, id.rootPublicKey)
+  await writeFailures(db, NO_FAILURES)
   await writeWrappedKey(db, wrapped)
   await startClient(id, localKey)
   return status()
@@ -102,30 +190,69 @@ function requireClient(): WardlineClient {
 type Handler<M extends keyof Methods> = (p: Methods[M]['params']) => Methods[M]['result'] | Promise<Methods[M]['result']>
 const handlers: { [M in keyof Methods]: Handler<M> } = {
   status: () => status(),
-  async setupOrganisation({ setupCode, displayName, pin }) {
-    assertPin(pin)
+  async setupOrganisation({ setupCode, displayName, pin, complianceOfficers, complianceThreshold }) {
+    assertPin(pin, await readPolicy(db))
     if (!displayName.trim()) throw new IdentityError('setup/name-required', 'Enter your name')
-    return adopt(await setupOrganisation(http, setupCode, displayName.trim()), pin)
+    const compliance = parseComplianceOfficers(complianceOfficers, complianceThreshold)
+    if (!compliance.ok) throw new IdentityError(compliance.code, 'Name 1 to 16 different compliance officers and how many are needed')
+    // The shares go back to the admin's screen once and are kept nowhere (DESIGN §1 rule 2).
+    const made = await setupOrganisation(http, setupCode, displayName.trim(), compliance.value)
+    return { ...(await adopt(made.identity, pin)), complianceShares: made.complianceShares }
   },
   async enroll({ code, pin }) {
-    assertPin(pin)
+    // The organisation's PIN policy applies before the code is used up: verify it against the
+    // root the code's fingerprint names.
+    const root = await rootForEnrollment(http, code)
+    assertPin(pin, root ? await updatePolicy(root) : await readPolicy(db))
     if (await readWrappedKey(db)) throw new IdentityError('enroll/already-enrolled')
     return adopt(await enrollDevice(http, code), pin)
   },
-  async unlock({ pin }) {
-    if (client) return status()
-    const wrapped = await readWrappedKey(db)
-    if (!wrapped) throw new IdentityError('local/not-enrolled')
-    const key = unwrapLocalKey(wrapped, pin)
-    if (!key.ok) throw new IdentityError(key.code, 'Wrong PIN')
-    const store = new EncryptedStore(db, key.value)
-    const id = await store.get<Identity>('identity')
-    if (!id) {
-      wipe(key.value)
-      throw new IdentityError('local/corrupt-identity', 'This device’s identity could not be read')
+  unlock: ({ pin }) => serialUnlock(() => unlockWithPin(pin)),
+  unlockWithPrf: ({ prfOutput }) =>
+    serialUnlock(async () => {
+      if (client) return status()
+      const record = await readPrf(db)
+      if (!record || !(prfOutput instanceof Uint8Array)) throw new IdentityError('local/prf-failed')
+      const key = unwrapLocalKeyWithPrf(record.wrapped, prfOutput)
+      wipe(prfOutput)
+      if (!key.ok) throw new IdentityError(key.code, 'Screen lock unlock failed')
+      await writeFailures(db, NO_FAILURES)
+      return openVault(key.value)
+    }),
+  async enablePrfUnlock({ credentialId, prfOutput }) {
+    requireClient()
+    if (!localKey || !(prfOutput instanceof Uint8Array) || prfOutput.length !== 32 || typeof credentialId !== 'string') {
+      throw new IdentityError('local/prf-failed')
     }
-    await startClient(id, key.value)
+    const wrapped = wrapLocalKeyWithPrf(localKey, prfOutput)
+    wipe(prfOutput)
+    await writePrf(db, credentialId, wrapped)
     return status()
+  },
+  async setPolicy(settings) {
+    const c = requireClient()
+    if (!identity?.rootSecretKey) throw new IdentityError('admin/no-root-key', 'Only the organisation’s admin device can set the policy')
+    const root = identity.rootPublicKey
+    const current = await updatePolicy(root)
+    const pick = <K extends 'minPinLength' | 'maxPinAttempts' | 'idleLockMinutes'>(k: K) => typeof settings[k] === 'number' ? settings[k] : current[k]
+    const next: Policy = {
+      minPinLength: pick('minPinLength'),
+      pinKind: settings.pinKind ?? current.pinKind,
+      maxPinAttempts: pick('maxPinAttempts'),
+      idleLockMinutes: pick('idleLockMinutes'),
+      version: current.version + 1,
+      issuedAt: Date.now(),
+    }
+    let blob: Uint8Array
+    try {
+      blob = signPolicy(next, identity.rootSecretKey)
+    } catch {
+      throw new IdentityError('admin/bad-policy', 'A policy value is out of range')
+    }
+    await c.request({ type: 'putPolicy', ref: `pp/${bytesToHex(randomBytes(8))}`, policy: blob })
+    await storePolicy(db, blob, root)
+    statusChanged()
+    return null
   },
   lock() {
     client?.stop()

@@ -14,12 +14,13 @@ Deno.test('the setup code creates the organisation exactly once', async () => {
     assertEquals(await body(await fetch(`${t.url}/api/org`)), { initialized: false })
     const org = createTestOrg()
     const admin = createDevice(createAuthorization(org, { userId: 'boss', role: 'admin' }))
-    const setup = (setupCode: string, device = admin) =>
+    const setup = (setupCode: string, device = admin, certificate = org.complianceCertificate) =>
       postJson(`${t.url}/api/setup`, {
         setupCode,
         rootPublicKey: toBase64url(org.root.publicKey),
         authorization: toBase64url(device.authorization.blob),
         binding: toBase64url(device.binding),
+        complianceCertificate: toBase64url(certificate),
       })
     const wrong = await setup('WRONG-CODE')
     assertEquals([wrong.status, await body(wrong)], [403, { error: 'setup/bad-code' }])
@@ -30,6 +31,13 @@ Deno.test('the setup code creates the organisation exactly once', async () => {
       createAuthorization(org, { userId: 'old', role: 'admin', expiresAt: Date.now() - 1 }),
     )
     assertEquals((await setup(TEST_SETUP_CODE, expired)).status, 400)
+    // The compliance key must be signed by the root being registered.
+    const foreign = createTestOrg().complianceCertificate
+    const badKey = await setup(TEST_SETUP_CODE, admin, foreign)
+    assertEquals([badKey.status, await body(badKey)], [400, { error: 'setup/bad-compliance-key' }])
+    const noKey = await setup(TEST_SETUP_CODE, admin, new Uint8Array())
+    assertEquals([noKey.status, await body(noKey)], [400, { error: 'setup/bad-compliance-key' }])
+    assertEquals(await body(await fetch(`${t.url}/api/org`)), { initialized: false })
 
     // Typed codes are accepted case- and dash-insensitively.
     const ok = await setup(TEST_SETUP_CODE.toLowerCase().replaceAll('-', ''))
@@ -39,6 +47,7 @@ Deno.test('the setup code creates the organisation exactly once', async () => {
     assertEquals(await body(await fetch(`${t.url}/api/org`)), {
       initialized: true,
       rootPublicKey: toBase64url(org.root.publicKey),
+      complianceCertificate: toBase64url(org.complianceCertificate),
     })
   } finally {
     await t.close()

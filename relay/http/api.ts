@@ -8,6 +8,7 @@ import {
   fromBase64url,
   toBase64url,
   verifyAuthorization,
+  verifyComplianceCertificate,
   verifyDeviceChain,
 } from '../crypto-surface.ts'
 import { shortId } from '../log.ts'
@@ -35,7 +36,13 @@ function bytesFields(body: Record<string, unknown>, names: string[]): Bytes | nu
 async function getOrg(deps: RelayDeps): Promise<Response> {
   const org = await deps.storage.getOrg()
   if (!org.rootPublicKey) return json({ initialized: false })
-  return json({ initialized: true, rootPublicKey: toBase64url(org.rootPublicKey) })
+  const certificate = await deps.storage.getComplianceCertificate()
+  return json({
+    initialized: true,
+    rootPublicKey: toBase64url(org.rootPublicKey),
+    // Absent only on a relay set up before compliance keys; clients then refuse to enroll.
+    ...(certificate ? { complianceCertificate: toBase64url(certificate) } : {}),
+  })
 }
 
 async function postSetup(req: Request, deps: RelayDeps): Promise<Response> {
@@ -57,10 +64,16 @@ async function postSetup(req: Request, deps: RelayDeps): Promise<Response> {
   if (!chain.ok) return jsonError('setup/bad-chain', 400)
   const d = chain.value
   if (d.role !== 'admin') return jsonError('setup/not-admin', 400)
+  // The compliance key is pinned by the root being registered (DESIGN §1 rule 2, §3).
+  const certificate = bytesFields(body.value, ['complianceCertificate'])?.complianceCertificate
+  if (!certificate || !verifyComplianceCertificate(certificate, b.rootPublicKey!).ok) {
+    return jsonError('setup/bad-compliance-key', 400)
+  }
   const auth = authorizationFields(b.authorization!, b.rootPublicKey!)
   if (auth.expiresAt <= Date.now()) return jsonError('setup/authorization-expired', 400)
   const done = await deps.storage.completeSetup({
     rootPublicKey: b.rootPublicKey!,
+    complianceCertificate: certificate,
     authorization: { id: d.authorizationId, blob: b.authorization!, ...auth },
     device: {
       deviceId: d.deviceId,

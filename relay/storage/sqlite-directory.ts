@@ -42,14 +42,21 @@ export class SqliteDirectory extends SqliteBase {
       const org = this.get('SELECT root_public_key FROM org WHERE id = 1')
       if (org?.root_public_key) return 'setup/already-done' as const
       this.run(
-        `INSERT INTO org (id, root_public_key, setup_code_hash) VALUES (1, ?, NULL)
-         ON CONFLICT (id) DO UPDATE SET root_public_key = excluded.root_public_key, setup_code_hash = NULL`,
+        `INSERT INTO org (id, root_public_key, setup_code_hash, compliance_certificate) VALUES (1, ?, NULL, ?)
+         ON CONFLICT (id) DO UPDATE SET root_public_key = excluded.root_public_key, setup_code_hash = NULL,
+           compliance_certificate = excluded.compliance_certificate`,
         input.rootPublicKey,
+        input.complianceCertificate ?? null,
       )
       this.insertAuthorization(input.authorization)
       this.insertDevice(input.device)
       return 'ok' as const
     }))
+  }
+
+  getComplianceCertificate(): Promise<Uint8Array | null> {
+    const r = this.get('SELECT compliance_certificate FROM org WHERE id = 1')
+    return Promise.resolve((r?.compliance_certificate as Uint8Array | null) ?? null)
   }
 
   private insertAuthorization(a: Omit<AuthorizationRow, 'usedByDeviceId'>): void {
@@ -162,5 +169,21 @@ export class SqliteDirectory extends SqliteBase {
       certificate: bytes(r.certificate),
       revokedAt: num(r.revoked_at),
     })))
+  }
+
+  getPolicy(): Promise<Uint8Array | null> {
+    const r = this.get('SELECT blob FROM policy WHERE id = 1')
+    return Promise.resolve(r ? bytes(r.blob) : null)
+  }
+
+  putPolicy(blob: Uint8Array, version: number): Promise<'ok' | 'relay/stale-policy'> {
+    const r = this.run(
+      `INSERT INTO policy (id, version, blob) VALUES (1, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET version = excluded.version, blob = excluded.blob
+       WHERE excluded.version > policy.version`,
+      version,
+      blob,
+    )
+    return Promise.resolve(r.changes === 1 ? 'ok' : 'relay/stale-policy')
   }
 }

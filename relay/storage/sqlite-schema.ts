@@ -13,7 +13,8 @@ export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS org (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   root_public_key BLOB,
-  setup_code_hash BLOB
+  setup_code_hash BLOB,
+  compliance_certificate BLOB
 );
 CREATE TABLE IF NOT EXISTS authorizations (
   id TEXT PRIMARY KEY,
@@ -84,5 +85,10 @@ CREATE TABLE IF NOT EXISTS revocations (
   device_id TEXT PRIMARY KEY REFERENCES devices (device_id),
   certificate BLOB NOT NULL,
   revoked_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS policy (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  version INTEGER NOT NULL,
+  blob BLOB NOT NULL
 );
 `

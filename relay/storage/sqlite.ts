@@ -146,9 +146,14 @@ class SqliteStorage extends SqliteDirectory implements RelayStorage {
     return Promise.resolve(this.currentMembers(conversationId))
   }
 
+  /**
+   * The boxes addressed to a device, plus the genesis box for the compliance key: clients check
+   * that every epoch key was also sealed to it (they cannot open it).
+   */
   private boxesOf(conversationId: string, deviceId: string): Uint8Array[] {
     return this.all(
-      'SELECT box FROM key_boxes WHERE conversation_id = ? AND recipient_device_id = ? ORDER BY id',
+      `SELECT box FROM key_boxes WHERE conversation_id = ?
+       AND (recipient_device_id = ? OR (recipient_device_id LIKE 'compliance:%' AND epoch = 0)) ORDER BY id`,
       conversationId,
       deviceId,
     ).map((b) => bytes(b.box))

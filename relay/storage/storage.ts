@@ -98,6 +98,8 @@ export type SetupInput = {
   rootPublicKey: Uint8Array
   authorization: Omit<AuthorizationRow, 'usedByDeviceId'>
   device: DeviceRow
+  /** The root-signed compliance key certificate (crypto/compliance.ts), kept in the org row. */
+  complianceCertificate?: Uint8Array
 }
 
 export interface RelayStorage {
@@ -106,6 +108,8 @@ export interface RelayStorage {
   setSetupCodeHash(hash: Uint8Array): Promise<void>
   /** Atomically stores root key, the admin's authorization (used) and device; clears the code. */
   completeSetup(input: SetupInput): Promise<'ok' | 'setup/already-done'>
+  /** The compliance certificate stored by completeSetup, or null. */
+  getComplianceCertificate(): Promise<Uint8Array | null>
 
   /** Stores an unused authorization; an identical blob under the same id is accepted again. */
   putAuthorization(
@@ -127,6 +131,12 @@ export interface RelayStorage {
    */
   revokeDevice(r: RevocationRow): Promise<RevokeResult>
   listRevocations(): Promise<RevocationRow[]>
+
+  /** The latest root-signed device policy blob, or null before an admin set one. */
+  getPolicy(): Promise<Uint8Array | null>
+  /** Stores the policy only if `version` is newer than the stored one. */
+  putPolicy(blob: Uint8Array, version: number): Promise<'ok' | 'relay/stale-policy'>
+
 
   /**
    * Creates the conversation at epoch 0 with its genesis commit, member devices and boxes.

@@ -17,6 +17,7 @@ import {
   signAuthorization,
   signDeviceBinding,
 } from '../../crypto/trust.ts'
+import { signComplianceCertificate } from '../../crypto/compliance.ts'
 import { sealEnvelope } from '../../crypto/envelope.ts'
 import { sealKeyBox } from '../../crypto/key-box.ts'
 import {
@@ -29,7 +30,13 @@ import {
 import { signRevocation } from '../../crypto/revocation.ts'
 import { signReceipt } from '../../crypto/receipt.ts'
 
-export type TestOrg = { root: SigningKeyPair; fingerprint: Uint8Array }
+export type TestOrg = {
+  root: SigningKeyPair
+  fingerprint: Uint8Array
+  /** The compliance key pair (whole, unlike a real setup: tests may open boxes with it). */
+  compliance: AgreementKeyPair
+  complianceCertificate: Uint8Array
+}
 
 export type TestAuthorization = {
   blob: Uint8Array
@@ -49,7 +56,14 @@ export type TestDevice = {
 
 export function createTestOrg(): TestOrg {
   const root = generateSigningKeyPair()
-  return { root, fingerprint: rootFingerprint(root.publicKey) }
+  const compliance = generateAgreementKeyPair()
+  const complianceCertificate = signComplianceCertificate({
+    agreementPublicKey: compliance.publicKey,
+    threshold: 2,
+    officers: ['Compliance officer 1', 'Compliance officer 2', 'Compliance officer 3'],
+    createdAt: Date.now(),
+  }, root.secretKey)
+  return { root, fingerprint: rootFingerprint(root.publicKey), compliance, complianceCertificate }
 }
 
 export function createAuthorization(

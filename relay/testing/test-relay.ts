@@ -66,6 +66,7 @@ export async function startTestRelay(options: Partial<RelayOptions> = {}): Promi
     rootPublicKey: toBase64url(org.root.publicKey),
     authorization: toBase64url(admin.authorization.blob),
     binding: toBase64url(admin.binding),
+    complianceCertificate: toBase64url(org.complianceCertificate),
   })
   if (res.status !== 200) throw new Error(`setup failed: ${res.status} ${await res.text()}`)
   await res.body?.cancel()

@@ -41,6 +41,7 @@ export const FRAME_FIELDS = {
   commit: { ref: 'str', conversationId: 'str', entry: 'bytes' },
   revokeDevice: { ref: 'str', revocation: 'bytes' },
   rotationPending: { conversationId: 'str', epoch: 'uint' },
+  putPolicy: { ref: 'str', policy: 'bytes' },
 } as const satisfies Record<string, Record<string, FieldKind>>
 
 export type FrameType = keyof typeof FRAME_FIELDS

@@ -114,7 +114,9 @@ export async function handleCreateConversation(
   const others = new Set(f.deviceIds)
   others.delete(s.deviceId)
   for (const peer of hub.sessionsOf(others)) {
-    const boxes = checked.filter((b) => b.recipientDeviceId === peer.deviceId).map((b) => b.box)
+    // Its own boxes, plus the genesis compliance box so it can check the epoch key was sealed to it.
+    const boxes = checked.filter((b) => b.recipientDeviceId === peer.deviceId || b.recipientDeviceId.startsWith('compliance:'))
+      .map((b) => b.box)
     peer.sendFrame({
       type: 'conversation',
       conversationId: f.conversationId,

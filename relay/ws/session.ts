@@ -22,6 +22,7 @@ import { handleCommit, handleCreateConversation, sendConversationList } from './
 import { handleGetDirectory, handlePutAuthorization } from './directory.ts'
 import { handleReceipt, handleSend, handleSubscribe } from './messaging.ts'
 import { CLOSE_REVOKED, handleRevokeDevice } from './revocation.ts'
+import { handlePutPolicy } from './policy.ts'
 
 export const LOGIN_TIMEOUT_MS = 10_000
 export const CHALLENGE_NONCE_BYTES = 32
@@ -140,6 +141,7 @@ export class Session implements SessionContext {
         return await handleCommit(this, frame)
       case 'revokeDevice':
         return await handleRevokeDevice(this, frame)
+      case 'putPolicy': return await handlePutPolicy(this, frame)
       case 'ping':
         return this.sendFrame({ type: 'pong', nonce: frame.nonce })
       default:

@@ -103,8 +103,13 @@ test('two clinicians message each other online, offline, across relay restarts a
   // The first admin creates the organisation with the printed setup code.
   await pageA.goto(`${relay.url}/#setup=${relay.setupCode}`)
   await pageA.getByLabel('Your name').fill('Ann Admin')
+  await pageA.getByLabel('Compliance officers').fill('Cora Officer\nDev Officer')
   await fillPin(pageA, PIN_A)
   await pageA.getByRole('button', { name: 'Create organisation' }).click()
+  // Each officer's share of the compliance key is shown once, before the app opens.
+  await expect(pageA.getByTestId('compliance-share')).toHaveCount(2)
+  await expect(pageA.getByTestId('compliance-share').first()).toBeVisible()
+  await pageA.getByRole('button', { name: 'I have handed out the shares' }).click()
   await expect(pageA.getByTestId('connection')).toHaveAttribute('data-state', 'online')
 
   // The admin adds a nurse, who enrolls with the link on another device.

@@ -95,7 +95,10 @@ export async function runScenario(o: {
     })
 
   log(`setting up the organisation on ${o.relayUrl}`)
-  const adminIdentity = await setupOrganisation(http, o.setupCode, 'Simulation admin')
+  const { identity: adminIdentity } = await setupOrganisation(http, o.setupCode, 'Simulation admin', {
+    threshold: 2,
+    officers: ['Compliance officer 1', 'Compliance officer 2', 'Compliance officer 3'],
+  })
   const admin = makeClient(adminIdentity)
   await admin.start()
   await waitFor(() => admin.connectionState === 'online', 10_000, 'admin online')

@@ -120,7 +120,10 @@ export class WlAddPerson extends LitElement {
     const form = e.target as HTMLFormElement
     const displayName = formText(form, 'displayName').trim()
     const role = formText(form, 'role') === 'admin' ? 'admin' : 'clinician'
-    const validHours = Number(formText(form, 'validHours') || DEFAULT_HOURS)
+    // Whole hours only; an empty field is what the browser reports for anything it cannot read as
+    // a number ("abc"), so it is an error, never a silent default.
+    const hoursText = formText(form, 'validHours').trim()
+    const validHours = /^[0-9]+$/.test(hoursText) ? Number(hoursText) : NaN
     const client = this.client
     const problem = !displayName
       ? 'Enter the person’s name.'

@@ -32,6 +32,7 @@ export class WlApp extends LitElement {
       .screen > * { height: 100%; }
       .loading { display: flex; align-items: center; justify-content: center; height: 100%; color: var(--wl-muted); }
       .failed { max-width: 28rem; margin: 10vh auto; padding: 1rem; }
+      .screen > .wiped { height: auto; max-width: 28rem; margin: 1rem auto 0; padding: 0.75rem 1rem; }
     `,
   ]
 
@@ -42,6 +43,9 @@ export class WlApp extends LitElement {
   @state() private startError: string | null = null
   @state() private alerts: Alert[] = []
   @state() private updateReady = false
+  @state() private wiped = false
+  /** Setup is running or its one-time compliance shares are on screen (wl-setup). */
+  @state() private settingUp = false
   #alertKey = 0
   #unsubscribeStale: (() => void) | null = null
 
@@ -97,7 +101,12 @@ export class WlApp extends LitElement {
             >${a.message || describeError(a.code)}</wl-alert-banner>`,
         )}
       </div>
-      <div class="screen" @wl-status=${(e: CustomEvent<StatusSnapshot>) => (this.status = e.detail)}>
+      <div class="screen" @wl-status=${(e: CustomEvent<StatusSnapshot>) => (this.status = e.detail)}
+        @wl-setup-pending=${(e: CustomEvent<boolean>) => (this.settingUp = e.detail)}
+        @wl-wiped=${() => {
+          this.wiped = true
+          void this.#loadStatus()
+        }}>
         ${this.#renderPhase()}
       </div>
     `
@@ -112,13 +121,17 @@ export class WlApp extends LitElement {
     }
     const s = this.status
     if (!s) return html`<div class="loading" aria-busy="true">Starting Wardline…</div>`
-    switch (s.phase) {
+    // The worker reports "ready" as soon as setup is done; the shares screen stays until dismissed.
+    switch (this.settingUp ? 'needs-setup' : s.phase) {
       case 'needs-setup':
         return html`<wl-setup .client=${this.client} .setupCode=${this.codes.setup ?? ''}></wl-setup>`
       case 'needs-enrollment':
-        return html`<wl-enroll .client=${this.client} .code=${this.codes.enroll ?? ''}></wl-enroll>`
+        return html`${this.wiped
+          ? html`<p class="error wiped" role="alert" data-testid="wiped-notice">${describeError('local/wiped')}</p>`
+          : null}<wl-enroll .client=${this.client} .code=${this.codes.enroll ?? ''}></wl-enroll>`
       case 'locked':
-        return html`<wl-unlock .client=${this.client} .me=${s.me}></wl-unlock>`
+        return html`<wl-unlock .client=${this.client} .me=${s.me} .attemptsLeft=${s.pinAttemptsLeft}
+          .prfCredentialId=${s.prfCredentialId}></wl-unlock>`
       case 'ready':
         return html`<wl-shell .client=${this.client} .status=${s}></wl-shell>`
     }

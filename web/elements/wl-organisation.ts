@@ -1,12 +1,16 @@
 /**
  * "Organisation & this device": the organisation fingerprint (`status().rootFingerprint`), for
- * comparing in person with a colleague's screen, and who this device belongs to.
+ * comparing in person with a colleague's screen, who this device belongs to, and "Unlock with
+ * this device's screen lock" (WebAuthn PRF, web/prf-unlock.ts) where the browser offers it.
  */
 import { LitElement, css, html } from 'lit'
-import { customElement, property } from 'lit/decorators.js'
-import type { StatusSnapshot } from '../../workers/protocol.ts'
+import { customElement, property, state } from 'lit/decorators.js'
+import type { ComplianceSummary, StatusSnapshot } from '../../workers/protocol.ts'
 import { emit } from '../events.ts'
 import { groupCode } from '../group-code.ts'
+import { PendingAction } from '../pending-action.ts'
+import { createPrfCredential, isPrfUnlockPossible } from '../prf-unlock.ts'
+import { WorkerCallError, type WorkerClient } from '../worker-client.ts'
 import { baseStyles, sideViewStyles } from '../styles.ts'
 
 @customElement('wl-organisation')
@@ -33,8 +37,60 @@ export class WlOrganisation extends LitElement {
 
   @property({ attribute: false }) rootFingerprint: string | null = null
   @property({ attribute: false }) me: StatusSnapshot['me'] = null
+  @property({ attribute: false }) compliance: ComplianceSummary | null = null
   /** Inside another screen (add person): no header of its own. */
   @property({ type: Boolean }) embedded = false
+  @property({ attribute: false }) client: WorkerClient | null = null
+  @property({ attribute: false }) prfCredentialId: string | null = null
+  @state() private prfPossible = false
+  readonly prfAction = new PendingAction(this)
+
+  override connectedCallback(): void {
+    super.connectedCallback()
+    void isPrfUnlockPossible().then((possible) => (this.prfPossible = possible))
+  }
+
+  async #enablePrf(): Promise<void> {
+    const { client, me } = this
+    if (!client || !me) return
+    await this.prfAction.run(async () => {
+      const made = await createPrfCredential(me).catch(() => null)
+      if (!made) throw new WorkerCallError('local/prf-unavailable', 'no PRF')
+      // postMessage copies the bytes to the worker; wipe this copy at once (decision 0005).
+      const call = client.call('enablePrfUnlock', made)
+      made.prfOutput.fill(0)
+      emit(this, 'wl-status', await call)
+    })
+  }
+
+  #renderPrf() {
+    if (this.embedded || !this.client || (!this.prfPossible && !this.prfCredentialId)) return null
+    return html`<section data-testid="prf-section">
+      <h3>Screen lock</h3>
+      ${this.prfCredentialId
+        ? html`<p data-testid="prf-enabled">This device’s screen lock can unlock Wardline. Your PIN still works too.</p>`
+        : html`<p class="muted">Unlock Wardline with this device’s fingerprint, face or screen lock instead of typing your PIN.</p>
+            <button data-testid="enable-prf" ?disabled=${this.prfAction.busy} @click=${() => void this.#enablePrf()}>Unlock with this device's screen lock</button>`}
+      ${this.prfAction.problem ? html`<p class="error" role="alert">${this.prfAction.problem}</p>` : null}
+    </section>`
+  }
+
+  /** Who can open conversations for a lawful request (DESIGN §1 rule 2), told to every user. */
+  #renderCompliance() {
+    const c = this.compliance
+    return html`<section data-testid="compliance-section">
+      <h3>Compliance access</h3>
+      ${c
+        ? html`<p data-testid="compliance-access">Compliance access: ${c.threshold} of ${c.officers.length} officers
+              (${c.officers.join(', ')})</p>
+            <p class="muted">Your organisation can lawfully access your messages this way: every conversation key is also
+              sealed to its compliance key, which only ${c.threshold} of these officers together can open.</p>
+            <div class="fingerprint" data-testid="compliance-fingerprint">
+              ${c.fingerprint.split(' ').map((g) => html`<span>${g}</span>`)}
+            </div>`
+        : html`<p class="muted">Not available on this device.</p>`}
+    </section>`
+  }
 
   override render() {
     const { rootFingerprint, me } = this
@@ -46,6 +102,7 @@ export class WlOrganisation extends LitElement {
           ${rootFingerprint ? groupCode(rootFingerprint).map((g) => html`<span>${g}</span>`) : 'Not available'}
         </div>
       </section>
+      ${!this.embedded ? this.#renderCompliance() : null}
       ${!this.embedded && me
         ? html`<section>
             <h3>This device</h3>
@@ -56,6 +113,7 @@ export class WlOrganisation extends LitElement {
             </dl>
           </section>`
         : null}
+      ${this.#renderPrf()}
     `
     if (this.embedded) return body
     return html`

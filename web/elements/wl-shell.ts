@@ -10,6 +10,7 @@ import { clearDrafts } from '../drafts.ts'
 import type { StatusSnapshot } from '../../workers/protocol.ts'
 import type { NavigateDetail, ShellView } from '../events.ts'
 import { emit, emitPlain } from '../events.ts'
+import { IdleLock } from '../idle-lock.ts'
 import { baseStyles } from '../styles.ts'
 import type { WorkerClient } from '../worker-client.ts'
 import './wl-add-person.ts'
@@ -73,6 +74,9 @@ export class WlShell extends LitElement {
   @state() private conversationId: string | null = null
   @state() private locking = false
 
+  /** Locks after the policy's idle minutes the same way the Lock button does. */
+  #idleLock: IdleLock | null = null
+
   #onPopState = (e: PopStateEvent): void => {
     const s = (e.state ?? {}) as HistoryState
     this.view = s.wlView ?? 'list'
@@ -85,12 +89,19 @@ export class WlShell extends LitElement {
     // After an unlock the shell starts at the list: forget a view entry left from before.
     if ((history.state as HistoryState | null)?.wlView) history.replaceState(null, '')
     this.addEventListener('wl-navigate', this.#onNavigate)
+    this.#idleLock = new IdleLock({ minutes: this.status?.idleLockMinutes ?? 15, onIdle: () => void this.#lock() })
+  }
+
+  protected override updated(): void {
+    if (this.status) this.#idleLock?.setMinutes(this.status.idleLockMinutes)
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback()
     window.removeEventListener('popstate', this.#onPopState)
     this.removeEventListener('wl-navigate', this.#onNavigate)
+    this.#idleLock?.stop()
+    this.#idleLock = null
   }
 
   #onNavigate = (e: CustomEvent<NavigateDetail>): void => {
@@ -168,7 +179,9 @@ export class WlShell extends LitElement {
           ? html`<wl-add-person .client=${this.client} .rootFingerprint=${s.rootFingerprint}></wl-add-person>`
           : this.#placeholder()
       case 'organisation':
-        return html`<wl-organisation .rootFingerprint=${s?.rootFingerprint ?? null} .me=${s?.me ?? null}></wl-organisation>`
+        return html`<wl-organisation .rootFingerprint=${s?.rootFingerprint ?? null} .me=${s?.me ?? null} .client=${this.client}
+          .compliance=${s?.compliance ?? null}
+          .prfCredentialId=${s?.prfCredentialId ?? null}></wl-organisation>`
       case 'list':
         return this.#placeholder()
     }

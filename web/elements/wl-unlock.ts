@@ -1,15 +1,21 @@
 /**
  * The PIN prompt of a locked device (`unlock`). Shows the user's name and nothing about
- * conversations; a wrong PIN shows "Wrong PIN" and nothing else.
+ * conversations; a wrong PIN shows "Wrong PIN", and the attempts left once fewer than 4 remain
+ * before the device wipes itself. Offers "Unlock with screen lock" when a WebAuthn PRF wrapping
+ * exists (`unlockWithPrf`); the PIN always works too.
  */
 import { LitElement, html } from 'lit'
 import { customElement, property, query } from 'lit/decorators.js'
 import type { StatusSnapshot } from '../../workers/protocol.ts'
-import { emit } from '../events.ts'
+import { emit, emitPlain } from '../events.ts'
 import { formText } from '../pin-fields.ts'
 import { PendingAction } from '../pending-action.ts'
+import { getPrfOutput } from '../prf-unlock.ts'
 import { baseStyles, cardScreenStyles } from '../styles.ts'
-import type { WorkerClient } from '../worker-client.ts'
+import { errorCode, WorkerCallError, type WorkerClient } from '../worker-client.ts'
+
+/** Attempts left below which the unlock screen says how many remain. */
+export const WARN_ATTEMPTS_BELOW = 4
 
 @customElement('wl-unlock')
 export class WlUnlock extends LitElement {
@@ -17,6 +23,8 @@ export class WlUnlock extends LitElement {
 
   @property({ attribute: false }) client: WorkerClient | null = null
   @property({ attribute: false }) me: StatusSnapshot['me'] = null
+  @property({ attribute: false }) attemptsLeft = Infinity
+  @property({ attribute: false }) prfCredentialId: string | null = null
   readonly action = new PendingAction(this)
   @query('#pin') private pinInput!: HTMLInputElement
 
@@ -36,7 +44,15 @@ export class WlUnlock extends LitElement {
             @input=${() => this.action.fail(null)} />
         </div>
         ${this.action.problem ? html`<p class="error" role="alert">${this.action.problem}</p>` : null}
+        ${this.attemptsLeft < WARN_ATTEMPTS_BELOW
+          ? html`<p class="error" data-testid="attempts-left">${this.attemptsLeft === 1
+            ? 'Last attempt: one more wrong PIN erases Wardline’s data on this device.'
+            : `${this.attemptsLeft} attempts left before Wardline erases its data on this device.`}</p>`
+          : null}
         <button class="primary" type="submit" ?disabled=${this.action.busy}>${this.action.busy ? 'Unlocking…' : 'Unlock'}</button>
+        ${this.prfCredentialId
+          ? html`<button type="button" data-testid="unlock-prf" ?disabled=${this.action.busy} @click=${() => void this.#unlockWithPrf()}>Unlock with screen lock</button>`
+          : null}
       </form>
     </div>`
   }
@@ -47,12 +63,32 @@ export class WlUnlock extends LitElement {
     const client = this.client
     if (!pin || !client) return
     const unlocked = await this.action.run(async () => {
-      emit(this, 'wl-status', await client.call('unlock', { pin }))
+      emit(this, 'wl-status', await client.call('unlock', { pin }).catch((e: unknown) => this.#failed(e)))
     })
     if (!unlocked && this.action.problem) {
       this.pinInput.value = ''
       this.pinInput.focus()
     }
+  }
+
+  async #unlockWithPrf(): Promise<void> {
+    const { client, prfCredentialId } = this
+    if (!client || !prfCredentialId) return
+    await this.action.run(async () => {
+      const prfOutput = await getPrfOutput(prfCredentialId).catch(() => null)
+      if (!prfOutput) throw new WorkerCallError('local/prf-failed', 'no PRF output')
+      // postMessage copies the bytes to the worker; wipe this copy at once (decision 0005).
+      const call = client.call('unlockWithPrf', { prfOutput })
+      prfOutput.fill(0)
+      emit(this, 'wl-status', await call)
+    })
+  }
+
+  /** After a failure: a wipe leaves this screen; otherwise refresh the attempts left. */
+  async #failed(error: unknown): Promise<never> {
+    if (errorCode(error) === 'local/wiped') emitPlain(this, 'wl-wiped')
+    else if (this.client) this.attemptsLeft = (await this.client.call('status', {}).catch(() => null))?.pinAttemptsLeft ?? this.attemptsLeft
+    throw error
   }
 }
 

@@ -13,7 +13,7 @@ import { messagesOf, people, summarise, type ViewState } from './client-views.ts
 import { RelayConnection, type Timers } from './connection.ts'
 import { type ConversationMeta, ConversationState, type MessageRecord, recordId } from './conversation-state.ts'
 import { verifyDirectory } from './directory.ts'
-import type { Identity } from './identity.ts'
+import { type Identity, verifiedComplianceKey } from './identity.ts'
 import { buildCommitEntry, type ComplianceRecipient, type NextEpoch, verifyCommitEntry, verifyGenesis } from './membership.ts'
 import { type ClientStore, padSeq, type Write } from './store.ts'
 
@@ -43,7 +43,10 @@ export type ClientOptions = {
   onSent?: (conversationId: string, recordId: string, seq: number) => void
   /** Called whenever an attack or fault by the relay was caught (the simulator counts them). */
   onDefence?: (event: DefenceEvent) => void
-  /** The organisation's compliance key, verified against the root: every epoch key is sealed to it. */
+  /**
+   * The organisation's compliance key: every epoch key is sealed to it and every commit must be.
+   * Defaults to the identity's root-certified key; null only for organisations without one.
+   */
   compliance?: ComplianceRecipient | null
   timers?: Timers
   createSocket?: (url: string) => WebSocket
@@ -73,6 +76,7 @@ export class WardlineClient {
   readonly conversations = new Map<string, ConversationState>()
   readonly connection: RelayConnection
   #o: ClientOptions
+  #compliance: ComplianceRecipient | null
   #queue: Promise<void> = Promise.resolve()
   #pending = new Map<string, { resolve: (seq: number) => void; reject: (e: Error) => void }>()
   #inflight = new Set<string>()
@@ -91,6 +95,8 @@ export class WardlineClient {
   constructor(options: ClientOptions) {
     this.#o = options
     this.id = options.identity
+    const certified = verifiedComplianceKey(options.identity)
+    this.#compliance = options.compliance !== undefined ? options.compliance : certified.ok ? certified.value : null
     this.#directoryReady = new Promise((r) => (this.#resolveDirectory = r))
     this.connection = new RelayConnection({
       url: options.wsUrl,
@@ -300,6 +306,7 @@ export class WardlineClient {
       boxes: frame.boxes,
       identity: this.id,
       devices: this.devices,
+      compliance: this.#compliance,
     })
     if (!g.ok && g.code === 'trust/unknown-device' && !waited) {
       // The creator may have enrolled after our last directory fetch: wait for the next one.
@@ -459,7 +466,7 @@ export class WardlineClient {
 
   async #onCommit(conv: ConversationState, frame: FrameOf<'envelope'>): Promise<void> {
     const m = conv.meta
-    const v = verifyCommitEntry({ meta: m, entry: frame.envelope, identity: this.id, devices: this.devices, revoked: this.revoked })
+    const v = verifyCommitEntry({ meta: m, entry: frame.envelope, identity: this.id, devices: this.devices, revoked: this.revoked, compliance: this.#compliance })
     if (!v.ok && v.code === 'trust/unknown-device' && !this.#resubscribeAfterDirectory.has(m.conversationId)) {
       // A device enrolled after our last directory fetch: fetch it, then read on from here.
       this.#resubscribeAfterDirectory.add(m.conversationId)
@@ -625,7 +632,7 @@ export class WardlineClient {
       next,
       identity: this.id,
       devices: this.devices,
-      compliance: this.#o.compliance ?? null,
+      compliance: this.#compliance,
       now: this.#now(),
     })
     this.#committing.add(m.conversationId)
@@ -837,7 +844,7 @@ export class WardlineClient {
       next: { change: 'create', memberUserIds: members, deviceIds, historyShared: true },
       identity: this.id,
       devices: this.devices,
-      compliance: this.#o.compliance ?? null,
+      compliance: this.#compliance,
       now: this.#now(),
     })
     const boxes = c.decodeCommitEntry(entry)

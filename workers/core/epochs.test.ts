@@ -13,6 +13,8 @@ import { ConversationState, clientIdFor, isAuthoredBy } from './conversation-sta
 import type { ConversationMeta } from './conversation-state.ts'
 import type { WardlineClient } from './client.ts'
 import { MemoryStore } from './store.ts'
+import { combineComplianceShares } from './compliance-setup.ts'
+import { verifiedComplianceKey } from './identity.ts'
 import { adminAndNurse, until } from './test-world.ts'
 
 /** Every data envelope after `afterSeq` that any epoch key in `store` opens (a hostile relay gives a revoked device everything). */
@@ -210,4 +212,54 @@ Deno.test('isAuthoredBy accepts an update that touches only its signer’s items
   assert.ok(!isAuthoredBy(deletion, clientIdFor('device-b', 0)))
   const state = new ConversationState({ conversationId: 'c' } as ConversationMeta, 'me')
   assert.equal(state.applyUpdate(0, 'device-b', own, new Map(), 1).foreign, true)
+})
+
+Deno.test('every epoch key is sealed to the compliance key: k shares open every message of every epoch, k−1 open none', async () => {
+  const w = await adminAndNurse()
+  const conv = await w.admin.createConversation([w.benId.userId])
+  await w.admin.sendMessage(conv, 'epoch zero', 'z0')
+  const caraId = await w.enroll('Cara Doctor')
+  await until(() => w.admin.people().length === 3, 'directory')
+  const group = await w.admin.createConversation([w.benId.userId, caraId.userId])
+  await w.admin.sendMessage(group, 'group epoch zero', 'g0')
+  await w.admin.removeMembers(group, [caraId.userId])
+  await w.admin.sendMessage(group, 'group epoch one', 'g1')
+  await until(() => w.admin.conversations.get(group)!.meta.lastSeq >= 3, 'all stored')
+  const key = verifiedComplianceKey(w.adminId)
+  assert.ok(key.ok)
+  const texts = w.complianceShares.map((s) => s.share)
+  const full = await combineComplianceShares(texts.slice(0, 2), key.value)
+  const partial = await combineComplianceShares(texts.slice(0, 1), key.value)
+  assert.ok(full.ok)
+  assert.ok(!partial.ok)
+  const recipient = c.complianceRecipientId(key.value.keyId)
+  for (const [id, expected] of [[conv, 1], [group, 2]] as const) {
+    const row = (await w.storage.getConversation(id))!
+    const keys = new Map<number, Uint8Array>()
+    const entries = [{ envelope: c.encodeCommitEntry(row.genesis, (await w.storage.boxesFor(id, recipient)) ?? []) }, ...(await w.storage.envelopesSince(id, 0, 1000))]
+    let opened = 0
+    for (const e of entries) {
+      if (c.isCommitEntry(e.envelope)) {
+        const d = c.decodeCommitEntry(e.envelope)
+        if (!d.ok) continue
+        const commit = c.parseCommit(d.value.commit)
+        if (!commit.ok) continue
+        const author = w.admin.devices.get(commit.value.authorDeviceId)!
+        for (const box of d.value.boxes) {
+          const h = c.parseKeyBoxHeader(box)
+          if (!h.ok || h.value.recipientDeviceId !== recipient) continue
+          const label = c.complianceBoxLabel(key.value, { conversationId: id, epoch: h.value.epoch, senderDeviceId: author.deviceId, senderSigningKey: author.signingPublicKey })
+          const k = c.verifyAndOpenKeyBox(box, label, full.value)
+          if (k.ok) keys.set(h.value.epoch, k.value)
+        }
+        continue
+      }
+      const h = c.parseEnvelopeHeader(e.envelope)
+      if (!h.ok) continue
+      const sender = w.admin.devices.get(h.value.senderDeviceId)!
+      if (c.verifyAndOpenEnvelope(e.envelope, sender.signingPublicKey, keys.get(h.value.epoch) ?? new Uint8Array(32)).ok) opened++
+    }
+    assert.equal(opened, expected, id)
+  }
+  await w.close()
 })

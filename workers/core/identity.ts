@@ -4,6 +4,7 @@
  * simulator; only public keys and signed bindings go to the relay.
  */
 import * as c from '../../crypto/mod.ts'
+import { type ComplianceShare, createComplianceKey } from './compliance-setup.ts'
 
 export type Identity = {
   deviceId: string
@@ -17,6 +18,8 @@ export type Identity = {
   rootPublicKey: Uint8Array
   authorization: Uint8Array
   binding: Uint8Array
+  /** The root-signed compliance key certificate, verified against the pinned root at enrollment. */
+  complianceCertificate: Uint8Array
   /** Only on admin devices: the organisation root signing key. */
   rootSecretKey?: Uint8Array
 }
@@ -75,13 +78,19 @@ function bindDevice(authorization: Uint8Array, userId: string, enrollSecretKey: 
   return { keys, binding, deviceId: c.deviceIdFromKey(keys.signing.publicKey) }
 }
 
-/** First admin: creates the organisation root on this device and registers it with the setup code. */
+/**
+ * First admin: creates the organisation root on this device, and with it the compliance key split
+ * between the named officers, and registers both with the setup code. The shares are returned
+ * once, for the admin to hand out; they are never stored on the device or sent anywhere.
+ */
 export async function setupOrganisation(
   http: Http,
   setupCode: string,
   displayName: string,
-): Promise<Identity> {
+  compliance: { threshold: number; officers: string[] },
+): Promise<{ identity: Identity; complianceShares: ComplianceShare[] }> {
   const root = c.generateSigningKeyPair()
+  const made = await createComplianceKey(root.secretKey, compliance)
   const userId = newUserId()
   const person = { userId, displayName, role: 'admin', expiresAt: Date.now() + 3600_000 }
   const { authorization, secret } = createEnrollment(root, person)
@@ -92,20 +101,27 @@ export async function setupOrganisation(
     rootPublicKey: c.toBase64url(root.publicKey),
     authorization: c.toBase64url(authorization),
     binding: c.toBase64url(binding),
+    complianceCertificate: c.toBase64url(made.certificate),
   })
-  return identityFrom(deviceId, person, keys, root.publicKey, authorization, binding, root.secretKey)
+  const chain = { rootPublicKey: root.publicKey, authorization, binding, complianceCertificate: made.certificate }
+  const identity = identityFrom(deviceId, person, keys, chain, root.secretKey)
+  return { identity, complianceShares: made.shares }
 }
 
 /** New device: pins the root by the code's fingerprint and checks the root-signed authorization. */
 export async function enrollDevice(http: Http, codeText: string): Promise<Identity> {
   const code = c.parseEnrollmentCode(codeText)
   if (!code.ok) throw new IdentityError('enroll/bad-code')
-  const org = await api<{ initialized: boolean; rootPublicKey?: string }>(http, '/api/org')
+  const org = await api<{ initialized: boolean; rootPublicKey?: string; complianceCertificate?: string }>(
+    http,
+    '/api/org',
+  )
   if (!org.rootPublicKey) throw new IdentityError('enroll/no-organisation')
   const rootPublicKey = c.fromBase64url(org.rootPublicKey)
   if (!c.equalBytes(c.rootFingerprint(rootPublicKey), code.value.fingerprint)) {
     throw new IdentityError('enroll/wrong-organisation')
   }
+  const complianceCertificate = verifiedCertificate(org.complianceCertificate, rootPublicKey)
   const enrollKey = c.deriveEnrollmentKey(code.value.secret, code.value.fingerprint)
   const id = c.authorizationId(enrollKey.publicKey)
   const got = await api<{ authorization: string }>(http, `/api/authorizations/${id}`)
@@ -117,16 +133,39 @@ export async function enrollDevice(http: Http, codeText: string): Promise<Identi
   const { keys, binding, deviceId } = bindDevice(authorization, auth.value.userId, enrollKey.secretKey)
   c.wipe(enrollKey.secretKey)
   await api(http, '/api/devices', { authorizationId: id, binding: c.toBase64url(binding) })
-  return identityFrom(deviceId, auth.value, keys, rootPublicKey, authorization, binding)
+  const chain = { rootPublicKey, authorization, binding, complianceCertificate }
+  return identityFrom(deviceId, auth.value, keys, chain)
+}
+
+/** The relay's compliance certificate, accepted only with the pinned root's signature. */
+function verifiedCertificate(text: string | undefined, rootPublicKey: Uint8Array): Uint8Array {
+  let blob: Uint8Array
+  try {
+    blob = c.fromBase64url(text ?? '')
+  } catch {
+    throw new IdentityError('enroll/bad-compliance-key')
+  }
+  if (!c.verifyComplianceCertificate(blob, rootPublicKey).ok) {
+    throw new IdentityError('enroll/bad-compliance-key')
+  }
+  return blob
+}
+
+/**
+ * The organisation's compliance key, re-verified against the pinned root: what every epoch key
+ * is also sealed to (`c.complianceBoxLabel(key, …)` then `c.sealKeyBox`). An identity stored
+ * before compliance keys existed has none: `compliance/missing`.
+ */
+export function verifiedComplianceKey(identity: Identity): c.Result<c.ComplianceKey> {
+  if (!(identity.complianceCertificate instanceof Uint8Array)) return c.err('compliance/missing')
+  return c.verifyComplianceCertificate(identity.complianceCertificate, identity.rootPublicKey)
 }
 
 function identityFrom(
   deviceId: string,
   person: { userId: string; displayName: string; role: string },
   keys: ReturnType<typeof newDeviceKeys>,
-  rootPublicKey: Uint8Array,
-  authorization: Uint8Array,
-  binding: Uint8Array,
+  chain: Pick<Identity, 'rootPublicKey' | 'authorization' | 'binding' | 'complianceCertificate'>,
   rootSecretKey?: Uint8Array,
 ): Identity {
   return {
@@ -138,11 +177,19 @@ function identityFrom(
     signingPublicKey: keys.signing.publicKey,
     agreementSecretKey: keys.agreement.secretKey,
     agreementPublicKey: keys.agreement.publicKey,
-    rootPublicKey,
-    authorization,
-    binding,
+    ...chain,
     ...(rootSecretKey ? { rootSecretKey } : {}),
   }
+}
+
+/** What the Organisation screen shows about the compliance key; null if there is none. */
+export function describeComplianceKey(
+  identity: Identity,
+): { threshold: number; officers: string[]; fingerprint: string } | null {
+  const key = verifiedComplianceKey(identity)
+  if (!key.ok) return null
+  const { threshold, officers, keyId } = key.value
+  return { threshold, officers, fingerprint: keyId.toUpperCase().match(/.{1,4}/g)!.join(' ') }
 }
 
 export function formatFingerprint(rootPublicKey: Uint8Array): string {

@@ -10,6 +10,15 @@ import type { Identity } from './identity.ts'
 
 export type ComplianceRecipient = { keyId: string; agreementPublicKey: Uint8Array }
 
+/** True when the entry carries a box of `epoch` for the organisation's compliance key. */
+function hasComplianceBox(boxes: Uint8Array[], keyId: string, epoch: number): boolean {
+  const recipient = c.complianceRecipientId(keyId)
+  return boxes.some((b) => {
+    const h = c.parseKeyBoxHeader(b)
+    return h.ok && h.value.recipientDeviceId === recipient && h.value.epoch === epoch
+  })
+}
+
 export type NextEpoch = {
   change: c.CommitChange
   memberUserIds: string[]
@@ -74,7 +83,7 @@ export function buildCommitEntry(o: {
     }
   }
   if (o.compliance) {
-    boxes.push(seal(key, o.conversationId, epoch, o.identity, `compliance:${o.compliance.keyId}`, o.compliance.agreementPublicKey))
+    boxes.push(seal(key, o.conversationId, epoch, o.identity, c.complianceRecipientId(o.compliance.keyId), o.compliance.agreementPublicKey))
   }
   return { entry: c.encodeCommitEntry(commit, boxes), commit, key }
 }
@@ -99,6 +108,7 @@ export function verifyCommitEntry(o: {
   identity: Identity
   devices: ReadonlyMap<string, c.VerifiedDevice>
   revoked: ReadonlySet<string>
+  compliance: ComplianceRecipient | null
 }): c.Result<VerifiedCommit> {
   const decoded = c.decodeCommitEntry(o.entry)
   if (!decoded.ok) return decoded
@@ -113,6 +123,10 @@ export function verifyCommitEntry(o: {
   if (commit.conversationId !== m.conversationId || commit.kind !== m.kind) return c.err('trust/bad-commit')
   if (commit.epoch !== m.epoch + 1 || !c.equalBytes(commit.prevHash, m.headHash)) return c.err('trust/commit-out-of-order')
   if (!m.deviceIds.includes(author.deviceId)) return c.err('trust/commit-by-non-member')
+  // Lawful access covers every epoch: an epoch key not sealed to the compliance key is refused.
+  if (o.compliance && (commit.complianceKeyId !== o.compliance.keyId || !hasComplianceBox(decoded.value.boxes, o.compliance.keyId, commit.epoch))) {
+    return c.err('trust/missing-compliance-box')
+  }
   for (const d of commit.deviceIds) {
     const device = o.devices.get(d)
     if (!device) return c.err('trust/unknown-device')
@@ -143,6 +157,7 @@ export function verifyGenesis(o: {
   boxes: Uint8Array[]
   identity: Identity
   devices: ReadonlyMap<string, c.VerifiedDevice>
+  compliance: ComplianceRecipient | null
 }): c.Result<{ commit: c.Commit; key: Uint8Array | null }> {
   const parsed = c.parseCommit(o.genesis)
   if (!parsed.ok) return parsed
@@ -153,6 +168,9 @@ export function verifyGenesis(o: {
   const g = v.value
   if (g.epoch !== 0 || g.conversationId !== o.conversationId || !g.deviceIds.includes(creator.deviceId)) {
     return c.err('trust/bad-commit')
+  }
+  if (o.compliance && (g.complianceKeyId !== o.compliance.keyId || !hasComplianceBox(o.boxes, o.compliance.keyId, 0))) {
+    return c.err('trust/missing-compliance-box')
   }
   for (const d of g.deviceIds) {
     const device = o.devices.get(d)

@@ -31,7 +31,7 @@ export async function world() {
     clients.push(client)
     return client
   }
-  const adminId = await setupOrganisation(http, 'TESTCODE', 'Ann Admin')
+  const { identity: adminId, complianceShares } = await setupOrganisation(http, 'TESTCODE', 'Ann Admin', { threshold: 2, officers: ['Officer 1', 'Officer 2'] })
   const admin = make(adminId)
   await admin.start()
   /** Enrolls a new person, or another device of `userId`. */
@@ -46,7 +46,7 @@ export async function world() {
     for (const client of clients) client.stop()
     await relay.close()
   }
-  return { relay, storage, http, wsUrl, admin, adminId, make, enroll, alerts, dataDir, close }
+  return { relay, storage, http, wsUrl, admin, adminId, complianceShares, make, enroll, alerts, dataDir, close }
 }
 
 /** The admin and one enrolled nurse, both online with each other in their directories. */

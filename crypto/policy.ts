@@ -1,0 +1,101 @@
+/**
+ * The organisation's device policy (DESIGN §1 rule 6): PIN strength, wrong-PIN limit and idle
+ * lock, signed by the root key like an authorization (crypto/trust.ts) so a relay cannot weaken
+ * it. Pure functions over bytes; the worker stores the signed blob and verifies it before use.
+ */
+import { decodeTextTuple, decodeTuple, encodeTuple, parseCount } from './bytes.ts'
+import { sign, verifySignature } from './ed25519.ts'
+import { err, ok, type Result } from './result.ts'
+
+const POLICY_TAG = 'wardline/policy/v1'
+export const PIN_KINDS = ['any', 'digits', 'mixed'] as const
+export type PinKind = (typeof PIN_KINDS)[number]
+
+export type Policy = {
+  minPinLength: number
+  /** 'digits': digits only; 'mixed': at least one letter and one digit; 'any': length only. */
+  pinKind: PinKind
+  maxPinAttempts: number
+  idleLockMinutes: number
+  version: number
+  issuedAt: number
+}
+
+/** Inclusive bounds; a policy outside them is refused (`trust/bad-policy`). */
+export const POLICY_BOUNDS = {
+  minPinLength: [4, 64],
+  maxPinAttempts: [3, 100],
+  idleLockMinutes: [1, 480],
+} as const
+
+/** What applies until an admin signs a policy. */
+export const DEFAULT_POLICY: Policy = {
+  minPinLength: 6,
+  pinKind: 'any',
+  maxPinAttempts: 10,
+  idleLockMinutes: 15,
+  version: 0,
+  issuedAt: 0,
+}
+
+function inBounds(p: Policy): boolean {
+  return (Object.keys(POLICY_BOUNDS) as (keyof typeof POLICY_BOUNDS)[]).every((k) => {
+    const [lo, hi] = POLICY_BOUNDS[k]
+    return Number.isSafeInteger(p[k]) && p[k] >= lo && p[k] <= hi
+  }) && PIN_KINDS.includes(p.pinKind) && Number.isSafeInteger(p.version) && p.version >= 0 &&
+    Number.isSafeInteger(p.issuedAt) && p.issuedAt >= 0
+}
+
+export function signPolicy(policy: Policy, rootSecretKey: Uint8Array): Uint8Array {
+  if (!inBounds(policy)) throw new RangeError('expected a policy within POLICY_BOUNDS')
+  const body = encodeTuple([
+    POLICY_TAG,
+    String(policy.version),
+    String(policy.issuedAt),
+    String(policy.minPinLength),
+    policy.pinKind,
+    String(policy.maxPinAttempts),
+    String(policy.idleLockMinutes),
+  ])
+  return encodeTuple([body, sign(body, rootSecretKey)])
+}
+
+/** Parses without checking the signature (the relay indexes the version; clients verify). */
+export function parsePolicy(blob: Uint8Array): Result<Policy & { body: Uint8Array; signature: Uint8Array }> {
+  const outer = decodeTuple(blob, 2)
+  if (!outer.ok) return err('trust/bad-policy')
+  const [body, signature] = outer.value as [Uint8Array, Uint8Array]
+  const f = decodeTextTuple(body, 7)
+  if (!f.ok) return err('trust/bad-policy')
+  const [tag, version, issuedAt, minPin, kind, maxAttempts, idle] = f.value.text as string[]
+  const n = [version, issuedAt, minPin, maxAttempts, idle].map(parseCount)
+  if (tag !== POLICY_TAG || n.some((x) => x === null)) return err('trust/bad-policy')
+  const policy: Policy = {
+    version: n[0]!,
+    issuedAt: n[1]!,
+    minPinLength: n[2]!,
+    pinKind: kind as PinKind,
+    maxPinAttempts: n[3]!,
+    idleLockMinutes: n[4]!,
+  }
+  if (!inBounds(policy)) return err('trust/bad-policy')
+  return ok({ ...policy, body, signature })
+}
+
+export function verifyPolicy(blob: Uint8Array, rootPublicKey: Uint8Array): Result<Policy> {
+  const parsed = parsePolicy(blob)
+  if (!parsed.ok) return parsed
+  const { body, signature, ...policy } = parsed.value
+  if (!verifySignature(signature, body, rootPublicKey)) return err('trust/bad-policy')
+  return ok(policy)
+}
+
+/** null when the PIN meets the policy, else the code to show (`local/weak-pin`). */
+export function checkPin(pin: string, policy: Policy): 'local/weak-pin' | null {
+  if (typeof pin !== 'string') return 'local/weak-pin'
+  const normal = pin.normalize('NFKC')
+  if ([...normal].length < policy.minPinLength) return 'local/weak-pin'
+  if (policy.pinKind === 'digits' && !/^[0-9]+$/.test(normal)) return 'local/weak-pin'
+  if (policy.pinKind === 'mixed' && !(/\p{L}/u.test(normal) && /[0-9]/.test(normal))) return 'local/weak-pin'
+  return null
+}
