@@ -290,7 +290,7 @@ export class WardlineClient {
       if (conv) this.#subscribe(conv.meta)
     }
     this.#resubscribeAfterDirectory.clear()
-    for (const conv of this.conversations.values()) await this.#maintainMembership(conv)
+    for (const conv of this.conversations.values()) this.#maintainMembership(conv)
   }
 
   async #onConversation(frame: FrameOf<'conversation'>, waited = false): Promise<void> {
@@ -602,7 +602,7 @@ export class WardlineClient {
    * rotation without it; a member's new device is added with the history (DESIGN §3). Every
    * online member device may try; the relay keeps the first and the others rebase.
    */
-  async #maintainMembership(conv: ConversationState): Promise<void> {
+  #maintainMembership(conv: ConversationState): void {
     const m = conv.meta
     if (m.removed || !m.deviceIds.includes(this.id.deviceId) || this.#committing.has(m.conversationId)) return
     if (this.connection.state !== 'online') return

@@ -172,6 +172,10 @@ export class ConversationState {
   /** Puts this device's record into an epoch's segment and returns the Yjs update that carries it. */
   addOwnRecord(epoch: number, record: MessageRecord): Uint8Array {
     const s = this.segment(epoch)
+    // Yjs picks a random client id when it sees its own id in updates it did not make in this
+    // session (our own stored or echoed items). This device is the single writer of its id and
+    // its whole state is loaded, so writing under it again is safe — and what receivers check.
+    s.doc.clientID = clientIdFor(this.ownDeviceId, epoch)
     const before = Y.encodeStateVector(s.doc)
     s.doc.transact(() => s.messages.set(record.id, record), 'local')
     s.changed.clear()
