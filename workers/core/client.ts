@@ -28,7 +28,13 @@ export type OutboxItem = {
   envelope: { epoch: number; blob: Uint8Array } | null
 }
 
-export type DefenceEvent = { kind: 'replay' | 'gap' | 'forgery' | 'stale-epoch'; conversationId: string }
+/**
+ * What the engine caught the relay (or a network) doing: a replayed envelope, a gap in the log
+ * (withheld, dropped or reordered entries), a forged or foreign item, an envelope under an epoch
+ * not in force, or two diverging views of one log (fork). `conversationId` is '' for directory
+ * entries.
+ */
+export type DefenceEvent = { kind: 'replay' | 'gap' | 'forgery' | 'stale-epoch' | 'fork'; conversationId: string }
 
 export type ClientOptions = {
   store: ClientStore
@@ -280,6 +286,7 @@ export class WardlineClient {
     }
     if (writes.length) await this.#o.store.write(writes)
     if (refused > 0) {
+      this.#defence('forgery', '')
       this.#alert('trust/refused-device', `${refused} device(s) offered by the relay have no valid signature chain to your organisation and were refused`)
     }
     this.#resolveDirectory()
