@@ -48,7 +48,8 @@ Deno.test('an envelope replayed or altered by the relay is refused and shows not
   const altered = c.sealEnvelope({ conversationId: conv, epoch: 0, senderDeviceId: w.adminId.deviceId, counter: 99 },
     c.encodeTuple(['yjs', adminConv.encodeSegment(0)]), adminConv.meta.epochKeys['0']!, w.adminId.signingSecretKey)
   altered[altered.length - 70] = altered[altered.length - 70]! ^ 1
-  await ben.receiveFrame({ type: 'envelope', conversationId: conv, seq: lastSeq + 2, envelope: altered })
+  // A refused entry does not move the device past its position, so the next one is offered there too.
+  await ben.receiveFrame({ type: 'envelope', conversationId: conv, seq: lastSeq + 1, envelope: altered })
   assert.ok(w.alerts.includes('crypto/bad-signature'))
   assert.deepEqual(ben.listMessages(conv).map((m) => m.body), ['only once'])
   await w.close()

@@ -13,6 +13,7 @@ import { messagesOf, people, summarise, type ViewState } from './client-views.ts
 import { RelayConnection, type Timers } from './connection.ts'
 import { type ConversationMeta, ConversationState, type MessageRecord, recordId } from './conversation-state.ts'
 import { verifyDirectory } from './directory.ts'
+import { checkClaim, decodePayload, emptyChain, encodePayload, extendChain, type Payload } from './log-chain.ts'
 import { type Identity, verifiedComplianceKey } from './identity.ts'
 import { buildCommitEntry, type ComplianceRecipient, type NextEpoch, verifyCommitEntry, verifyGenesis } from './membership.ts'
 import { type ClientStore, padSeq, type Write } from './store.ts'
@@ -57,6 +58,8 @@ export type ClientOptions = {
   timers?: Timers
   createSocket?: (url: string) => WebSocket
   now?: () => number
+  /** How often an idle member posts a signed heartbeat committing to the log it has seen (policy T). */
+  heartbeatMs?: number
 }
 
 const COMPACT_AFTER_UPDATES = 200
@@ -65,6 +68,10 @@ export const MAX_MESSAGE_BYTES = 64 * 1024
 const RECEIPT_DELAY_MS = 250
 /** Most envelopes kept sealed per conversation while their epoch key is missing. */
 export const MAX_PENDING_ENVELOPES = 10_000
+/** Default heartbeat period T: a withheld entry is noticed within it once the log moves on. */
+export const HEARTBEAT_MS = 5 * 60_000
+/** Rebuilds of one conversation after a detected fork before this device stops and says so. */
+export const MAX_FORK_REBUILDS = 3
 
 /** The epoch in force at log position `seq`: the latest commit before it. */
 function epochAt(meta: ConversationMeta, seq: number): number {
@@ -93,6 +100,10 @@ export class WardlineClient {
   #awaitingDirectory: FrameOf<'conversation'>[] = []
   #resubscribeAfterDirectory = new Set<string>()
   #notSent = new Set<string>()
+  /** Entries refused once at a position: asked for again, in case the copy we got was not the log's. */
+  #refusedOnce = new Set<string>()
+  #rebuilds = new Map<string, number>()
+  #heartbeatTimer: ReturnType<typeof setInterval> | null = null
   #queued = 0
   #outboxOrder = 0
   #directoryReady: Promise<void>
@@ -160,11 +171,13 @@ export class WardlineClient {
     }
     if (corrupt > 0) this.#o.emit('alert', { code: 'local/corrupt-record', message: `${corrupt} stored item(s) could not be read and were skipped` })
     this.connection.start()
+    this.#heartbeatTimer = setInterval(() => void this.#enqueue(() => this.#heartbeat()), this.#o.heartbeatMs ?? HEARTBEAT_MS)
     return { corrupt }
   }
 
   stop(): void {
     this.connection.stop()
+    if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer)
     if (this.#receiptTimer) clearTimeout(this.#receiptTimer)
     for (const p of this.#pending.values()) p.reject(new Error('net/stopped'))
     this.#pending.clear()
@@ -205,8 +218,17 @@ export class WardlineClient {
     this.#o.emit('alert', { code, message })
   }
 
+  #defenceWatchers = new Set<(e: DefenceEvent) => void>()
+
   #defence(kind: DefenceEvent['kind'], conversationId: string): void {
     this.#o.onDefence?.({ kind, conversationId })
+    for (const watch of this.#defenceWatchers) watch({ kind, conversationId })
+  }
+
+  /** Also reports defence events to `watch` until the returned function is called. */
+  watchDefences(watch: (e: DefenceEvent) => void): () => void {
+    this.#defenceWatchers.add(watch)
+    return () => this.#defenceWatchers.delete(watch)
   }
 
   // ---- incoming frames -------------------------------------------------------------------
@@ -329,6 +351,9 @@ export class WardlineClient {
       creatorDeviceId: commit.authorDeviceId,
       createdAt: commit.createdAt,
       epoch: 0,
+      genesis: frame.manifest,
+      chain: emptyChain(),
+      beatSeq: 0,
       headHash: c.commitHash(frame.manifest),
       memberUserIds: commit.memberUserIds,
       deviceIds: commit.deviceIds,
@@ -367,11 +392,71 @@ export class WardlineClient {
     if (c.isCommitEntry(frame.envelope)) return this.#onCommit(conv, frame)
     const writes: Write[] = []
     const added = this.#applyData(conv, frame.seq, frame.envelope, writes)
+    if (added === 'refused' && this.#askAgain(meta, frame.seq)) return
+    if (added === 'fork') return this.#rebuild(conv)
+    extendChain(meta.chain, frame.seq, frame.envelope)
     meta.lastSeq = frame.seq
     writes.push({ key: `conv/${meta.conversationId}`, value: meta })
     await this.#o.store.write(writes)
-    await this.#maybeCompact(conv, added === null ? 0 : 1)
-    this.#announce(conv, added ?? [], frame.seq)
+    const applied = Array.isArray(added) ? added : []
+    await this.#maybeCompact(conv, applied.length > 0 ? 1 : 0)
+    this.#announce(conv, applied, frame.seq)
+  }
+
+  /**
+   * The first refusal at a position may be an injected copy rather than the log's own entry: do
+   * not move past it, ask for the log again from there. A second refusal means the log itself
+   * holds it (everyone refuses it), so it is skipped.
+   */
+  #askAgain(meta: ConversationMeta, seq: number): boolean {
+    const key = `${meta.conversationId}:${seq}`
+    if (this.#refusedOnce.has(key)) return false
+    this.#refusedOnce.add(key)
+    this.#subscribe(meta)
+    return true
+  }
+
+  /**
+   * This device's view of the log differs from another member's: the relay showed them different
+   * histories. Read the conversation again from its genesis, keeping the keys, the outbox and the
+   * counters, and say so. After MAX_FORK_REBUILDS the device stops following and says that too.
+   */
+  async #rebuild(conv: ConversationState): Promise<void> {
+    const old = conv.meta
+    const id = old.conversationId
+    const count = (this.#rebuilds.get(id) ?? 0) + 1
+    this.#rebuilds.set(id, count)
+    if (count > MAX_FORK_REBUILDS) return this.#alert('sync/fork-unresolved', 'This conversation’s history differs between members and could not be repaired; contact your administrator')
+    const genesis = c.parseCommit(old.genesis)
+    if (!genesis.ok) return
+    const g = genesis.value
+    const meta: ConversationMeta = {
+      ...old,
+      epoch: 0,
+      chain: emptyChain(),
+      beatSeq: 0,
+      headHash: c.commitHash(old.genesis),
+      memberUserIds: g.memberUserIds,
+      deviceIds: g.deviceIds,
+      epochs: { '0': { memberUserIds: g.memberUserIds, deviceIds: g.deviceIds, seq: 0 } },
+      unavailable: 0,
+      removed: false,
+      lastSeq: 0,
+      receiptSent: { delivered: 0, read: 0 },
+      counters: {},
+    }
+    const stale = [
+      ...(await this.#o.store.list(`yu/${id}/`)),
+      ...(await this.#o.store.list(`rs/${id}/`)),
+      ...(await this.#o.store.list(`pe/${id}/`)),
+    ]
+    await this.#o.store.write([...stale.map(([k]) => ({ key: k, delete: true as const })), { key: `conv/${id}`, value: meta }])
+    const fresh = new ConversationState(meta, this.id.deviceId, conv.announced)
+    for (const [, item] of await this.#o.store.list<OutboxItem>('ob/')) if (item.conversationId === id) fresh.addQueued(item.record, item.order)
+    this.conversations.set(id, fresh)
+    this.#updateCount.set(id, 0)
+    this.#subscribe(meta)
+    this.#o.emit('messages', { conversationId: id })
   }
 
   /**
@@ -379,7 +464,7 @@ export class WardlineClient {
    * it needs. Returns the newly verified record ids, or null when it was not applied. An envelope
    * whose epoch key this device does not hold (yet) is kept, still sealed, until a commit brings it.
    */
-  #applyData(conv: ConversationState, seq: number, blob: Uint8Array, writes: Write[]): string[] | null {
+  #applyData(conv: ConversationState, seq: number, blob: Uint8Array, writes: Write[]): string[] | 'refused' | 'fork' | null {
     const meta = conv.meta
     const opened = this.#verifyAndOpen(conv, seq, blob)
     if (!opened.ok) {
@@ -388,11 +473,22 @@ export class WardlineClient {
           writes.push({ key: `pe/${meta.conversationId}/${padSeq(seq)}`, value: blob })
           meta.unavailable++
         }
-      } else if (opened.code !== 'sync/own-envelope') this.#refuse(opened.code, meta.conversationId)
-      return null
+        return null
+      }
+      if (opened.code === 'sync/own-envelope') return null
+      this.#refuse(opened.code, meta.conversationId)
+      return 'refused'
     }
-    const { epoch, sender, counter, update } = opened.value
+    const { epoch, sender, counter, payload } = opened.value
+    // Only live entries are checked against the chain: kept ones arrive after it moved on.
+    if (seq === meta.chain.seq + 1 && checkClaim(meta.chain, payload.seenSeq, payload.seenHash) === 'fork') {
+      this.#defence('fork', meta.conversationId)
+      this.#alert('sync/fork', 'Wardline found that the server showed members different histories; it is reading the conversation again')
+      return 'fork'
+    }
     meta.counters[`${epoch}:${sender}`] = counter
+    if (payload.kind === 'beat') return []
+    const update = payload.update
     let result: ReturnType<ConversationState['applyUpdate']>
     try {
       result = conv.applyUpdate(epoch, sender, update, this.devices, seq)
@@ -413,7 +509,9 @@ export class WardlineClient {
   #announce(conv: ConversationState, added: string[], seq: number): void {
     for (const id of added) {
       const entry = conv.index.get(id)!
-      if (entry.record.device !== this.id.deviceId) this.#o.onRecord?.(conv.meta.conversationId, entry.record, seq)
+      if (entry.record.device === this.id.deviceId || conv.announced.has(id)) continue
+      conv.announced.add(id)
+      this.#o.onRecord?.(conv.meta.conversationId, entry.record, seq)
     }
     this.#scheduleReceipt()
     this.#o.emit('messages', { conversationId: conv.meta.conversationId })
@@ -450,7 +548,7 @@ export class WardlineClient {
     conv: ConversationState,
     seq: number,
     blob: Uint8Array,
-  ): c.Result<{ epoch: number; sender: string; counter: number; update: Uint8Array }> {
+  ): c.Result<{ epoch: number; sender: string; counter: number; payload: Payload }> {
     const h = c.parseEnvelopeHeader(blob)
     if (!h.ok) return h
     const { senderDeviceId, counter, epoch, conversationId } = h.value
@@ -466,9 +564,9 @@ export class WardlineClient {
     if (counter <= seen) return c.err(senderDeviceId === this.id.deviceId ? 'sync/own-envelope' : 'sync/replay')
     const opened = c.verifyAndOpenEnvelope(blob, sender.signingPublicKey, key)
     if (!opened.ok) return opened
-    const parts = c.decodeTuple(opened.value.payload, 2)
-    if (!parts.ok || c.fromUtf8(parts.value[0]!) !== 'yjs') return c.err('sync/bad-payload')
-    return c.ok({ epoch, sender: senderDeviceId, counter, update: parts.value[1]! })
+    const payload = decodePayload(opened.value.payload)
+    if (!payload.ok) return payload
+    return c.ok({ epoch, sender: senderDeviceId, counter, payload: payload.value })
   }
 
   async #onCommit(conv: ConversationState, frame: FrameOf<'envelope'>): Promise<void> {
@@ -483,6 +581,8 @@ export class WardlineClient {
     if (!v.ok) {
       // A commit we cannot accept ends what this device can follow of the conversation: say so.
       this.#refuse(v.code, m.conversationId)
+      if (this.#askAgain(m, frame.seq)) return
+      extendChain(m.chain, frame.seq, frame.envelope)
       m.lastSeq = frame.seq
       await this.#o.store.write([{ key: `conv/${m.conversationId}`, value: m }])
       return
@@ -498,6 +598,7 @@ export class WardlineClient {
     for (const [e, k] of Object.entries(keys)) m.epochKeys[e] ??= k
     m.removed = !commit.deviceIds.includes(this.id.deviceId)
     if (!m.removed && !m.epochKeys[String(commit.epoch)]) this.#alert('crypto/no-key-box')
+    extendChain(m.chain, frame.seq, frame.envelope)
     m.lastSeq = frame.seq
     await this.#o.store.write([{ key: `conv/${m.conversationId}`, value: m }])
     if (wasMember && m.removed) {
@@ -544,6 +645,7 @@ export class WardlineClient {
     if (frame.seq === conv.meta.lastSeq + 1) {
       // Nothing from others sits between: our own envelope is the next in the log.
       const h = c.parseEnvelopeHeader(item.envelope.blob)
+      extendChain(conv.meta.chain, frame.seq, item.envelope.blob)
       conv.meta.lastSeq = frame.seq
       if (h.ok) conv.meta.counters[`${h.value.epoch}:${this.id.deviceId}`] = h.value.counter
       writes.push({ key: `conv/${item.conversationId}`, value: conv.meta })
@@ -780,7 +882,8 @@ export class WardlineClient {
         // Never seal while a revoked device still holds the current key: rotate first.
         if (m.deviceIds.some((d) => this.revoked.has(d)) || !m.epochKeys[String(m.epoch)]) continue
         const update = conv.addOwnRecord(m.epoch, item.record)
-        const payload = c.encodeTuple(['yjs', update])
+        const payload = encodePayload('yjs', update, m.chain)
+        m.beatSeq = m.chain.seq
         if (payload.length > c.MAX_ENVELOPE_PAYLOAD) {
           await this.#markNotSent(item)
           this.#alert('compose/too-long')
@@ -798,6 +901,30 @@ export class WardlineClient {
       if (!this.connection.send({ type: 'send', ref: key, conversationId: item.conversationId, envelope: item.envelope.blob })) return
       this.#inflight.add(key)
     }
+  }
+
+  /**
+   * Every T, a member whose view of a conversation moved on since it last committed to it posts a
+   * signed heartbeat with its view, so a withheld or forked entry is noticed within T (DESIGN §4).
+   */
+  async #heartbeat(): Promise<void> {
+    if (this.connection.state !== 'online') return
+    for (const conv of this.conversations.values()) {
+      const m = conv.meta
+      const key = m.epochKeys[String(m.epoch)]
+      if (m.removed || !key || !m.deviceIds.includes(this.id.deviceId) || m.chain.seq <= m.beatSeq) continue
+      if (m.sendCounter.epoch !== m.epoch) m.sendCounter = { epoch: m.epoch, next: 0 }
+      const header = { conversationId: m.conversationId, epoch: m.epoch, senderDeviceId: this.id.deviceId, counter: m.sendCounter.next++ }
+      const envelope = c.sealEnvelope(header, encodePayload('beat', new Uint8Array(0), m.chain), key, this.id.signingSecretKey)
+      m.beatSeq = m.chain.seq
+      await this.#o.store.write([{ key: `conv/${m.conversationId}`, value: m }])
+      this.connection.send({ type: 'send', ref: `hb/${m.conversationId}/${header.counter}`, conversationId: m.conversationId, envelope })
+    }
+  }
+
+  /** Runs one heartbeat round now (tests; the timer runs it every T). */
+  heartbeatNow(): Promise<void> {
+    return this.#enqueue(() => this.#heartbeat())
   }
 
   /** Outbox items waiting, kept in memory so status snapshots cost no store reads. */

@@ -10,6 +10,7 @@ import * as Y from 'yjs'
 import { verifyRecord } from '../../crypto/record.ts'
 import { sha256 } from '../../crypto/hkdf.ts'
 import type { VerifiedDevice } from '../../crypto/trust.ts'
+import type { LogChain } from './log-chain.ts'
 
 export type EpochMembers = { memberUserIds: string[]; deviceIds: string[]; seq: number }
 
@@ -20,6 +21,12 @@ export type ConversationMeta = {
   createdAt: number
   /** The current epoch, its members, and the hash of the commit that started it. */
   epoch: number
+  /** The signed genesis commit, to read the conversation again from its start after a fork. */
+  genesis: Uint8Array
+  /** This device's running hash of the log as it received it (fork detection). */
+  chain: LogChain
+  /** The log position this device last committed to in an envelope or heartbeat. */
+  beatSeq: number
   headHash: Uint8Array
   memberUserIds: string[]
   deviceIds: string[]
@@ -85,7 +92,12 @@ export class ConversationState {
   readonly index = new Map<string, IndexedRecord>()
   readonly #segments = new Map<number, Segment>()
 
-  constructor(public meta: ConversationMeta, private readonly ownDeviceId: string) {}
+  /** Records already announced to the host, so a rebuild after a fork does not announce them twice. */
+  readonly announced: Set<string>
+
+  constructor(public meta: ConversationMeta, private readonly ownDeviceId: string, announced = new Set<string>()) {
+    this.announced = announced
+  }
 
   segment(epoch: number): Segment {
     let s = this.#segments.get(epoch)
