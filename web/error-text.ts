@@ -36,11 +36,51 @@ const TEXT: Record<string, string> = {
     'This server did not offer a compliance key signed by your organisation. Do not continue — tell your IT team.',
   'enroll/already-enrolled': 'This device is already enrolled. Reload the page.',
   'enroll/bad-chain': 'This code could not be verified. Ask your administrator for a new one.',
-  'admin/no-root-key': 'Only the organisation’s administrator device can add people.',
+  'admin/no-root-key':
+    'Only the administrator device that holds the organisation key can do this (the device the organisation was set up on).',
+  'admin/not-allowed':
+    'This device may not revoke that device. Your own other devices you can revoke; anyone else’s only the organisation’s administrator device can.',
+  'admin/unknown-person': 'That person is not in the directory any more. Reload and try again.',
+  'trust/unknown-device': 'That device is not in the directory any more.',
+  'trust/no-verified-device': 'That person has no device your organisation has approved yet, so nothing can be encrypted to them.',
+  'trust/not-in-directory': 'That person has no device your organisation has approved yet, so nothing can be encrypted to them.',
+  'safety/self': 'Choose another person: a safety number is between you and someone else.',
+  'sync/direct-conversation': 'People cannot be added to a direct conversation. Start a new group with everyone instead.',
+  'sync/last-member': 'This would leave the conversation with nobody in it.',
+  'sync/not-member': 'You are no longer a member of this conversation.',
+  'sync/unknown-conversation': 'This conversation is not on this device any more.',
+  // Alerts that show an attempt against this device or its conversations (docs/errors.md).
+  'trust/refused-device':
+    'The server offered a device that your organisation never approved. Wardline refused it and encrypts nothing to it. Tell your IT team.',
+  'trust/bad-commit':
+    'The server passed on a change to a conversation’s members that no member signed. Wardline ignored it; the conversation keeps its members.',
+  'trust/missing-compliance-box':
+    'A change to a conversation’s members did not include the organisation’s compliance copy, so it did not follow your organisation’s rules. Wardline ignored it.',
+  'sync/fork':
+    'The server showed members of a conversation different histories of it. Wardline noticed and is reading the conversation again. Tell your IT team if this repeats.',
+  'sync/fork-unresolved':
+    'This conversation’s history differs between its members and Wardline could not repair it. Tell your IT team.',
+  'crypto/no-key-box':
+    'A conversation changed but this device was given no key for it. Messages from then on cannot be read here.',
+  'sync/replay': 'The server sent an old message again as if it were new. Wardline recognised it and ignored the copy.',
+  'sync/foreign-items':
+    'The server mixed items from another conversation into this one. Wardline noticed and ignored them.',
+  'crypto/bad-signature':
+    'Something arrived with a signature that does not match the device it claims to come from. Wardline refused it.',
+  'relay/device-revoked':
+    'This device was revoked by your organisation (or from another of your devices). It can no longer send or receive messages. If you did not expect this, tell your IT team.',
   'compose/empty': 'Type a message first.',
   'compose/too-long': 'This message is too long to send. Split it into shorter messages (at most 64 KiB each).',
   'ui/worker-stopped': 'Wardline stopped in this tab.',
   'ui/worker-failed': 'Wardline could not start. Reload the page.',
+}
+
+/**
+ * Text for a worker `alert`: the plain-words text when the code has one, else the worker's
+ * message (alert messages are made from codes and counts only, never from content).
+ */
+export function describeAlert(code: string, message: string): string {
+  return TEXT[code] ?? (message || describeError(code))
 }
 
 export function describeError(code: string): string {

@@ -114,6 +114,8 @@ export type Methods = {
   removeMembers: { params: { conversationId: string; userIds: string[] }; result: null }
   listDevices: { params: Record<string, never>; result: DeviceView[] }
   revokeDevice: { params: { deviceId: string; reason: string }; result: null }
+  /** 60 digits (12 groups of 5) and a QR payload over both people's non-revoked device keys. */
+  safetyNumber: { params: { userId: string }; result: { digits: string; qrPayload: string } }
   /** The page's view of the network (workers do not always get online/offline events). */
   networkChanged: { params: { online: boolean }; result: null }
   createEnrollmentCode: {

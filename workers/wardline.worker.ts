@@ -7,6 +7,7 @@
 import { bytesToHex, randomBytes, wipe } from '../crypto/bytes.ts'
 import { DEFAULT_KDF, unwrapLocalKey, unwrapLocalKeyWithPrf, wrapLocalKey, wrapLocalKeyWithPrf } from '../crypto/local-key.ts'
 import { checkPin, type Policy, signPolicy } from '../crypto/policy.ts'
+import { safetyNumber, safetyQrPayload } from '../crypto/safety-number.ts'
 import { attemptsLeft, failureDelayMs, NO_FAILURES, remainingWaitMs } from './core/pin-attempts.ts'
 import { WardlineClient } from './core/client.ts'
 import {
@@ -287,6 +288,19 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
       revoked: c.revoked.has(d.deviceId),
       isThisDevice: d.deviceId === c.id.deviceId,
     }))
+  },
+  safetyNumber({ userId }) {
+    const c = requireClient()
+    // Only verified, non-revoked devices: the ones messages are actually encrypted to.
+    const party = (u: string) => ({
+      userId: u,
+      signingKeys: [...c.devices.values()].filter((d) => d.userId === u && !c.revoked.has(d.deviceId)).map((d) => d.signingPublicKey),
+    })
+    const me = party(c.id.userId)
+    const them = party(String(userId))
+    if (them.userId === me.userId) throw new IdentityError('safety/self', 'Choose another person')
+    if (them.signingKeys.length === 0 || me.signingKeys.length === 0) throw new IdentityError('trust/no-verified-device')
+    return { digits: safetyNumber(me, them), qrPayload: safetyQrPayload(me, them) }
   },
   async revokeDevice({ deviceId, reason }) {
     await requireClient().revokeDevice(deviceId, String(reason ?? '').slice(0, 200))

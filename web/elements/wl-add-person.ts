@@ -1,19 +1,18 @@
 /**
  * Admin: "Add person" creates a one-time enrollment code (`createEnrollmentCode`) and shows it
- * three ways — typed code, link, QR code of the link — plus the organisation fingerprint, so
- * the new person can check it in person after enrolling.
+ * three ways (wl-enrollment-result: typed code, link, QR code of the link) plus the organisation
+ * fingerprint, so the new person can check it in person after enrolling.
  */
 import { LitElement, css, html } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
 import type { Methods } from '../../workers/protocol.ts'
 import { emit } from '../events.ts'
-import { groupCode } from '../group-code.ts'
 import { formText } from '../pin-fields.ts'
 import { PendingAction } from '../pending-action.ts'
 import { baseStyles, sideViewStyles } from '../styles.ts'
 import type { WorkerClient } from '../worker-client.ts'
 import './wl-organisation.ts'
-import './wl-qr-code.ts'
+import './wl-enrollment-result.ts'
 
 type Created = Methods['createEnrollmentCode']['result'] & { displayName: string }
 const DEFAULT_HOURS = 72
@@ -35,18 +34,7 @@ export class WlAddPerson extends LitElement {
       }
       .roles input { width: 1.2rem; height: 1.2rem; min-height: 0; accent-color: var(--wl-primary); }
       input[type='number'] { max-width: 9rem; }
-      .code {
-        font-family: var(--wl-mono); font-size: 1.5rem; font-weight: 700; letter-spacing: 0.05em;
-        display: flex; flex-wrap: wrap; gap: 0.3rem 0.8rem; padding: 1rem; border-radius: var(--wl-radius);
-        background: var(--wl-bg); border: 1px solid var(--wl-border); margin-bottom: 1rem;
-      }
-      .result { display: grid; gap: 1rem; grid-template-columns: 1fr; align-items: start; }
-      wl-qr-code { width: min(100%, 16rem); aspect-ratio: 1; border: 1px solid var(--wl-border); border-radius: 8px; padding: 0.25rem; }
-      .link { font-family: var(--wl-mono); font-size: 0.85rem; overflow-wrap: anywhere; padding: 0.5rem 0.75rem; background: var(--wl-bg); border-radius: var(--wl-radius); user-select: all; }
-      .row { display: flex; gap: 0.5rem; flex-wrap: wrap; align-items: center; margin: 0.5rem 0 1rem; }
-      .copied { color: var(--wl-ok); font-weight: 600; }
       hr { border: 0; border-top: 1px solid var(--wl-border); margin: 1.5rem 0; }
-      @media (min-width: 700px) { .result { grid-template-columns: 1fr auto; } }
       @media (min-width: 900px) { .back { display: none; } }
     `,
   ]
@@ -55,7 +43,6 @@ export class WlAddPerson extends LitElement {
   @property({ attribute: false }) rootFingerprint: string | null = null
   @state() private created: Created | null = null
   readonly action = new PendingAction(this)
-  @state() private copied = false
 
   override render() {
     return html`
@@ -95,24 +82,8 @@ export class WlAddPerson extends LitElement {
   }
 
   #renderCreated(c: Created) {
-    return html`<section data-testid="enrollment-result">
-      <h3>Enrollment code for ${c.displayName}</h3>
-      <p class="muted">Valid until ${new Date(c.expiresAt).toLocaleString()}. It works once.</p>
-      <div class="result">
-        <div>
-          <div class="code" data-testid="enrollment-code" aria-label="Enrollment code">
-            ${groupCode(c.code).map((g) => html`<span>${g}</span>`)}
-          </div>
-          <div class="link" data-testid="enrollment-link">${c.link}</div>
-          <div class="row">
-            <button class="primary" data-testid="copy-link" @click=${() => void this.#copy(c.link)}>Copy link</button>
-            ${this.copied ? html`<span class="copied" role="status">Copied</span>` : null}
-          </div>
-        </div>
-        <wl-qr-code data-testid="enrollment-qr" .value=${c.link} label="QR code of the enrollment link"></wl-qr-code>
-      </div>
-      <button @click=${() => ((this.created = null), (this.copied = false))}>Add another person</button>
-    </section>`
+    return html`<wl-enrollment-result .result=${c} heading="Enrollment code for ${c.displayName}"></wl-enrollment-result>
+      <button @click=${() => (this.created = null)}>Add another person</button>`
   }
 
   async #submit(e: SubmitEvent): Promise<void> {
@@ -136,18 +107,6 @@ export class WlAddPerson extends LitElement {
       const result = await client.call('createEnrollmentCode', { displayName, role, validHours })
       this.created = { ...result, displayName }
     })
-  }
-
-  async #copy(link: string): Promise<void> {
-    try {
-      await navigator.clipboard.writeText(link)
-      this.copied = true
-    } catch {
-      // Clipboard blocked (no permission, not focused): the link text is selectable instead.
-      this.copied = false
-      const el = this.renderRoot.querySelector('.link')
-      if (el) getSelection()?.selectAllChildren(el)
-    }
   }
 }
 

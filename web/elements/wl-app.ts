@@ -6,7 +6,7 @@
 import { LitElement, css, html, type PropertyValues } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
 import type { StatusSnapshot } from '../../workers/protocol.ts'
-import { describeError } from '../error-text.ts'
+import { describeAlert, describeError } from '../error-text.ts'
 import { emitPlain } from '../events.ts'
 import type { HashCodes } from '../hash-codes.ts'
 import { onBuildStale } from '../register-sw.ts'
@@ -98,7 +98,7 @@ export class WlApp extends LitElement {
             tone="warn"
             data-code=${a.code}
             @wl-dismiss=${() => (this.alerts = this.alerts.filter((x) => x.key !== a.key))}
-            >${a.message || describeError(a.code)}</wl-alert-banner>`,
+            >${describeAlert(a.code, a.message)}</wl-alert-banner>`,
         )}
       </div>
       <div class="screen" @wl-status=${(e: CustomEvent<StatusSnapshot>) => (this.status = e.detail)}

@@ -1,6 +1,7 @@
 /**
  * The conversation list (`listConversations`), refreshed on `conversations` and `messages`
- * events. Each row shows title, last message and unread count; choosing one navigates to it.
+ * events. Each row shows title, last message (or "You are no longer a member") and unread count;
+ * choosing one navigates to it.
  */
 import { LitElement, css, html } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
@@ -35,6 +36,7 @@ export class WlConversationList extends LitElement {
         display: inline-flex; align-items: center; justify-content: center;
       }
       .unread .last { color: var(--wl-text); font-weight: 600; }
+      .last.removed { font-style: italic; }
       .empty, .state { padding: 1.5rem 1rem; color: var(--wl-muted); }
       .state .error { margin-bottom: 0.5rem; }
     `,
@@ -88,7 +90,9 @@ export class WlConversationList extends LitElement {
         @click=${() => emit(this, 'wl-navigate', { view: 'conversation', conversationId: c.conversationId })}>
         <span class="title">${c.title}</span>
         <span class="time">${last ? formatTime(last.at) : ''}</span>
-        <span class="last">${last ? `${c.kind === 'group' ? `${last.authorName}: ` : ''}${last.body}` : 'No messages yet'}</span>
+        ${c.removed
+          ? html`<span class="last removed" data-testid="removed-badge">You are no longer a member</span>`
+          : html`<span class="last">${last ? `${c.kind === 'group' ? `${last.authorName}: ` : ''}${last.body}` : 'No messages yet'}</span>`}
         ${c.unread > 0
           ? html`<span class="badge" data-testid="unread" aria-label="${c.unread} unread">${c.unread}</span>`
           : html`<span></span>`}

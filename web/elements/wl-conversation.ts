@@ -1,7 +1,8 @@
 /**
  * One conversation: its messages in the order the worker returns them (never re-sorted), the
- * status of own messages (queued / sent / delivered / read / not sent), and the composer.
- * Bodies are rendered as text only. Calls `markRead` while the conversation is open and the
+ * status of own messages (queued / sent / delivered / read / not sent), and the composer — or,
+ * once this device is no longer a member, a notice instead of it. "Members" opens wl-members
+ * (beside the messages on wide screens, instead of them on narrow ones). Bodies are text only. Calls `markRead` while the conversation is open and the
  * page is visible.
  */
 import { LitElement, css, html, type PropertyValues } from 'lit'
@@ -15,6 +16,7 @@ import { baseStyles } from '../styles.ts'
 import { errorCode, type WorkerClient } from '../worker-client.ts'
 import { WorkerEventsController, coalesce } from '../worker-events.ts'
 import './wl-composer.ts'
+import './wl-members.ts'
 
 const STATUS_TEXT: Record<MessageStatus, string> = {
   queued: 'queued',
@@ -54,12 +56,35 @@ export class WlConversation extends LitElement {
       li[data-status='read'] .status, li[data-status='delivered'] .status { color: var(--wl-primary); }
       li[data-status='not-sent'] .status { color: var(--wl-danger); }
       .state { padding: 2rem 1rem; text-align: center; color: var(--wl-muted); }
+      .head .titles { flex: 1; }
+      .head .sub { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+      .head .members-toggle { flex: none; padding: 0 0.75rem; }
+      .head .members-toggle[aria-expanded='true'] { background: var(--wl-primary-soft); }
+      .main { flex: 1; min-height: 0; display: flex; }
+      .thread { flex: 1; min-width: 0; display: flex; flex-direction: column; }
+      wl-members { flex: 1; min-width: 0; }
+      .main.with-members .thread { display: none; }
+      @media (min-width: 1200px) {
+        .main.with-members .thread { display: flex; }
+        wl-members { flex: 0 0 22rem; border-left: 1px solid var(--wl-border); }
+      }
+      .unavailable {
+        max-width: 52rem; margin: 0 auto 0.75rem; padding: 0.5rem 0.75rem; font-size: 0.9rem; color: var(--wl-muted);
+        background: var(--wl-surface); border: 1px dashed var(--wl-border); border-radius: var(--wl-radius); text-align: center;
+      }
+      .removed {
+        flex: none; margin: 0; padding: 0.9rem 1rem; background: var(--wl-surface); border-top: 1px solid var(--wl-border);
+        color: var(--wl-muted); font-weight: 600; text-align: center;
+      }
       @media (min-width: 900px) { .back { display: none; } .titles { padding-left: 0.75rem; } }
     `,
   ]
 
   @property({ attribute: false }) client: WorkerClient | null = null
   @property() conversationId = ''
+  /** My userId (status().me), to tell "you" apart in the members panel and to leave. */
+  @property({ attribute: false }) meUserId = ''
+  @state() private membersOpen = false
   @state() private messages: MessageView[] | null = null
   @state() private summary: ConversationSummary | null = null
   @state() private problem: string | null = null
@@ -113,6 +138,7 @@ export class WlConversation extends LitElement {
       this.messages = null
       this.summary = null
       this.problem = null
+      this.membersOpen = false
       this.#stickToBottom = true
       this.#lastReadMarker = null
       this.#refreshMessages()
@@ -149,10 +175,33 @@ export class WlConversation extends LitElement {
           <h2>${s?.title ?? 'Conversation'}</h2>
           ${s ? html`<div class="sub">${s.kind === 'group' ? `${s.memberUserIds.length} people` : 'Direct'} · end-to-end encrypted</div>` : null}
         </div>
+        ${s
+          ? html`<button class="quiet members-toggle" data-testid="members-toggle" aria-expanded=${this.membersOpen ? 'true' : 'false'}
+              @click=${() => (this.membersOpen = !this.membersOpen)}>Members</button>`
+          : null}
       </div>
-      <div class="scroll">${this.#renderMessages()}</div>
-      <wl-composer .client=${this.client} .conversationId=${this.conversationId} @wl-sent=${() => this.#onSent()}></wl-composer>
+      <div class="main ${this.membersOpen ? 'with-members' : ''}">
+        <div class="thread">
+          <div class="scroll">${this.#renderUnavailable()}${this.#renderMessages()}</div>
+          ${s?.removed
+            ? html`<p class="removed" data-testid="removed-notice" role="status">You are no longer a member of this conversation</p>`
+            : html`<wl-composer .client=${this.client} .conversationId=${this.conversationId} @wl-sent=${() => this.#onSent()}></wl-composer>`}
+        </div>
+        ${this.membersOpen
+          ? html`<wl-members .client=${this.client} .summary=${s} .meUserId=${this.meUserId} aria-label="Members"></wl-members>`
+          : null}
+      </div>
     `
+  }
+
+  /** Messages sent before this device had the key (added without shared history). */
+  #renderUnavailable() {
+    const n = this.summary?.historyUnavailable ?? 0
+    if (n <= 0) return null
+    const text = n === 1
+      ? '1 earlier message was sent before you joined and is not available on this device.'
+      : `${n} earlier messages were sent before you joined and are not available on this device.`
+    return html`<p class="unavailable" data-testid="history-unavailable">${text}</p>`
   }
 
   #onSent(): void {
@@ -166,7 +215,9 @@ export class WlConversation extends LitElement {
         <button @click=${() => this.#refreshMessages()}>Try again</button></div>`
     }
     if (!this.messages) return html`<div class="state" aria-busy="true">Loading messages…</div>`
-    if (this.messages.length === 0) return html`<div class="state">No messages yet. Say hello.</div>`
+    if (this.messages.length === 0) {
+      return html`<div class="state">${this.summary?.removed ? 'No messages.' : 'No messages yet. Say hello.'}</div>`
+    }
     const group = this.summary?.kind === 'group'
     return html`<ol aria-label="Messages">${this.messages.map((m) => this.#renderMessage(m, group))}</ol>`
   }

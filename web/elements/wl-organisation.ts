@@ -1,7 +1,8 @@
 /**
  * "Organisation & this device": the organisation fingerprint (`status().rootFingerprint`), for
- * comparing in person with a colleague's screen, who this device belongs to, and "Unlock with
- * this device's screen lock" (WebAuthn PRF, web/prf-unlock.ts) where the browser offers it.
+ * comparing in person with a colleague's screen, who this device belongs to, the devices
+ * (wl-devices: revoke, add a device, safety numbers), and "Unlock with this device's screen lock"
+ * (WebAuthn PRF, web/prf-unlock.ts) where the browser offers it.
  */
 import { LitElement, css, html } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
@@ -12,6 +13,7 @@ import { PendingAction } from '../pending-action.ts'
 import { createPrfCredential, isPrfUnlockPossible } from '../prf-unlock.ts'
 import { WorkerCallError, type WorkerClient } from '../worker-client.ts'
 import { baseStyles, sideViewStyles } from '../styles.ts'
+import './wl-devices.ts'
 
 @customElement('wl-organisation')
 export class WlOrganisation extends LitElement {
@@ -113,6 +115,7 @@ export class WlOrganisation extends LitElement {
             </dl>
           </section>`
         : null}
+      ${!this.embedded && me && this.client ? html`<wl-devices .client=${this.client} .me=${me}></wl-devices>` : null}
       ${this.#renderPrf()}
     `
     if (this.embedded) return body

@@ -170,7 +170,8 @@ export class WlShell extends LitElement {
     switch (this.view) {
       case 'conversation':
         return this.conversationId
-          ? html`<wl-conversation .client=${this.client} .conversationId=${this.conversationId}></wl-conversation>`
+          ? html`<wl-conversation .client=${this.client} .conversationId=${this.conversationId}
+              .meUserId=${s?.me?.userId ?? ''}></wl-conversation>`
           : this.#placeholder()
       case 'new':
         return html`<wl-new-conversation .client=${this.client}></wl-new-conversation>`
