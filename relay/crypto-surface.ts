@@ -28,6 +28,7 @@ export {
   commitHash,
   decodeCommitEntry,
   GENESIS_PREV_HASH,
+  isCommitEntry,
   MAX_COMMIT_BOXES,
   MAX_CONVERSATION_DEVICES,
   parseCommit,

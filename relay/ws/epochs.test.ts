@@ -188,7 +188,7 @@ Deno.test('the committed entry reaches live subscribers and catch-up in seq orde
     await Promise.all([n.close(), admin.close(), late.close()])
   }))
 
-Deno.test('a device removed by a commit hears the commit, then can neither subscribe nor send', () =>
+Deno.test('a device removed by a commit hears the commit (also by catching up later), and nothing after it; it cannot send', () =>
   withWorld(async ({ t, nurse, doctor, genesis }) => {
     const n = await TestClient.loggedIn(t.url, nurse)
     n.send({ type: 'subscribe', conversationId: 'c1', since: 0 })
@@ -209,8 +209,12 @@ Deno.test('a device removed by a commit hears the commit, then can neither subsc
     assertEquals(await ackSeq(admin, 'after'), 2)
     assert(await n.isQuietFor(150), 'a removed device gets no more envelopes')
 
+    // Catching up (e.g. after missing the live frame) stops at the commit that removed it.
     n.send({ type: 'subscribe', conversationId: 'c1', since: 0 })
-    assertEquals(await n.next('error'), { type: 'error', code: 'relay/not-member', ref: 'c1' })
+    const again1 = await n.next('envelope')
+    assertEquals([again1.seq, again1.envelope], [1, c.entry])
+    assertEquals(await n.next('caughtUp'), { type: 'caughtUp', conversationId: 'c1', seq: 1 })
+    assert(await n.isQuietFor(150), 'nothing after the removal, live or caught up')
     send(n, nurse, 1, 1, 'x')
     assertEquals(await errorCode(n, 'x'), 'relay/not-member')
     send(n, nurse, 1, 0, 'y')
@@ -328,4 +332,12 @@ Deno.test('commits are refused when malformed, by another author, or with bad de
     // Its epoch-0 box from the genesis, the epoch-1 box and the re-shared epoch-0 box.
     assertEquals((await d.next('conversation')).boxes.length, 3)
     await Promise.all([admin.close(), o.close(), d.close()])
+  }))
+
+Deno.test('a device that was never a member cannot subscribe', () =>
+  withWorld(async ({ t }) => {
+    const outsider = await TestClient.loggedIn(t.url, t.admin)
+    outsider.send({ type: 'subscribe', conversationId: 'no-such-conversation', since: 0 })
+    assertEquals(await outsider.waitFor('error'), { type: 'error', code: 'relay/not-member', ref: 'no-such-conversation' })
+    await outsider.close()
   }))

@@ -4,17 +4,61 @@
  * member device set, so a device removed by a commit can no longer read or write. The relay reads only the clear envelope header to route;
  * it never verifies or opens the sealed payload (clients do, DESIGN §3).
  */
-import { parseEnvelopeHeader, parseReceipt } from '../crypto-surface.ts'
+import { decodeCommitEntry, isCommitEntry, parseCommit, parseEnvelopeHeader, parseReceipt } from '../crypto-surface.ts'
+import type { RelayStorage } from '../storage/storage.ts'
 import type { FrameOf } from '../wire/frames.ts'
 import type { SessionContext } from './context.ts'
 
 /** Catch-up is read in pages so a long backlog never sits in memory at once. */
 export const CATCH_UP_PAGE = 500
 
+/**
+ * The log position of the commit that removed `deviceId` from the conversation, or null when it
+ * never was a member. Rare (only removed devices ask), so it scans the commits in the log.
+ */
+async function removalSeq(storage: RelayStorage, conversationId: string, deviceId: string): Promise<number | null> {
+  const conv = await storage.getConversation(conversationId)
+  const genesis = conv ? parseCommit(conv.genesis) : null
+  if (!genesis?.ok) return null
+  let member = genesis.value.deviceIds.includes(deviceId)
+  let since = 0
+  for (;;) {
+    const page = await storage.envelopesSince(conversationId, since, CATCH_UP_PAGE)
+    for (const e of page) {
+      since = e.seq
+      if (!isCommitEntry(e.envelope)) continue
+      const entry = decodeCommitEntry(e.envelope)
+      const commit = entry.ok ? parseCommit(entry.value.commit) : null
+      if (!commit?.ok) continue
+      const now = commit.value.deviceIds.includes(deviceId)
+      if (member && !now) return e.seq
+      member = now
+    }
+    if (page.length < CATCH_UP_PAGE) return null
+  }
+}
+
+/** A removed device reads the log up to the commit that removed it — so it learns it — and no further. */
+async function catchUpUntilRemoval(s: SessionContext, f: FrameOf<'subscribe'>): Promise<void> {
+  const { storage } = s.deps
+  const upTo = await removalSeq(storage, f.conversationId, s.deviceId)
+  if (upTo === null) return s.sendError('relay/not-member', f.conversationId)
+  let sentUpTo = Math.min(f.since, upTo)
+  for (;;) {
+    const page = (await storage.envelopesSince(f.conversationId, sentUpTo, CATCH_UP_PAGE)).filter((e) => e.seq <= upTo)
+    for (const e of page) {
+      s.sendFrame({ type: 'envelope', conversationId: f.conversationId, seq: e.seq, envelope: e.envelope })
+      sentUpTo = e.seq
+    }
+    if (page.length < CATCH_UP_PAGE) break
+  }
+  s.sendFrame({ type: 'caughtUp', conversationId: f.conversationId, seq: sentUpTo })
+}
+
 export async function handleSubscribe(s: SessionContext, f: FrameOf<'subscribe'>): Promise<void> {
   const { storage, hub } = s.deps
   const id = f.conversationId
-  if (!(await storage.isMember(id, s.deviceId))) return s.sendError('relay/not-member', id)
+  if (!(await storage.isMember(id, s.deviceId))) return catchUpUntilRemoval(s, f)
   // Join first, query second: anything appended meanwhile is buffered and deduplicated by seq.
   hub.beginSubscription(id, s)
   const head = (await storage.getConversation(id))?.headSeq ?? 0

@@ -73,6 +73,17 @@ export const HEARTBEAT_MS = 5 * 60_000
 /** Rebuilds of one conversation after a detected fork before this device stops and says so. */
 export const MAX_FORK_REBUILDS = 3
 
+/** Names one sealed envelope of an outbox item: its key, epoch and counter. */
+function sendRef(item: OutboxItem): string {
+  const h = item.envelope ? c.parseEnvelopeHeader(item.envelope.blob) : null
+  return h?.ok ? `${item.key}|${h.value.epoch}|${h.value.counter}` : item.key
+}
+
+/** The outbox key a send ref belongs to. */
+function sendKey(ref: string): string {
+  return ref.split('|')[0]!
+}
+
 /** The epoch in force at log position `seq`: the latest commit before it. */
 function epochAt(meta: ConversationMeta, seq: number): number {
   let epoch = 0
@@ -270,11 +281,15 @@ export class WardlineClient {
       return p.reject(fail(frame.code))
     }
     if (frame.ref.startsWith('ob/')) {
-      this.#inflight.delete(frame.ref)
-      const item = await this.#o.store.get<OutboxItem>(frame.ref)
-      if (item && frame.code === 'relay/stale-epoch') {
+      const key = sendKey(frame.ref)
+      this.#inflight.delete(key)
+      const item = await this.#o.store.get<OutboxItem>(key)
+      // Only the answer to the envelope the item holds now counts (a repeated answer to an
+      // earlier one must not unseal its replacement).
+      if (item && frame.code === 'relay/stale-epoch' && sendRef(item) === frame.ref) {
         // Sealed under an epoch that ended before it was stored: reseal under the current one.
         await this.#o.store.write([{ key: item.key, value: { ...item, envelope: null } }])
+        void this.#enqueue(() => this.#flushOutbox())
         return
       }
       if (item && frame.code === 'relay/not-member') return this.#markNotSent(item)
@@ -634,21 +649,28 @@ export class WardlineClient {
       return p.resolve(frame.seq)
     }
     if (!frame.ref.startsWith('ob/')) return
-    this.#inflight.delete(frame.ref)
-    const item = await this.#o.store.get<OutboxItem>(frame.ref)
+    const key = sendKey(frame.ref)
+    this.#inflight.delete(key)
+    const item = await this.#o.store.get<OutboxItem>(key)
     const conv = this.conversations.get(frame.conversationId)
     if (!item || !conv || !item.envelope) return
     const writes: Write[] = [
-      { key: frame.ref, delete: true },
+      { key, delete: true },
       { key: `rs/${item.conversationId}/${item.recordId}`, value: frame.seq },
     ]
-    if (frame.seq === conv.meta.lastSeq + 1) {
+    // The acked envelope is the one the item holds only if the ref names it; otherwise (the item
+    // was resealed meanwhile) its bytes are not here and the log will bring them.
+    if (frame.seq === conv.meta.lastSeq + 1 && sendRef(item) === frame.ref) {
       // Nothing from others sits between: our own envelope is the next in the log.
       const h = c.parseEnvelopeHeader(item.envelope.blob)
       extendChain(conv.meta.chain, frame.seq, item.envelope.blob)
       conv.meta.lastSeq = frame.seq
       if (h.ok) conv.meta.counters[`${h.value.epoch}:${this.id.deviceId}`] = h.value.counter
       writes.push({ key: `conv/${item.conversationId}`, value: conv.meta })
+    } else if (frame.seq > conv.meta.lastSeq) {
+      // Entries sit between (or the acked bytes are not the ones held now) and have not reached
+      // us; the relay does not echo our own back live, so read the log from where we are.
+      this.#subscribe(conv.meta)
     }
     await this.#o.store.write(writes)
     this.#queued--
@@ -716,7 +738,10 @@ export class WardlineClient {
     if (m.removed || !m.deviceIds.includes(this.id.deviceId) || this.#committing.has(m.conversationId)) return
     if (this.connection.state !== 'online') return
     const revokedInEpoch = m.deviceIds.filter((d) => this.revoked.has(d))
-    const missing = this.#eligibleDevices(m.memberUserIds).filter((d) => !m.deviceIds.includes(d))
+    // Only a device holding every epoch's key adds a member's new device, so the newcomer gets the
+    // whole history whoever wins the race (one re-added without history would give it a part).
+    const holdsAll = Object.keys(m.epochs).every((e) => m.epochKeys[e])
+    const missing = holdsAll ? this.#eligibleDevices(m.memberUserIds).filter((d) => !m.deviceIds.includes(d)) : []
     if (revokedInEpoch.length === 0 && missing.length === 0) return
     const deviceIds = [...m.deviceIds.filter((d) => !this.revoked.has(d)), ...missing]
     const prepared = this.#prepareCommit(conv, {
@@ -898,7 +923,7 @@ export class WardlineClient {
           { key: `conv/${m.conversationId}`, value: m },
         ])
       }
-      if (!this.connection.send({ type: 'send', ref: key, conversationId: item.conversationId, envelope: item.envelope.blob })) return
+      if (!this.connection.send({ type: 'send', ref: sendRef(item), conversationId: item.conversationId, envelope: item.envelope.blob })) return
       this.#inflight.add(key)
     }
   }

@@ -55,6 +55,7 @@ export class RelayConnection {
   #pingTimer: unknown = null
   #healthyTimer: unknown = null
   #lastHeard = 0
+  #answered: WebSocket | null = null
 
   constructor(options: ConnectionOptions) {
     this.#o = options
@@ -140,6 +141,9 @@ export class RelayConnection {
     if (!decoded.ok) return socket.close(1002)
     const frame = decoded.frame
     if (frame.type === 'challenge') {
+      // One login per socket: a repeated challenge (a duplicating network) is not answered again.
+      if (this.#answered === socket) return
+      this.#answered = socket
       // Sign only for the relay we meant to reach, so a login cannot be relayed to another one.
       if (frame.origin !== expectedOrigin(this.#o.url)) return socket.close(4003)
       const message = loginChallengeMessage(frame.origin, frame.nonce, this.#o.deviceId)
@@ -147,6 +151,7 @@ export class RelayConnection {
       return
     }
     if (frame.type === 'ready') {
+      if (this.state === 'online') return // a repeated 'ready' changes nothing
       this.#setState('online')
       this.#schedulePing()
       this.#healthyTimer = this.#t.setTimeout(() => (this.#attempt = 0), HEALTHY_AFTER_MS)

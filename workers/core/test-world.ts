@@ -4,7 +4,7 @@
  */
 import { startRelay } from '../../relay/server.ts'
 import { openSqliteStorage } from '../../relay/storage/sqlite.ts'
-import { WardlineClient } from './client.ts'
+import { type ClientOptions, WardlineClient } from './client.ts'
 import { createEnrollment, enrollDevice, type Identity, newUserId, setupOrganisation } from './identity.ts'
 import { MemoryStore } from './store.ts'
 
@@ -26,11 +26,12 @@ export async function world() {
   const wsUrl = relay.url.replace('http', 'ws') + '/ws'
   const alerts: string[] = []
   const clients: WardlineClient[] = []
-  const make = (identity: Identity, store = new MemoryStore()) => {
-    const client = new WardlineClient({ store, identity, wsUrl, emit: (e, d) => e === 'alert' && alerts.push((d as { code: string }).code) })
+  const makeWith = (o: Partial<ClientOptions> & { identity: Identity; store: ClientOptions['store'] }) => {
+    const client = new WardlineClient({ wsUrl, emit: (e, d) => e === 'alert' && alerts.push((d as { code: string }).code), ...o })
     clients.push(client)
     return client
   }
+  const make = (identity: Identity, store = new MemoryStore()) => makeWith({ identity, store })
   const { identity: adminId, complianceShares } = await setupOrganisation(http, 'TESTCODE', 'Ann Admin', { threshold: 2, officers: ['Officer 1', 'Officer 2'] })
   const admin = make(adminId)
   await admin.start()
@@ -46,7 +47,7 @@ export async function world() {
     for (const client of clients) client.stop()
     await relay.close()
   }
-  return { relay, storage, http, wsUrl, admin, adminId, complianceShares, make, enroll, alerts, dataDir, close }
+  return { relay, storage, http, wsUrl, admin, adminId, complianceShares, make, makeWith, enroll, alerts, dataDir, close }
 }
 
 /** The admin and one enrolled nurse, both online with each other in their directories. */
