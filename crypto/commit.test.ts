@@ -233,14 +233,9 @@ Deno.test('a key box from a commit relabelled for another epoch or recipient is 
   assert.equal(verifyAndOpenKeyBox(toLater, labelFor(0, base.epoch + 1), recipients[0]!.secretKey).ok, false)
 })
 
-// Known gap (reported; crypto/commit.ts is not this test's to change): parseCommit accepts an empty
-// device or member id and more than MAX_CONVERSATION_DEVICES member ids, all of which signCommit
-// refuses. Clients and the relay still refuse such a commit later (`trust/unknown-device`,
-// `relay/unknown-device`), but a strict verifier should refuse what the signer never writes.
-// Remove `ignore` when parseCommit applies assertList's rules.
+// Regression: parseCommit once accepted empty ids and too many members, which signCommit refuses.
 Deno.test({
   name: 'parseCommit refuses every id list signCommit refuses: empty ids and too many members',
-  ignore: true,
   fn: () => {
     const many = Array.from({ length: MAX_CONVERSATION_DEVICES + 1 }, (_, i) => `u-${i}`).join('\n')
     for (const over of [{ 7: 'dev-a\n' }, { 6: 'u-1\n' }, { 6: many }, { 1: '' }, { 3: '' }]) {

@@ -16,8 +16,11 @@ const ENTRY_TAG = 'wardline/commit-entry/v1'
 
 /** Most devices one conversation may hold in an epoch (boxes per commit grow with it). */
 export const MAX_CONVERSATION_DEVICES = 256
-/** Most key boxes one commit entry may carry (devices × shared epochs + compliance). */
-export const MAX_COMMIT_BOXES = 4096
+/**
+ * Most key boxes one commit entry may carry (devices × shared epochs + compliance): chosen so a
+ * full commit always fits one WebSocket frame (MAX_FRAME_BYTES, 512 KiB; a box is ~300 bytes).
+ */
+export const MAX_COMMIT_BOXES = 1024
 
 export type CommitChange = 'create' | 'add' | 'remove' | 'rotate'
 const CHANGES: readonly string[] = ['create', 'add', 'remove', 'rotate']
@@ -85,6 +88,9 @@ export function parseCommit(blob: Uint8Array): Result<Commit & { body: Uint8Arra
   const prevHash = f.value.bytes[0]!
   const memberUserIds = members ? members.split('\n') : []
   const deviceIds = devices ? devices.split('\n') : []
+  // Refuse everything signCommit refuses, so the verifier and the signer agree on what is valid.
+  const badList = (ids: string[]) => ids.length === 0 || ids.length > MAX_CONVERSATION_DEVICES || ids.some((i) => !i) || new Set(ids).size !== ids.length
+  if (badList(memberUserIds) || badList(deviceIds) || !conversationId || !authorDeviceId) return err('trust/malformed')
   if (
     tag !== COMMIT_TAG || epoch === null || createdAt === null || !CHANGES.includes(change!) ||
     (kind !== 'direct' && kind !== 'group') || (history !== '0' && history !== '1') || prevHash.length !== 32 ||

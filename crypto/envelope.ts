@@ -13,8 +13,11 @@ import { ENVELOPE_VERSION, type EnvelopeHeader, parseEnvelopeHeader } from './en
 
 export { ENVELOPE_VERSION, type EnvelopeHeader, parseEnvelopeHeader }
 
-/** Largest plaintext payload an envelope may carry. */
-export const MAX_ENVELOPE_PAYLOAD = 256 * 1024
+/**
+ * Largest plaintext payload an envelope may carry: padded (4-byte length inside) it is at most
+ * 256 KiB, so a sealed envelope always fits one frame of MAX_FRAME_BYTES (512 KiB).
+ */
+export const MAX_ENVELOPE_PAYLOAD = 256 * 1024 - 4
 
 
 function headerBytes(h: EnvelopeHeader, nonce: Uint8Array): Uint8Array {

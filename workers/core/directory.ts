@@ -54,9 +54,17 @@ export function verifyDirectory(
     else refused += list.length
   }
   const byId = new Map(devices.map((d) => [d.deviceId, d]))
+  // Root revocations first, then sibling ones whose signer is not itself revoked, until nothing
+  // changes: a revoked device cannot revoke its user's other devices.
   const revoked = new Set<string>()
-  for (const [deviceId, certificate] of revocations) {
-    if (isValidRevocation(pinnedRoot, byId, deviceId, certificate)) revoked.add(deviceId)
+  for (let changed = true; changed;) {
+    changed = false
+    for (const [deviceId, certificate] of revocations) {
+      if (!revoked.has(deviceId) && isValidRevocation(pinnedRoot, byId, revoked, deviceId, certificate)) {
+        revoked.add(deviceId)
+        changed = true
+      }
+    }
   }
   return { devices, revoked, refused }
 }
@@ -65,13 +73,14 @@ export function verifyDirectory(
 function isValidRevocation(
   root: Uint8Array,
   devices: ReadonlyMap<string, VerifiedDevice>,
+  revoked: ReadonlySet<string>,
   deviceId: string,
   certificate: Uint8Array,
 ): boolean {
   const target = devices.get(deviceId)
   if (!target) return false
   for (const [signer, key] of [['root', root] as const, ...[...devices.values()]
-    .filter((d) => d.userId === target.userId && d.deviceId !== deviceId)
+    .filter((d) => d.userId === target.userId && d.deviceId !== deviceId && !revoked.has(d.deviceId))
     .map((d) => [d.deviceId, d.signingPublicKey] as const)]) {
     const r = verifyRevocation(certificate, key)
     if (r.ok && r.value.deviceId === deviceId && r.value.signer === signer) return true

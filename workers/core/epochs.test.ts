@@ -288,3 +288,27 @@ Deno.test('a device restarted from its store writes under its own Yjs client id 
   assert.ok(!w.alerts.includes('sync/foreign-items'))
   await w.close()
 })
+
+Deno.test('a revocation signed by a device that is itself revoked does not count', async () => {
+  const { verifyDirectory } = await import('./directory.ts')
+  const root = c.generateSigningKeyPair()
+  const fp = c.rootFingerprint(root.publicKey)
+  const device = (userId: string) => {
+    const secret = c.randomBytes(16)
+    const ek = c.deriveEnrollmentKey(secret, fp)
+    const auth = c.signAuthorization({ userId, displayName: userId, role: 'clinician', expiresAt: 1e13, enrollPublicKey: ek.publicKey }, root.secretKey)
+    const sk = c.generateSigningKeyPair()
+    const binding = c.signDeviceBinding({ authorizationHash: c.sha256(auth), userId, signingPublicKey: sk.publicKey, agreementPublicKey: c.generateAgreementKeyPair().publicKey }, ek.secretKey, sk.secretKey)
+    return { auth, binding, sk, id: c.deviceIdFromKey(sk.publicKey) }
+  }
+  const phone = device('u1')
+  const tablet = device('u1')
+  const byRoot = c.signRevocation({ deviceId: phone.id, revokedAt: 1, signer: 'root', reason: 'lost' }, root.secretKey)
+  // The stolen phone, already revoked by the admin, tries to revoke its user's tablet.
+  const byPhone = c.signRevocation({ deviceId: tablet.id, revokedAt: 2, signer: phone.id, reason: 'x' }, phone.sk.secretKey)
+  const result = verifyDirectory(root.publicKey, root.publicKey, [
+    c.encodeTuple([phone.auth, phone.binding, byRoot]),
+    c.encodeTuple([tablet.auth, tablet.binding, byPhone]),
+  ])
+  assert.deepEqual([...result.revoked], [phone.id])
+})
