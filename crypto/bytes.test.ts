@@ -135,3 +135,13 @@ Deno.test('parseCount accepts only canonical non-negative integers, so every sig
     assert.equal(parseCount(bad), null, String(bad))
   }
 })
+
+Deno.test('fromBase32 refuses a last character with non-zero unused bits, so every value has one spelling', () => {
+  const bytes = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
+  const text = toBase32(bytes)
+  assert.ok(fromBase32(text, 16).ok)
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+  const last = alphabet.indexOf(text.at(-1)!)
+  const sibling = alphabet[last ^ 1]!
+  assert.equal(fromBase32(text.slice(0, -1) + sibling, 16).ok, false)
+})

@@ -94,6 +94,8 @@ export function fromBase32(text: string, length: number): Result<Uint8Array> {
       bits -= 8
     }
   }
+  // One text per value: the unused low bits of the last character must be zero.
+  if ((value & ((1 << bits) - 1)) !== 0) return err('crypto/bad-encoding')
   return ok(out)
 }
 
