@@ -3,9 +3,10 @@
  * with real enrollment codes, opens one conversation per dialogue, sends every turn from its
  * speaker's device, and measures what each device ends up showing.
  */
-import { WardlineClient } from '../../workers/core/client.ts'
+import { type DefenceEvent, WardlineClient } from '../../workers/core/client.ts'
 import { createEnrollment, enrollDevice, type Identity, newUserId, setupOrganisation } from '../../workers/core/identity.ts'
 import { MemoryStore } from '../../workers/core/store.ts'
+import { Adversary, type AdversaryReport, emptyAdversaryReport, type FaultKind } from './adversary.ts'
 import type { Dialogue } from './corpus.ts'
 
 export type SimReport = {
@@ -23,7 +24,9 @@ export type SimReport = {
   seconds: number
   dataDir: string
   seed: number
-}
+  /** Pairs of messages shown, on some device, in another order than the relay's log. */
+  visibleOrderChanges: number
+} & AdversaryReport
 
 type Device = { identity: Identity; client: WardlineClient; dialogue: number; speaker: string }
 
@@ -71,6 +74,8 @@ export async function runScenario(o: {
   setupCode: string
   seed: number
   dataDir: string
+  /** Malicious-relay mode: these faults, on the first half of the turns (test/sim/adversary.ts). */
+  adversary?: FaultKind[]
 }): Promise<SimReport> {
   const started = performance.now()
   const random = seeded(o.seed)
@@ -79,13 +84,27 @@ export async function runScenario(o: {
   const sentAt = new Map<string, number>()
   const receipts = new Map<string, number>() // "recordId|deviceId" → count
   const latencies: number[] = []
+  const relaySeq = new Map<string, number>() // record id → its position in the relay's log (acked)
+  const totalTurns = o.dialogues.reduce((sum, d) => sum + d.turns.length, 0)
+  let sending = false
+  let sent = 0
+  const adversary = o.adversary?.length
+    ? new Adversary({ kinds: o.adversary, seed: o.seed, active: () => sending && sent < totalTurns / 2 })
+    : null
 
-  const makeClient = (identity: Identity) =>
+  const makeClient = (identity: Identity, attacked = true) =>
     new WardlineClient({
+      ...(adversary && attacked
+        ? {
+          createSocket: adversary.socketFor(identity.deviceId),
+          onDefence: (event: DefenceEvent) => adversary.defence(identity.deviceId, event),
+        }
+        : {}),
       store: new MemoryStore(),
       identity,
       wsUrl,
       emit: () => {},
+      onSent: (_conv, recordId, seq) => void relaySeq.set(recordId, seq),
       onRecord: (_conv, record) => {
         const key = `${record.id}|${identity.deviceId}`
         receipts.set(key, (receipts.get(key) ?? 0) + 1)
@@ -99,7 +118,7 @@ export async function runScenario(o: {
     threshold: 2,
     officers: ['Compliance officer 1', 'Compliance officer 2', 'Compliance officer 3'],
   })
-  const admin = makeClient(adminIdentity)
+  const admin = makeClient(adminIdentity, false)
   await admin.start()
   await waitFor(() => admin.connectionState === 'online', 10_000, 'admin online')
   const root = { secretKey: adminIdentity.rootSecretKey!, publicKey: adminIdentity.rootPublicKey }
@@ -132,12 +151,14 @@ export async function runScenario(o: {
     const creator = members[0]!
     const id = await creator.client.createConversation(members.map((m) => m.identity.userId))
     conversationOf.set(i, id)
+    const deviceOf = new Map(members.map((m) => [m.speaker, m.identity.deviceId]))
+    adversary?.planConversation(id, members.map((m) => m.identity.deviceId), o.dialogues[i]!.turns.map((t) => deviceOf.get(t.speaker) ?? ''))
   })
   await waitFor(() =>
     devices.every((d) => d.client.conversations.has(conversationOf.get(d.dialogue)!)), 60_000, 'conversations everywhere')
 
-  log('sending turns')
-  let sent = 0
+  log(`sending turns${adversary ? ` (adversary: ${[...adversary.kinds].join(',')} on the first ${Math.ceil(totalTurns / 2)})` : ''}`)
+  sending = true
   // Computed from the corpus alone: every turn reaches every other device of its conversation.
   const expected = o.dialogues.reduce((sum, d) => sum + d.turns.length * (d.speakers.length - 1), 0)
   const sentIds = new Map<number, string[]>()
@@ -152,8 +173,9 @@ export async function runScenario(o: {
       sentAt.set(id, t0)
       ids.push(id)
       sent++
-      const conv = device.client.conversations.get(conversationId)!
-      while (conv.index.get(id)?.seq == null) await sleep(2)
+      const deadline = Date.now() + 30_000
+      while (!relaySeq.has(id) && Date.now() < deadline) await sleep(2)
+      if (!relaySeq.has(id)) log(`${id} was not acknowledged within 30 s; sending on (it counts as lost if it never arrives)`)
       if (random() < 0.1) await sleep(Math.floor(random() * 5))
     }
     sentIds.set(i, ids)
@@ -169,6 +191,22 @@ export async function runScenario(o: {
       stableSince = Date.now()
     } else if (Date.now() - stableSince > 15_000) break
     await sleep(50)
+  }
+  if (adversary) {
+    // Let the engine's repairs (resubscribes, fork rebuilds) and any held frame finish: every
+    // device shows every message of its conversation, or nothing changes for 15 s.
+    const shown = () =>
+      devices.reduce((n, d) => n + d.client.listMessages(conversationOf.get(d.dialogue)!).length, 0) + (adversary.busy() ? -1 : 0)
+    const want = devices.reduce((n, d) => n + (sentIds.get(d.dialogue)?.length ?? 0), 0)
+    let lastShown = -1
+    let since = Date.now()
+    while (shown() < want) {
+      if (shown() !== lastShown) {
+        lastShown = shown()
+        since = Date.now()
+      } else if (Date.now() - since > 15_000) break
+      await sleep(50)
+    }
   }
   for (const d of [...devices, { client: admin }]) await d.client.idle()
 
@@ -206,6 +244,29 @@ export async function runScenario(o: {
     const ref = reference.filter((id) => ids.includes(id))
     for (let k = 0; k < ref.length; k++) if (ref[k] !== ids[k]) outOfOrder++
   }
+  // Pairs shown in another order than the relay's log, on any device (counted once per pair).
+  let visibleOrderChanges = 0
+  for (let i = 0; i < o.dialogues.length; i++) {
+    const conversationId = conversationOf.get(i)!
+    const inverted = new Set<string>()
+    for (const d of byDialogue(i)) {
+      const view = d.client.listMessages(conversationId).map((m) => m.id).filter((id) => relaySeq.has(id))
+      for (let a = 0; a < view.length; a++) {
+        for (let b = a + 1; b < view.length; b++) {
+          if (relaySeq.get(view[a]!)! > relaySeq.get(view[b]!)!) inverted.add(`${view[b]}|${view[a]}`)
+        }
+      }
+    }
+    visibleOrderChanges += inverted.size
+  }
+  if (adversary) {
+    for (const f of adversary.uncaught()) {
+      log(`not caught: ${f.id} targets ${[...f.targets].map((t) => t.slice(0, 8)).join(',')} caught by ${[...f.caught].map((t) => t.slice(0, 8)).join(',') || 'none'}`)
+    }
+    const extra = [...adversary.unmatched].map(([k, n]) => `${k} ×${n}`).join(', ')
+    if (extra) log(`defences with no injected fault of this device awaiting them: ${extra}`)
+    if (adversary.silentRepairs) log(`drops withdrawn (the device's own next entry revealed them): ${adversary.silentRepairs}`)
+  }
   let duplicates = shownTwice
   for (const n of receipts.values()) duplicates += n - 1
 
@@ -228,5 +289,7 @@ export async function runScenario(o: {
     seconds: Math.round((performance.now() - started) / 100) / 10,
     dataDir: o.dataDir,
     seed: o.seed,
+    visibleOrderChanges,
+    ...(adversary ? adversary.report() : emptyAdversaryReport()),
   }
 }
