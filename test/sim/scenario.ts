@@ -28,6 +28,9 @@ export type SimReport = {
   visibleOrderChanges: number
 } & AdversaryReport
 
+/** The heartbeat period T used when the relay is hostile. */
+const ADVERSARY_HEARTBEAT_MS = 1_000
+
 type Device = { identity: Identity; client: WardlineClient; dialogue: number; speaker: string }
 
 /** mulberry32: a small seeded generator, so a run's choices repeat from its seed. */
@@ -104,6 +107,9 @@ export async function runScenario(o: {
       identity,
       wsUrl,
       emit: () => {},
+      // Under attack the policy's heartbeat period T is short, so a fork or a withheld entry at
+      // the end of a dialogue is noticed within the run (DESIGN §4); otherwise the default.
+      ...(adversary ? { heartbeatMs: ADVERSARY_HEARTBEAT_MS } : {}),
       onSent: (_conv, recordId, seq) => void relaySeq.set(recordId, seq),
       onRecord: (_conv, record) => {
         const key = `${record.id}|${identity.deviceId}`
@@ -208,6 +214,20 @@ export async function runScenario(o: {
       await sleep(50)
     }
   }
+  if (adversary) {
+    // Give heartbeats (period T) time to reveal forks and withheld entries at the ends of
+    // dialogues, and the devices time to repair, before measuring.
+    let quietSince = Date.now()
+    let last = -1
+    while (Date.now() - quietSince < ADVERSARY_HEARTBEAT_MS * 4) {
+      const shown = devices.reduce((n, d) => n + d.client.listMessages(conversationOf.get(d.dialogue)!).filter((m) => m.seq !== null).length, 0)
+      if (shown !== last) {
+        last = shown
+        quietSince = Date.now()
+      }
+      await sleep(200)
+    }
+  }
   for (const d of [...devices, { client: admin }]) await d.client.idle()
 
   // What each device shows at the end: every message of its conversation exactly once, in one order.
@@ -220,7 +240,9 @@ export async function runScenario(o: {
     const views = byDialogue(i).map((d) => d.client.listMessages(conversationId).map((m) => m.id))
     for (const view of views) {
       shownTwice += view.length - new Set(view).size
-      missingAtEnd += ids.filter((id) => !view.includes(id)).length
+      const missing = ids.filter((id) => !view.includes(id))
+      missingAtEnd += missing.length
+      if (missing.length && Deno.env.get('WARDLINE_SIM_ADVERSARY_LOG')) log(`missing on a device: ${missing.join(' ')} (shows ${view.length} of ${ids.length})`)
       // a sender's own order: counters ascend per device
       const lastN = new Map<string, number>()
       for (const id of view) {

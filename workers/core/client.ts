@@ -70,7 +70,7 @@ const RECEIPT_DELAY_MS = 250
 export const MAX_PENDING_ENVELOPES = 10_000
 /** Default heartbeat period T: a withheld entry is noticed within it once the log moves on. */
 export const HEARTBEAT_MS = 5 * 60_000
-/** Rebuilds of one conversation after a detected fork before this device stops and says so. */
+/** Rebuilds of one conversation after detected forks; past it, forks are reported and reading goes on. */
 export const MAX_FORK_REBUILDS = 3
 
 /** Names one sealed envelope of an outbox item: its key, epoch and counter. */
@@ -113,7 +113,10 @@ export class WardlineClient {
   #notSent = new Set<string>()
   /** Entries refused once at a position: asked for again, in case the copy we got was not the log's. */
   #refusedOnce = new Set<string>()
-  #rebuilds = new Map<string, number>()
+  /** Log positions at which a fork was detected, per conversation (each read again at most once). */
+  #forkPositions = new Map<string, Set<number>>()
+  /** Conversations with a catch-up asked for and not yet finished (its caughtUp not received). */
+  #catchingUp = new Set<string>()
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null
   #queued = 0
   #outboxOrder = 0
@@ -221,7 +224,10 @@ export class WardlineClient {
   }
 
   #onState(state: ConnectionState): void {
-    if (state !== 'online') this.#inflight.clear()
+    if (state !== 'online') {
+      this.#inflight.clear()
+      this.#catchingUp.clear()
+    }
     this.#o.onStatusChange?.()
   }
 
@@ -258,6 +264,10 @@ export class WardlineClient {
       case 'envelope': return this.#onEnvelope(frame)
       case 'caughtUp': {
         const conv = this.conversations.get(frame.conversationId)
+        this.#catchingUp.delete(frame.conversationId)
+        void this.#enqueue(() => this.#flushOutbox()) // items held back until this copy caught up
+        // Live entries that raced ahead of the catch-up were skipped: read on from here.
+        if (conv && frame.seq > conv.meta.lastSeq) this.#subscribe(conv.meta)
         this.#scheduleReceipt()
         return conv ? this.#maintainMembership(conv) : undefined
       }
@@ -392,7 +402,9 @@ export class WardlineClient {
   }
 
   #subscribe(meta: ConversationMeta): void {
-    this.connection.send({ type: 'subscribe', conversationId: meta.conversationId, since: meta.lastSeq })
+    if (this.connection.send({ type: 'subscribe', conversationId: meta.conversationId, since: meta.lastSeq })) {
+      this.#catchingUp.add(meta.conversationId)
+    }
   }
 
   async #onEnvelope(frame: FrameOf<'envelope'>): Promise<void> {
@@ -401,6 +413,8 @@ export class WardlineClient {
     const meta = conv.meta
     if (frame.seq <= meta.lastSeq) return // already applied (duplicate delivery)
     if (frame.seq !== meta.lastSeq + 1) {
+      // A catch-up already asked for is on its way: live entries ahead of it are not gaps.
+      if (this.#catchingUp.has(meta.conversationId)) return
       this.#defence('gap', meta.conversationId)
       return this.#subscribe(meta) // gap: ask again from where we are
     }
@@ -439,9 +453,6 @@ export class WardlineClient {
   async #rebuild(conv: ConversationState): Promise<void> {
     const old = conv.meta
     const id = old.conversationId
-    const count = (this.#rebuilds.get(id) ?? 0) + 1
-    this.#rebuilds.set(id, count)
-    if (count > MAX_FORK_REBUILDS) return this.#alert('sync/fork-unresolved', 'This conversation’s history differs between members and could not be repaired; contact your administrator')
     const genesis = c.parseCommit(old.genesis)
     if (!genesis.ok) return
     const g = genesis.value
@@ -498,8 +509,19 @@ export class WardlineClient {
     // Only live entries are checked against the chain: kept ones arrive after it moved on.
     if (seq === meta.chain.seq + 1 && checkClaim(meta.chain, payload.seenSeq, payload.seenHash) === 'fork') {
       this.#defence('fork', meta.conversationId)
-      this.#alert('sync/fork', 'Wardline found that the server showed members different histories; it is reading the conversation again')
-      return 'fork'
+      const positions = this.#forkPositions.get(meta.conversationId) ?? new Set<number>()
+      this.#forkPositions.set(meta.conversationId, positions)
+      // The first mismatch at a position: this device's view may be the forked one — read again.
+      // The same mismatch after reading again means the sender was forked when it wrote: its
+      // commitment is wrong, not our log, so the entry is kept and reading goes on. Rebuilds are
+      // bounded per conversation so a relay cannot keep a device re-reading for ever.
+      if (!positions.has(seq) && positions.size < MAX_FORK_REBUILDS) {
+        positions.add(seq)
+        this.#alert('sync/fork', 'Wardline found that the server showed members different histories; it is reading the conversation again')
+        return 'fork'
+      }
+      if (!positions.has(seq)) this.#alert('sync/fork-unresolved', 'This conversation’s history differs between members; contact your administrator')
+      positions.add(seq)
     }
     meta.counters[`${epoch}:${sender}`] = counter
     if (payload.kind === 'beat') return []
@@ -906,7 +928,9 @@ export class WardlineClient {
       if (!item.envelope) {
         // Never seal while a revoked device still holds the current key: rotate first.
         if (m.deviceIds.some((d) => this.revoked.has(d)) || !m.epochKeys[String(m.epoch)]) continue
+        if (conv.ownClock(m.epoch) < (m.ownClocks?.[String(m.epoch)] ?? 0)) continue // catching up first
         const update = conv.addOwnRecord(m.epoch, item.record)
+        m.ownClocks = { ...m.ownClocks, [String(m.epoch)]: conv.ownClock(m.epoch) }
         const payload = encodePayload('yjs', update, m.chain)
         m.beatSeq = m.chain.seq
         if (payload.length > c.MAX_ENVELOPE_PAYLOAD) {

@@ -27,6 +27,12 @@ export type ConversationMeta = {
   chain: LogChain
   /** The log position this device last committed to in an envelope or heartbeat. */
   beatSeq: number
+  /**
+   * Items this device has written per epoch segment. A copy that knows fewer (read again after a
+   * fork) must not write until the log brings them back: Yjs would reuse their ids and the new
+   * message would be taken for an old one.
+   */
+  ownClocks?: Record<string, number>
   headHash: Uint8Array
   memberUserIds: string[]
   deviceIds: string[]
@@ -226,6 +232,12 @@ export class ConversationState {
       if (b.seq !== null) return 1
       return (a.queuedOrder ?? 0) - (b.queuedOrder ?? 0)
     })
+  }
+
+  /** How many items this device has written into an epoch's segment, as this copy knows it. */
+  ownClock(epoch: number): number {
+    const s = this.segment(epoch)
+    return Y.decodeStateVector(Y.encodeStateVector(s.doc)).get(clientIdFor(this.ownDeviceId, epoch)) ?? 0
   }
 
   /** The whole state of one segment, for compaction. */
