@@ -117,6 +117,8 @@ export class WardlineClient {
   #forkPositions = new Map<string, Set<number>>()
   /** Conversations with a catch-up asked for and not yet finished (its caughtUp not received). */
   #catchingUp = new Set<string>()
+  /** The furthest log position seen live while a catch-up was pending, per conversation. */
+  #ahead = new Map<string, number>()
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null
   #queued = 0
   #outboxOrder = 0
@@ -267,7 +269,9 @@ export class WardlineClient {
         this.#catchingUp.delete(frame.conversationId)
         void this.#enqueue(() => this.#flushOutbox()) // items held back until this copy caught up
         // Live entries that raced ahead of the catch-up were skipped: read on from here.
-        if (conv && frame.seq > conv.meta.lastSeq) this.#subscribe(conv.meta)
+        const reach = Math.max(frame.seq, this.#ahead.get(frame.conversationId) ?? 0)
+        this.#ahead.delete(frame.conversationId)
+        if (conv && reach > conv.meta.lastSeq) this.#subscribe(conv.meta)
         this.#scheduleReceipt()
         return conv ? this.#maintainMembership(conv) : undefined
       }
@@ -413,8 +417,12 @@ export class WardlineClient {
     const meta = conv.meta
     if (frame.seq <= meta.lastSeq) return // already applied (duplicate delivery)
     if (frame.seq !== meta.lastSeq + 1) {
-      // A catch-up already asked for is on its way: live entries ahead of it are not gaps.
-      if (this.#catchingUp.has(meta.conversationId)) return
+      // A catch-up already asked for is on its way: live entries ahead of it are not gaps, but
+      // remember how far the log reaches, in case the catch-up ends before them.
+      if (this.#catchingUp.has(meta.conversationId)) {
+        this.#ahead.set(meta.conversationId, Math.max(this.#ahead.get(meta.conversationId) ?? 0, frame.seq))
+        return
+      }
       this.#defence('gap', meta.conversationId)
       return this.#subscribe(meta) // gap: ask again from where we are
     }
