@@ -17,6 +17,7 @@
 import * as c from '../../crypto/mod.ts'
 import { decodeFrame, encodeFrame, type Frame, type FrameOf } from '../../relay/wire/frames.ts'
 import type { DefenceEvent } from '../../workers/core/client.ts'
+import { seededRandom } from '../seeded-random.ts'
 
 export const FAULT_KINDS = ['replay', 'drop', 'reorder', 'fork', 'inject'] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
@@ -71,18 +72,6 @@ export function parseKinds(text: string): FaultKind[] {
   return [...new Set(kinds)] as FaultKind[]
 }
 
-/** mulberry32, as in the scenario, so the adversary's choices repeat from the run's seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 type Entry = { seq: number; bytes: Uint8Array; sender: string; epoch: number; commit: boolean }
 type Held = { frame: FrameOf<'envelope'>; kind: 'drop' | 'reorder' | 'fork'; timer: ReturnType<typeof setTimeout>; fault: Fault | null }
 type Awaiting = { fault: Fault; conversationId: string; expect: DefenceEvent['kind'] }
@@ -127,7 +116,7 @@ export class Adversary {
 
   constructor(o: { kinds: FaultKind[]; seed: number; active: () => boolean }) {
     this.kinds = new Set(o.kinds)
-    this.#random = seeded(o.seed ^ 0x5eed_ad5e)
+    this.#random = seededRandom(o.seed ^ 0x5eed_ad5e)
     this.#active = o.active
   }
 

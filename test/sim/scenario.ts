@@ -8,6 +8,7 @@ import { createEnrollment, enrollDevice, type Identity, newUserId, setupOrganisa
 import { MemoryStore } from '../../workers/core/store.ts'
 import { Adversary, type AdversaryReport, emptyAdversaryReport, type FaultKind } from './adversary.ts'
 import type { Dialogue } from './corpus.ts'
+import { seededRandom } from '../seeded-random.ts'
 
 export type SimReport = {
   conversations: number
@@ -32,18 +33,6 @@ export type SimReport = {
 const ADVERSARY_HEARTBEAT_MS = 1_000
 
 type Device = { identity: Identity; client: WardlineClient; dialogue: number; speaker: string }
-
-/** mulberry32: a small seeded generator, so a run's choices repeat from its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const log = (s: string) => console.error(`sim: ${s}`)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -81,7 +70,7 @@ export async function runScenario(o: {
   adversary?: FaultKind[]
 }): Promise<SimReport> {
   const started = performance.now()
-  const random = seeded(o.seed)
+  const random = seededRandom(o.seed)
   const http = { baseUrl: o.relayUrl, fetch: globalThis.fetch.bind(globalThis) }
   const wsUrl = o.relayUrl.replace(/^http/, 'ws') + '/ws'
   const sentAt = new Map<string, number>()

@@ -14,6 +14,7 @@ import type { WardlineClient } from './client.ts'
 import { MemoryStore } from './store.ts'
 import { decodeFrame } from '../../relay/wire/frames.ts'
 import { sleep, until, world } from './test-world.ts'
+import { seededRandom } from '../../test/seeded-random.ts'
 
 const RUNS = Number(Deno.env.get('WARDLINE_PROPERTY_RUNS') ?? 6)
 
@@ -61,21 +62,10 @@ function faultySocketFactory(random: () => number, healed: () => boolean, trace?
   }
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 async function run(ops: Op[], seed: number): Promise<void> {
   const w = await world()
   let healed = false
-  const random = seeded(seed)
+  const random = seededRandom(seed)
   const traces = new Map<string, string[]>()
   const debugOn = Boolean(Deno.env.get('WARDLINE_PROPERTY_DEBUG'))
   const ids = [w.adminId]
