@@ -70,6 +70,7 @@ const TEXT: Record<string, string> = {
   'relay/device-revoked':
     'This device was revoked by your organisation (or from another of your devices). It can no longer send or receive messages. If you did not expect this, tell your IT team.',
   'compose/empty': 'Type a message first.',
+  'sync/not-sent-removed': 'A message you wrote was not sent: you were removed from that conversation before it could go out.',
   'compose/too-long': 'This message is too long to send. Split it into shorter messages (at most 64 KiB each).',
   'ui/worker-stopped': 'Wardline stopped in this tab.',
   'ui/worker-failed': 'Wardline could not start. Reload the page.',

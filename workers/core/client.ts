@@ -308,6 +308,15 @@ export class WardlineClient {
       }
       if (item && frame.code === 'relay/not-member') return this.#markNotSent(item)
     }
+    // The relay says this device is no longer a member: read the log to the commit that removed
+    // it (the relay serves that far), rather than showing a bare refusal.
+    if (frame.code === 'relay/not-member' && this.conversations.has(frame.ref)) {
+      const conv = this.conversations.get(frame.ref)!
+      // The answer to our own catch-up: nothing more to read. Otherwise ask once.
+      if (this.#catchingUp.delete(frame.ref)) return
+      if (!conv.meta.removed) this.#subscribe(conv.meta)
+      return
+    }
     if (frame.code === 'relay/device-revoked') {
       this.connection.stop()
       return this.#alert(frame.code, 'This device has been revoked by your organisation')
@@ -909,10 +918,14 @@ export class WardlineClient {
     return record.id
   }
 
-  async #markNotSent(item: OutboxItem): Promise<void> {
+  async #markNotSent(item: OutboxItem, code = 'sync/not-sent-removed'): Promise<void> {
     await this.#o.store.write([{ key: item.key, delete: true }, { key: `ns/${item.conversationId}/${item.recordId}`, value: true }])
     this.#notSent.add(item.recordId)
     this.#queued--
+    // Say it plainly: on a care team, a message someone believes went out is a risk.
+    if (code === 'sync/not-sent-removed') {
+      this.#alert(code, 'A message you wrote was not sent: you are no longer a member of that conversation')
+    }
     this.#o.emit('messages', { conversationId: item.conversationId })
     this.#o.onStatusChange?.()
   }
@@ -942,7 +955,7 @@ export class WardlineClient {
         const payload = encodePayload('yjs', update, m.chain)
         m.beatSeq = m.chain.seq
         if (payload.length > c.MAX_ENVELOPE_PAYLOAD) {
-          await this.#markNotSent(item)
+          await this.#markNotSent(item, 'compose/too-long')
           this.#alert('compose/too-long')
           continue
         }

@@ -189,6 +189,7 @@ Deno.test('a message queued by a member who is removed before it goes out shows 
   await w.admin.removeMembers(conv, [caraId.userId])
   cara.connection.start()
   await until(() => cara.listMessages(conv)[0]?.status === 'not-sent', 'not sent')
+  assert.ok(w.alerts.includes('sync/not-sent-removed'), 'the author is told plainly')
   assert.equal(cara.queuedCount(), 0)
   assert.ok(!bodies(w.admin, conv).includes('written offline'))
   await w.close()
