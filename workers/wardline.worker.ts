@@ -33,9 +33,9 @@ const params = new URL(self.location.href).searchParams
 const relayOrigin = params.get('relay') ?? self.location.origin
 const dbName = params.get('db') ?? undefined
 let db = new WardlineDb(dbName) // replaced after a wipe
-// The wrong-PIN waits in ms per "second" of the schedule (workers/core/pin-attempts.ts); tests
-// pass a smaller `?pinDelayMs=` so a 2 s wait takes 2 × that.
-const pinDelayUnitMs = Math.max(1, Number(params.get('pinDelayMs') ?? 1000) || 1000)
+// The wrong-PIN waits in ms per "second" of the schedule (workers/core/pin-attempts.ts). Fixed:
+// nothing a page can pass shortens them (the schedule itself is unit-tested with its own clock).
+const pinDelayUnitMs = 1000
 const http = { baseUrl: relayOrigin, fetch: self.fetch.bind(self) }
 const wsUrl = relayOrigin.replace(/^http/, 'ws') + '/ws'
 
