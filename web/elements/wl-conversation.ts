@@ -185,7 +185,9 @@ export class WlConversation extends LitElement {
           <div class="scroll">${this.#renderUnavailable()}${this.#renderMessages()}</div>
           ${s?.removed
             ? html`<p class="removed" data-testid="removed-notice" role="status">You are no longer a member of this conversation</p>`
-            : html`<wl-composer .client=${this.client} .conversationId=${this.conversationId} @wl-sent=${() => this.#onSent()}></wl-composer>`}
+            : html`${s && s.memberUserIds.length < 2
+              ? html`<p class="removed" data-testid="alone-notice" role="status">Nobody else is in this conversation: messages here reach no one.</p>`
+              : null}<wl-composer .client=${this.client} .conversationId=${this.conversationId} @wl-sent=${() => this.#onSent()}></wl-composer>`}
         </div>
         ${this.membersOpen
           ? html`<wl-members .client=${this.client} .summary=${s} .meUserId=${this.meUserId} aria-label="Members"></wl-members>`
