@@ -14,8 +14,8 @@
 import assert from 'node:assert/strict'
 import * as c from '../../crypto/mod.ts'
 import { encodeFrame, MAX_FRAME_BYTES } from '../../relay/wire/frames.ts'
-import { MAX_MESSAGE_BYTES, MAX_PENDING_ENVELOPES } from './client.ts'
-import type { ConversationMeta } from './conversation-state.ts'
+import { MAX_COUNTER_SKIP, MAX_MESSAGE_BYTES, MAX_PENDING_ENVELOPES } from './client.ts'
+import { type ConversationMeta, ConversationState } from './conversation-state.ts'
 import { verifiedComplianceKey } from './identity.ts'
 import { emptyChain, encodePayload } from './log-chain.ts'
 import { buildCommitEntry } from './membership.ts'
@@ -131,5 +131,32 @@ Deno.test('MAX_PENDING_ENVELOPES: a relay pumping envelopes of an epoch whose ke
   assert.equal(meta.unavailable, MAX_PENDING_ENVELOPES) // …but only the bound is kept
   assert.equal((await store.list(`pe/${conversationId}/`)).length, MAX_PENDING_ENVELOPES)
   assert.equal(ben.listMessages(conversationId).length, 0)
+  await w.close()
+})
+
+Deno.test('MAX_COUNTER_SKIP: an envelope whose counter jumps further than that is refused; one at the limit is accepted', async () => {
+  const w = await adminAndNurse()
+  const conv = await w.admin.createConversation([w.benId.userId])
+  await until(() => w.ben.conversations.has(conv), 'joined')
+  w.ben.connection.stop() // this test plays the relay for Ben
+  const adminConv = w.admin.conversations.get(conv)!
+  const seal = (counter: number, body: string) => {
+    // A separate copy of the admin's segment, so each forged update stands on its own.
+    const update = new ConversationState(adminConv.meta, w.adminId.deviceId).addOwnRecord(0, {
+      id: `${w.adminId.deviceId}.${counter}`, author: w.adminId.userId, device: w.adminId.deviceId, n: counter,
+      kind: 'text', body, at: 1, sig: c.signRecord(conv, w.adminId.deviceId, counter, { kind: 'text', body, createdAt: 1, authorUserId: w.adminId.userId }, w.adminId.signingSecretKey),
+    })
+    return c.sealEnvelope({ conversationId: conv, epoch: 0, senderDeviceId: w.adminId.deviceId, counter },
+      encodePayload('yjs', update, w.ben.conversations.get(conv)!.meta.chain), adminConv.meta.epochKeys['0']!, w.adminId.signingSecretKey)
+  }
+  // Nothing from the admin seen yet (last counter −1): −1 + MAX_COUNTER_SKIP + 1 is one too far.
+  const tooFar = seal(MAX_COUNTER_SKIP, 'too far')
+  await w.ben.receiveFrame({ type: 'envelope', conversationId: conv, seq: 1, envelope: tooFar })
+  await w.ben.receiveFrame({ type: 'envelope', conversationId: conv, seq: 1, envelope: tooFar }) // asked again: still refused
+  assert.ok(w.alerts.includes('sync/counter-skip'))
+  assert.deepEqual(w.ben.listMessages(conv).map((m) => m.body), [])
+  const atLimit = seal(MAX_COUNTER_SKIP - 1, 'at the limit')
+  await w.ben.receiveFrame({ type: 'envelope', conversationId: conv, seq: 2, envelope: atLimit })
+  assert.deepEqual(w.ben.listMessages(conv).map((m) => m.body), ['at the limit'])
   await w.close()
 })

@@ -66,6 +66,8 @@ const COMPACT_AFTER_UPDATES = 200
 /** Largest message text (UTF-8 bytes); envelopes carry at most MAX_ENVELOPE_PAYLOAD with Yjs overhead. */
 export const MAX_MESSAGE_BYTES = 64 * 1024
 const RECEIPT_DELAY_MS = 250
+/** Largest jump in one sender's envelope counter within an epoch that a receiver accepts. */
+export const MAX_COUNTER_SKIP = 10_000
 /** Most envelopes kept sealed per conversation while their epoch key is missing. */
 export const MAX_PENDING_ENVELOPES = 10_000
 /** Default heartbeat period T: a withheld entry is noticed within it once the log moves on. */
@@ -616,6 +618,8 @@ export class WardlineClient {
     if (!key) return c.err('sync/no-epoch-key')
     const seen = m.counters[`${epoch}:${senderDeviceId}`] ?? -1
     if (counter <= seen) return c.err(senderDeviceId === this.id.deviceId ? 'sync/own-envelope' : 'sync/replay')
+    // Counters may skip (a heartbeat sealed while the link dropped), but not arbitrarily far.
+    if (counter > seen + MAX_COUNTER_SKIP) return c.err('sync/counter-skip')
     const opened = c.verifyAndOpenEnvelope(blob, sender.signingPublicKey, key)
     if (!opened.ok) return opened
     const payload = decodePayload(opened.value.payload)
