@@ -122,6 +122,8 @@ export class WardlineClient {
   /** The furthest log position seen live while a catch-up was pending, per conversation. */
   #ahead = new Map<string, number>()
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null
+  /** Heartbeats sent and not yet acked, by ref (their bytes join our chain when stored). */
+  #beats = new Map<string, Uint8Array>()
   #queued = 0
   #outboxOrder = 0
   #directoryReady: Promise<void>
@@ -230,6 +232,7 @@ export class WardlineClient {
   #onState(state: ConnectionState): void {
     if (state !== 'online') {
       this.#inflight.clear()
+      this.#beats.clear()
       this.#catchingUp.clear()
     }
     this.#o.onStatusChange?.()
@@ -691,6 +694,7 @@ export class WardlineClient {
       this.#pending.delete(frame.ref)
       return p.resolve(frame.seq)
     }
+    if (frame.ref.startsWith('hb/')) return this.#onBeatAck(frame)
     if (!frame.ref.startsWith('ob/')) return
     const key = sendKey(frame.ref)
     this.#inflight.delete(key)
@@ -992,7 +996,26 @@ export class WardlineClient {
       const envelope = c.sealEnvelope(header, encodePayload('beat', new Uint8Array(0), m.chain), key, this.id.signingSecretKey)
       m.beatSeq = m.chain.seq
       await this.#o.store.write([{ key: `conv/${m.conversationId}`, value: m }])
-      this.connection.send({ type: 'send', ref: `hb/${m.conversationId}/${header.counter}`, conversationId: m.conversationId, envelope })
+      const ref = `hb/${m.conversationId}/${header.counter}`
+      if (this.connection.send({ type: 'send', ref, conversationId: m.conversationId, envelope })) this.#beats.set(ref, envelope)
+    }
+  }
+
+  /** Our own heartbeat was stored: it is part of the log like any entry (the relay does not echo it). */
+  async #onBeatAck(frame: FrameOf<'ack'>): Promise<void> {
+    const envelope = this.#beats.get(frame.ref)
+    this.#beats.delete(frame.ref)
+    const conv = this.conversations.get(frame.conversationId)
+    if (!envelope || !conv) return
+    const m = conv.meta
+    if (frame.seq === m.lastSeq + 1) {
+      const h = c.parseEnvelopeHeader(envelope)
+      extendChain(m.chain, frame.seq, envelope)
+      m.lastSeq = frame.seq
+      if (h.ok) m.counters[`${h.value.epoch}:${this.id.deviceId}`] = h.value.counter
+      await this.#o.store.write([{ key: `conv/${m.conversationId}`, value: m }])
+    } else if (frame.seq > m.lastSeq) {
+      this.#subscribe(m)
     }
   }
 
