@@ -16,7 +16,12 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    const dialogues = readCorpus(await Deno.readTextFile(CORPUS), 5)
+    // Drops and reorders need two entries in a row that reach a device from others, which in a
+    // strictly alternating two-person dialogue never happens (a device's own next message repairs
+    // the gap silently). So two of the five are dialogues with a speaker talking twice in a row
+    // (11) and with three speakers (39).
+    const all = readCorpus(await Deno.readTextFile(CORPUS))
+    const dialogues = [0, 1, 4, 11, 39].map((i) => all[i]!)
     const totals = { replays: 0, drops: 0, reorders: 0, injections: 0, forks: 0 }
     // Forks take the positions drops and reorders need, so half the runs leave them out.
     for (const [seed, withForks] of [[1, true], [2, true], [3, true], [4, false], [5, false], [6, false]] as const) {
@@ -54,6 +59,7 @@ Deno.test({
     }
     // The adversary really acted over the runs: replays, forgeries, and gaps (drops or reorders,
     // which need two entries in a row from others, so a run may hold only one of the two).
+    console.log("adversary totals", JSON.stringify(totals))
     const acted = totals.replays > 0 && totals.injections > 0 && totals.forks > 0 && totals.drops + totals.reorders > 0
     assert(acted, `faults injected: ${JSON.stringify(totals)}`)
   },

@@ -113,6 +113,7 @@ export class Adversary {
   #active: () => boolean
   #rogue = c.generateSigningKeyPair()
   #faultsByKey = new Map<string, Fault>()
+  #planned = 0
 
   constructor(o: { kinds: FaultKind[]; seed: number; active: () => boolean }) {
     this.kinds = new Set(o.kinds)
@@ -151,7 +152,11 @@ export class Adversary {
       const j = Math.floor(this.#random() * (i + 1))
       ;[kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!]
     }
-    kinds.forEach((kind, slot) => {
+    // Each conversation starts at the next kind in turn, so in a short run every kind still gets
+    // the earliest slot somewhere (the seeded shuffle alone could leave one always last).
+    const turn = this.#planned++ % kinds.length
+    const order = [...kinds.slice(turn), ...kinds.slice(0, turn)]
+    order.forEach((kind, slot) => {
       let targets = deviceIds.filter(() => this.#random() < 0.5)
       if (targets.length === 0) targets = [deviceIds[Math.floor(this.#random() * deviceIds.length)]!]
       for (const id of targets) this.#lane(this.#device(id), conversationId).plan.push({ kind, from: 2 + SLOT * slot })
