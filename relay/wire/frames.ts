@@ -42,6 +42,14 @@ export const FRAME_FIELDS = {
   revokeDevice: { ref: 'str', revocation: 'bytes' },
   rotationPending: { conversationId: 'str', epoch: 'uint' },
   putPolicy: { ref: 'str', policy: 'bytes' },
+  // compaction (appended): a member uploads an encrypted snapshot in parts; catch-up behind the
+  // pruned point starts with the snapshot's parts
+  putSnapshot: { ref: 'str', conversationId: 'str', seq: 'uint', index: 'uint', count: 'uint', part: 'bytes' },
+  snapshotPart: { conversationId: 'str', seq: 'uint', index: 'uint', count: 'uint', part: 'bytes' },
+  // encrypted key backup of the user's epoch keys (appended)
+  putKeyBackup: { ref: 'str', backup: 'bytes' },
+  getKeyBackup: { ref: 'str' },
+  keyBackup: { ref: 'str', backup: 'bytes' },
 } as const satisfies Record<string, Record<string, FieldKind>>
 
 export type FrameType = keyof typeof FRAME_FIELDS
