@@ -61,8 +61,17 @@ export async function handleSubscribe(s: SessionContext, f: FrameOf<'subscribe'>
   if (!(await storage.isMember(id, s.deviceId))) return catchUpUntilRemoval(s, f)
   // Join first, query second: anything appended meanwhile is buffered and deduplicated by seq.
   hub.beginSubscription(id, s)
-  const head = (await storage.getConversation(id))?.headSeq ?? 0
+  const conv = await storage.getConversation(id)
+  const head = conv?.headSeq ?? 0
   let sentUpTo = Math.min(f.since, head)
+  if (conv && sentUpTo < conv.prunedSeq) {
+    // The data entries up to the pruned point are gone: the snapshot covering them comes first,
+    // then the log from where the device is (commits are never pruned, so it reads every one).
+    const snapshot = await storage.prunedSnapshot(id)
+    snapshot?.parts.forEach((part, index, parts) =>
+      s.sendFrame({ type: 'snapshotPart', conversationId: id, seq: snapshot.seq, index, count: parts.length, part })
+    )
+  }
   for (;;) {
     const page = await storage.envelopesSince(id, sentUpTo, CATCH_UP_PAGE)
     for (const e of page) {
