@@ -44,6 +44,16 @@ async function catchUpUntilRemoval(s: SessionContext, f: FrameOf<'subscribe'>): 
   const upTo = await removalSeq(storage, f.conversationId, s.deviceId)
   if (upTo === null) return s.sendError('relay/not-member', f.conversationId)
   let sentUpTo = Math.min(f.since, upTo)
+  const conv = await storage.getConversation(f.conversationId)
+  if (conv && sentUpTo < conv.prunedSeq) {
+    // Compacted behind the device: the snapshot serves it only if it covers no more than what the
+    // device was a member for; otherwise the entries it missed are gone and it is told so.
+    const snapshot = await storage.prunedSnapshot(f.conversationId)
+    if (!snapshot || snapshot.seq > upTo) return s.sendError('relay/not-member', f.conversationId)
+    snapshot.parts.forEach((part, index, parts) =>
+      s.sendFrame({ type: 'snapshotPart', conversationId: f.conversationId, seq: snapshot.seq, index, count: parts.length, part })
+    )
+  }
   for (;;) {
     const page = (await storage.envelopesSince(f.conversationId, sentUpTo, CATCH_UP_PAGE)).filter((e) => e.seq <= upTo)
     for (const e of page) {
