@@ -1,15 +1,20 @@
 /**
  * Build of the Wardline PWA: index.html → dist/, the Wardline worker as its own ES module file
  * (so the CSP's `worker-src 'self'` holds), and a generated service worker registered by hand
- * in web/register-sw.ts (no inline script under `script-src 'self'`). The new service worker
- * skips waiting and claims clients; open pages are never reloaded for it (see register-sw.ts).
+ * in web/register-sw.ts (no inline script under `script-src 'self'`). A new service worker waits:
+ * the running app verifies the signed release (build/release-plugin.ts writes release.json and
+ * release.sig) before it lets the worker take over (web/release-updates.ts, decision 0009).
  */
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
+import { wardlineRelease } from './build/release-plugin.ts'
 
 const THEME = '#0b5c73'
+const release = wardlineRelease(fileURLToPath(new URL('.', import.meta.url)))
 
 export default defineConfig({
+  define: release.define,
   publicDir: 'web/public',
   build: {
     outDir: 'dist',
@@ -46,10 +51,14 @@ export default defineConfig({
         navigateFallback: 'index.html',
         navigateFallbackDenylist: [/^\/api\//, /^\/ws/, /^\/scim\//],
         cleanupOutdatedCaches: true,
-        skipWaiting: true,
+        // Never automatic: the page posts SKIP_WAITING only after the release verified.
+        skipWaiting: false,
+        // The first install has no earlier build to verify against: it controls the page at once.
         clientsClaim: true,
-        runtimeCaching: [], // /api and /ws always go to the network
+        runtimeCaching: [], // /api, /ws and /scim always go to the network
+        manifestTransforms: [release.manifestTransform],
       },
     }),
+    release.plugin,
   ],
 })

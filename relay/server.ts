@@ -6,6 +6,7 @@
 import { generateSetupCode, hashSetupCode, normalizeSetupCode } from './setup-code.ts'
 import { handleApi } from './http/api.ts'
 import { handlePolicyApi, POLICY_PATH } from './http/policy.ts'
+import { handleReleaseAlert, RELEASE_ALERTS_PATH } from './http/release-alerts.ts'
 import { jsonError, withSecurityHeaders } from './http/respond.ts'
 import { createStaticHandler } from './http/static-files.ts'
 import { isOriginAllowed, type OriginPolicy, relayOrigin, withCors } from './http/origins.ts'
@@ -110,6 +111,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     try {
       if (url.pathname.startsWith('/api/')) {
         if (req.method === 'OPTIONS') return withSecurityHeaders(withCors(new Response(null, { status: 204 }), origin, origins))
+        if (url.pathname === RELEASE_ALERTS_PATH) return withSecurityHeaders(await handleReleaseAlert(req, log))
         const api = url.pathname === POLICY_PATH ? handlePolicyApi : handleApi
         return withSecurityHeaders(withCors(await api(req, deps), origin, origins))
       }

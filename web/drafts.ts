@@ -22,3 +22,8 @@ export function saveDraft(conversationId: string, draft: Draft): void {
 export function clearDrafts(): void {
   drafts.clear()
 }
+
+/** True while any conversation has an unsent draft (an update never reloads over one). */
+export function hasDrafts(): boolean {
+  return drafts.size > 0
+}

@@ -1,13 +1,17 @@
 /**
- * App entry: takes a code from the address, registers the service worker, and runs the worker
- * only while this tab holds the one-active-tab lock (tab-lock.ts). Mounts <wl-app> when active
- * and <wl-other-tab> when another tab has Wardline open.
+ * App entry: takes a code from the address, registers the service worker (verified updates:
+ * release-updates.ts), and runs the worker only while this tab holds the one-active-tab lock
+ * (tab-lock.ts). Mounts <wl-app> when active and <wl-other-tab> when another tab has Wardline
+ * open; <wl-release-banner> above both shows update offers and warnings.
  */
 import './app.css'
+import './install-prompt.ts'
 import './elements/wl-app.ts'
 import './elements/wl-other-tab.ts'
+import './elements/wl-release-banner.ts'
 import { takeHashCodes } from './hash-codes.ts'
 import { isBuildStale, registerServiceWorker } from './register-sw.ts'
+import { configureUpdates, RUNNING_RELEASE } from './release-updates.ts'
 import { startTabLock } from './tab-lock.ts'
 import { startWorkerClient, type WorkerClient } from './worker-client.ts'
 
@@ -15,11 +19,14 @@ const root = document.getElementById('app')
 if (!root) throw new Error('expected #app in index.html')
 
 const codes = takeHashCodes()
-registerServiceWorker()
+// Which build this page runs, for people and tests (`document.documentElement.dataset`).
+document.documentElement.dataset.wardlineRelease = RUNNING_RELEASE.version
 
 let client: WorkerClient | null = null
+let active = false
 
 function mountApp(): void {
+  active = true
   // The old build's hashed worker file may be gone after an update: load the new build first.
   if (isBuildStale()) return tabLock.takeOverAfterReload()
   client?.terminate()
@@ -33,11 +40,19 @@ function mountApp(): void {
 const tabLock = startTabLock({
   onActive: mountApp,
   onInactive() {
+    active = false
     client?.terminate()
     client = null
     root.replaceChildren(document.createElement('wl-other-tab'))
   },
 })
+
+// An update reload of the active tab comes back as the active tab; another tab just reloads.
+configureUpdates({
+  reload: () => (active ? tabLock.takeOverAfterReload() : location.reload()),
+  isActiveTab: () => active,
+})
+registerServiceWorker()
 
 // Tell the worker when the browser's network state changes: it drops a socket the platform
 // knows is dead at once, and retries at once when the network is back.

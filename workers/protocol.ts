@@ -145,3 +145,31 @@ export type Events = {
 }
 export type EventName = keyof Events
 export type EventMessage<E extends EventName = EventName> = { v: 1; event: E; data: Events[E] }
+
+/**
+ * The release-check worker (workers/release-check.worker.ts, decision 0009): one request, one
+ * reply. 'waiting' verifies the release the server now offers against what the waiting service
+ * worker downloaded; 'running' verifies the release this page runs (at launch).
+ */
+export type ReleaseCheckRequest = {
+  v: 1
+  kind: 'waiting' | 'running'
+  /** Hex Ed25519 key pinned at install; never the key a new build carries. */
+  pinnedPublicKey: string
+  running: { version: string; releasedAt: number }
+  /** The service worker registration's scope (names workbox's precache cache). */
+  scope: string
+}
+
+export type ReleaseCheckCode =
+  | 'release/unavailable' // release.json or a file could not be fetched (offline): try later
+  | 'release/bad-signature' // not signed by the pinned key
+  | 'release/malformed'
+  | 'release/not-newer' // signed, but not newer than the running release (rollback)
+  | 'release/hash-mismatch' // a downloaded file differs from the signed hash
+  | 'release/missing-file' // a signed file is not in the new precache
+  | 'release/other-version' // 'running' only: the server already offers another release
+
+export type ReleaseCheckReply =
+  | { v: 1; ok: true; version: string; releasedAt: number }
+  | { v: 1; ok: false; code: ReleaseCheckCode; version: string | null }

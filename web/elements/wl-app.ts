@@ -1,15 +1,15 @@
 /**
  * Root element of an active tab: asks the worker for its status and shows the screen for the
- * phase (setup, enrollment, unlock, app shell), plus alert and update banners. Holds no
+ * phase (setup, enrollment, unlock, app shell), plus alert banners; it reports the phase to
+ * release-updates.ts so an update waits for a safe moment (the banner is wl-release-banner). Holds no
  * conversation data itself; when locked, nothing about conversations is rendered.
  */
 import { LitElement, css, html, type PropertyValues } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
 import type { StatusSnapshot } from '../../workers/protocol.ts'
 import { describeAlert, describeError } from '../error-text.ts'
-import { emitPlain } from '../events.ts'
 import type { HashCodes } from '../hash-codes.ts'
-import { onBuildStale } from '../register-sw.ts'
+import { reportAppPhase } from '../release-updates.ts'
 import { baseStyles } from '../styles.ts'
 import { errorCode, type WorkerClient } from '../worker-client.ts'
 import { WorkerEventsController } from '../worker-events.ts'
@@ -42,12 +42,10 @@ export class WlApp extends LitElement {
   @state() private status: StatusSnapshot | null = null
   @state() private startError: string | null = null
   @state() private alerts: Alert[] = []
-  @state() private updateReady = false
   @state() private wiped = false
   /** Setup is running or its one-time compliance shares are on screen (wl-setup). */
   @state() private settingUp = false
   #alertKey = 0
-  #unsubscribeStale: (() => void) | null = null
 
   constructor() {
     super()
@@ -57,14 +55,13 @@ export class WlApp extends LitElement {
     ])
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback()
-    this.#unsubscribeStale = onBuildStale(() => (this.updateReady = true))
-  }
-
   override disconnectedCallback(): void {
     super.disconnectedCallback()
-    this.#unsubscribeStale?.()
+    reportAppPhase(null)
+  }
+
+  protected override updated(): void {
+    reportAppPhase(this.settingUp ? 'needs-setup' : (this.status?.phase ?? null))
   }
 
   protected override firstUpdated(_changed: PropertyValues): void {
@@ -89,10 +86,6 @@ export class WlApp extends LitElement {
   override render() {
     return html`
       <div class="banners">
-        ${this.updateReady
-          ? html`<wl-alert-banner tone="info" action="Reload" @wl-dismiss=${() => emitPlain(this, 'wl-reload')}
-              >A new version of Wardline is ready.</wl-alert-banner>`
-          : null}
         ${this.alerts.map(
           (a) => html`<wl-alert-banner
             tone="warn"

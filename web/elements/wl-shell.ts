@@ -1,5 +1,5 @@
 /**
- * The unlocked app: header (connection, Lock), the conversation list, and one main view
+ * The unlocked app: header (connection, Install when offered, Lock), the conversation list, and one main view
  * (conversation, new conversation, add person, organisation). Narrow screens show the list or
  * the main view with a back button; wide screens (≥ 900px) show both panes. Views are history
  * entries so the phone's back gesture returns to the list.
@@ -16,6 +16,7 @@ import type { WorkerClient } from '../worker-client.ts'
 import './wl-add-person.ts'
 import './wl-conversation-list.ts'
 import './wl-conversation.ts'
+import './wl-install-button.ts'
 import './wl-new-conversation.ts'
 import './wl-organisation.ts'
 
@@ -139,6 +140,7 @@ export class WlShell extends LitElement {
         <div class="brand"><img src="/icons/icon-192.png" alt="" /><span>Wardline</span></div>
         <span class="spacer"></span>
         ${this.#renderConnection()}
+        <wl-install-button></wl-install-button>
         <button class="quiet" data-testid="lock" ?disabled=${this.locking} @click=${() => void this.#lock()}>Lock</button>
       </header>
       <div class="panes">
