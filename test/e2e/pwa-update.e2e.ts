@@ -1,0 +1,159 @@
+/**
+ * Verified updates (issue 5, decision 0009) with the real relay and Chromium's real service
+ * worker: the relay serves v1 (installs, pins the release key), then a signed v2 (offered, taken,
+ * no reload loop, the second tab follows), then v3 with a file changed after signing, then v4
+ * signed with another key: the open tabs stay on v2, show the warning, and the relay logs the
+ * alerts. Each variant is built once into a temp dir and served by restarting the relay on the
+ * same port with another WARDLINE_STATIC.
+ */
+import { expect, type Page, test } from '@playwright/test'
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { bytesToHex } from '../../crypto/bytes.ts'
+import { publicKeyFromSecret } from '../../crypto/ed25519.ts'
+// @ts-ignore plain ESM helper shared with web-test-runner
+import { startRelay } from '../relay-node.mjs'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const work = mkdtempSync(join(tmpdir(), 'wardline-releases-'))
+const seedA = randomBytes(32)
+const seedB = randomBytes(32)
+const keyFileA = join(work, 'key-a')
+const keyFileB = join(work, 'key-b')
+writeFileSync(keyFileA, seedA.toString('hex'))
+writeFileSync(keyFileB, seedB.toString('base64'))
+const pubA = bytesToHex(publicKeyFromSecret(seedA))
+
+function build(outDir: string, id: string, releasedAt: number, keyFile: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // --bypass-lock: two builds of this project run at once (into different outDirs).
+    const args = ['build', '--outDir', outDir, '--logLevel', 'error', '--bypass-lock']
+    const child = spawn(join(ROOT, 'node_modules/.bin/vite'), args, {
+      cwd: ROOT,
+      env: { ...process.env, WARDLINE_BUILD_ID: id, WARDLINE_RELEASED_AT: String(releasedAt), WARDLINE_RELEASE_KEY_FILE: keyFile },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let err = ''
+    child.stderr.on('data', (d) => (err += d))
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build ${id} failed:\n${err}`))))
+  })
+}
+
+/** A file changed on the server after the build signed it (sw.js untouched, so its precache
+ * manifest still names the signed revision): only the hash check can catch it. */
+function tamperAfterSigning(dir: string): void {
+  writeFileSync(join(dir, 'index.html'), readFileSync(join(dir, 'index.html'), 'utf8') + '<!-- changed after signing -->\n')
+}
+
+const running = (page: Page) => page.evaluate(() => document.documentElement.dataset.wardlineRelease)
+const checkForUpdate = (page: Page) =>
+  page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.getRegistration()
+    await reg!.update()
+  })
+
+function countNavigations(page: Page): () => number {
+  let n = 0
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) n++
+  })
+  return () => n
+}
+
+test('v1 installs and pins its key, signed v2 is taken without a loop, tampered v3 and foreign-key v4 are refused and reported', async ({ browser }) => {
+  const started = Date.now()
+  const [v1, v2, v3, v4] = ['v1', 'v2', 'v3', 'v4'].map((v) => join(work, v))
+  await Promise.all([build(v1!, 'b1', 1_000, keyFileA), build(v2!, 'b2', 2_000, keyFileA)])
+  // v4 is signed with another key, and carries that key: what a foreign build would.
+  await Promise.all([build(v3!, 'b3', 3_000, keyFileA), build(v4!, 'b4', 4_000, keyFileB)])
+  tamperAfterSigning(v3!)
+  const buildSeconds = (Date.now() - started) / 1000
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'wardline-relay-'))
+  let relay = await startRelay({ dataDir, staticDir: v1 })
+  const port: number = relay.port
+  let logs = ''
+  const serve = async (staticDir: string) => {
+    logs += relay.logs()
+    await relay.stop()
+    relay = await startRelay({ dataDir, port, staticDir })
+  }
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  const errors: string[] = []
+  const pageA = await context.newPage()
+  pageA.on('pageerror', (e) => errors.push(e.message))
+  const navsA = countNavigations(pageA)
+  await pageA.goto(relay.url)
+  await pageA.evaluate(() => navigator.serviceWorker.ready)
+  await expect.poll(() => pageA.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)
+  expect(await running(pageA)).toBe('0.1.0+b1')
+  // The first (trusted) load pinned the key its build carries.
+  expect(await pageA.evaluate(() => localStorage.getItem('wardline-release-key'))).toBe(pubA)
+  const pageB = await context.newPage()
+  pageB.on('pageerror', (e) => errors.push(e.message))
+  const navsB = countNavigations(pageB)
+  await pageB.goto(relay.url)
+  await expect(pageB.getByTestId('other-tab')).toBeVisible()
+
+  // v2, signed with the pinned key: offered (the setup screen is not a safe moment), then taken.
+  await serve(v2!)
+  await checkForUpdate(pageA)
+  await expect(pageA.getByTestId('update-ready')).toBeVisible()
+  await pageA.screenshot({ path: join(ROOT, 'test-results/update-ready-desktop.png') })
+  await pageA.setViewportSize({ width: 360, height: 740 })
+  await pageA.screenshot({ path: join(ROOT, 'test-results/update-ready-phone.png') })
+  await pageA.setViewportSize({ width: 1280, height: 800 })
+  const beforeA = navsA()
+  const beforeB = navsB()
+  await pageA.getByTestId('update-reload').click()
+  await expect.poll(() => running(pageA).catch(() => null)).toBe('0.1.0+b2')
+  // The other tab was stranded on v1: it has nothing unsaved, so it reloads by itself.
+  await expect.poll(() => running(pageB).catch(() => null)).toBe('0.1.0+b2')
+  await pageA.waitForTimeout(3000) // a loop would show up as more navigations meanwhile
+  expect(navsA() - beforeA).toBe(1)
+  expect(navsB() - beforeB).toBe(1)
+  await expect(pageA.getByTestId('update-ready')).toHaveCount(0)
+  expect(await pageA.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.waiting)).toBeNull()
+
+  // v3 with index.html changed after signing: the waiting worker's bytes fail the signed hashes.
+  await serve(v3!)
+  await checkForUpdate(pageA)
+  const refused = pageA.getByTestId('update-refused')
+  await expect(refused).toBeVisible()
+  await expect(refused).toHaveAttribute('data-code', 'release/hash-mismatch')
+  await expect(refused).toContainText('This update could not be verified; Wardline kept the current version. Tell your administrator.')
+  await expect(pageB.getByTestId('update-refused')).toBeVisible() // the other tab checked too
+  await pageA.screenshot({ path: join(ROOT, 'test-results/update-refused-desktop.png') })
+  await pageA.setViewportSize({ width: 360, height: 740 })
+  await pageA.screenshot({ path: join(ROOT, 'test-results/update-refused-phone.png') })
+  await pageA.setViewportSize({ width: 1280, height: 800 })
+  expect(await running(pageA)).toBe('0.1.0+b2')
+  expect(await running(pageB)).toBe('0.1.0+b2')
+  expect(await pageA.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.waiting !== null)).toBe(true)
+  // A reload still runs v2 (the verified worker keeps control) and warns again.
+  await pageA.reload()
+  expect(await running(pageA)).toBe('0.1.0+b2')
+  await expect(pageA.getByTestId('update-refused')).toHaveAttribute('data-code', 'release/hash-mismatch')
+
+  // v4 signed with another key (the build even carries that key): the pinned key refuses it.
+  await serve(v4!)
+  await checkForUpdate(pageA)
+  await expect(pageA.getByTestId('update-refused')).toHaveAttribute('data-code', 'release/bad-signature')
+  expect(await running(pageA)).toBe('0.1.0+b2')
+  expect(await running(pageB)).toBe('0.1.0+b2')
+  expect(await pageA.evaluate(() => localStorage.getItem('wardline-release-key'))).toBe(pubA)
+
+  await context.close()
+  await expect.poll(() => relay.logs()).toContain('code=release/bad-signature')
+  logs += relay.logs()
+  await relay.stop()
+  expect(logs).toMatch(/release\.verification-failed code=release\/hash-mismatch check=update version=0\.1\.0\+b3 running=0\.1\.0\+b2/)
+  expect(logs).toMatch(/release\.verification-failed code=release\/bad-signature check=update/)
+  expect(errors).toEqual([])
+  console.log(`pwa-update: builds ${buildSeconds.toFixed(1)} s, total ${((Date.now() - started) / 1000).toFixed(1)} s`)
+})
