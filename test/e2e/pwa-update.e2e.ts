@@ -3,7 +3,8 @@
  * worker: the relay serves v1 (installs, pins the release key), then a signed v2 (offered, taken,
  * no reload loop, the second tab follows), then v3 with a file changed after signing, then v4
  * signed with another key: the open tabs stay on v2, show the warning, and the relay logs the
- * alerts. Each variant is built once into a temp dir and served by restarting the relay on the
+ * alerts. Last, the stated limit: with every tab closed the browser activates v4 by itself; the
+ * next launch checks the release it runs, warns and reports. Each variant is built once into a temp dir and served by restarting the relay on the
  * same port with another WARDLINE_STATIC.
  */
 import { expect, type Page, test } from '@playwright/test'
@@ -148,12 +149,29 @@ test('v1 installs and pins its key, signed v2 is taken without a loop, tampered 
   expect(await running(pageB)).toBe('0.1.0+b2')
   expect(await pageA.evaluate(() => localStorage.getItem('wardline-release-key'))).toBe(pubA)
 
+  // The documented limit: once every tab is closed the browser activates the waiting worker
+  // without asking the app. The next launch runs v4, checks the release it runs against the
+  // pinned key, and warns and reports instead of staying silent.
+  await pageA.close()
+  await pageB.close()
+  const pageC = await context.newPage()
+  pageC.on('pageerror', (e) => errors.push(e.message))
+  await pageC.goto(relay.url)
+  await expect.poll(async () => {
+    if ((await running(pageC)) !== '0.1.0+b4') await pageC.reload()
+    return running(pageC)
+  }).toBe('0.1.0+b4')
+  const unverified = pageC.getByTestId('update-refused')
+  await expect(unverified).toHaveAttribute('data-code', 'release/bad-signature')
+  await expect(unverified).toContainText('This version of Wardline could not be verified')
+
   await context.close()
-  await expect.poll(() => relay.logs()).toContain('code=release/bad-signature')
+  await expect.poll(() => relay.logs()).toContain('check=running')
   logs += relay.logs()
   await relay.stop()
   expect(logs).toMatch(/release\.verification-failed code=release\/hash-mismatch check=update version=0\.1\.0\+b3 running=0\.1\.0\+b2/)
   expect(logs).toMatch(/release\.verification-failed code=release\/bad-signature check=update/)
+  expect(logs).toMatch(/release\.verification-failed code=release\/bad-signature check=running version=unknown running=0\.1\.0\+b4/)
   expect(errors).toEqual([])
   console.log(`pwa-update: builds ${buildSeconds.toFixed(1)} s, total ${((Date.now() - started) / 1000).toFixed(1)} s`)
 })
