@@ -13,6 +13,7 @@ bash test/ensure-chromium.sh
 step "boundaries and types"
 node test/check-boundaries.mjs
 npx tsc --noEmit -p tsconfig.json
+npx tsc --noEmit -p build/tsconfig.json
 deno check relay/main.ts test/sim/main.ts workers/core/client.ts
 deno lint --quiet
 
