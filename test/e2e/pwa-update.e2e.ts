@@ -3,8 +3,9 @@
  * worker: the relay serves v1 (installs, pins the release key), then a signed v2 (offered, taken,
  * no reload loop, the second tab follows), then v3 with a file changed after signing, then v4
  * signed with another key: the open tabs stay on v2, show the warning, and the relay logs the
- * alerts. Last, the stated limit: with every tab closed the browser activates v4 by itself; the
- * next launch checks the release it runs, warns and reports. Each variant is built once into a temp dir and served by restarting the relay on the
+ * alerts. Then the stated limit: with every tab closed the browser activates v4 by itself; the
+ * next launch checks the release it runs, warns and reports. Last, a signed v5 is applied by
+ * itself at a safe moment (the PIN prompt just after launch) and the warning goes. Each variant is built once into a temp dir and served by restarting the relay on the
  * same port with another WARDLINE_STATIC.
  */
 import { expect, type Page, test } from '@playwright/test'
@@ -20,6 +21,7 @@ import { publicKeyFromSecret } from '../../crypto/ed25519.ts'
 import { startRelay } from '../relay-node.mjs'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const PIN = 'amber-ward-7'
 const work = mkdtempSync(join(tmpdir(), 'wardline-releases-'))
 const seedA = randomBytes(32)
 const seedB = randomBytes(32)
@@ -65,14 +67,21 @@ function countNavigations(page: Page): () => number {
   return () => n
 }
 
-test('v1 installs and pins its key, signed v2 is taken without a loop, tampered v3 and foreign-key v4 are refused and reported', async ({ browser }) => {
+test('v1 installs and pins its key, signed v2 is taken without a loop, tampered v3 and foreign-key v4 are refused and reported, signed v5 recovers', async ({ browser }, testInfo) => {
   const started = Date.now()
-  const [v1, v2, v3, v4] = ['v1', 'v2', 'v3', 'v4'].map((v) => join(work, v))
+  const [v1, v2, v3, v4, v5] = ['v1', 'v2', 'v3', 'v4', 'v5'].map((v) => join(work, v))
   await Promise.all([build(v1!, 'b1', 1_000, keyFileA), build(v2!, 'b2', 2_000, keyFileA)])
   // v4 is signed with another key, and carries that key: what a foreign build would.
-  await Promise.all([build(v3!, 'b3', 3_000, keyFileA), build(v4!, 'b4', 4_000, keyFileB)])
+  await Promise.all([build(v3!, 'b3', 3_000, keyFileA), build(v4!, 'b4', 4_000, keyFileB), build(v5!, 'b5', 5_000, keyFileA)])
   tamperAfterSigning(v3!)
   const buildSeconds = (Date.now() - started) / 1000
+  const shot = async (page: Page, name: string) => {
+    for (const [w, h, label] of [[1280, 800, 'desktop'], [360, 740, 'phone']] as const) {
+      await page.setViewportSize({ width: w, height: h })
+      await page.screenshot({ path: testInfo.outputPath(`${name}-${label}.png`) })
+    }
+    await page.setViewportSize({ width: 1280, height: 800 })
+  }
 
   const dataDir = mkdtempSync(join(tmpdir(), 'wardline-relay-'))
   let relay = await startRelay({ dataDir, staticDir: v1 })
@@ -89,26 +98,33 @@ test('v1 installs and pins its key, signed v2 is taken without a loop, tampered 
   const pageA = await context.newPage()
   pageA.on('pageerror', (e) => errors.push(e.message))
   const navsA = countNavigations(pageA)
-  await pageA.goto(relay.url)
+  await pageA.goto(`${relay.url}/#setup=${relay.setupCode}`)
   await pageA.evaluate(() => navigator.serviceWorker.ready)
   await expect.poll(() => pageA.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true)
   expect(await running(pageA)).toBe('0.1.0+b1')
   // The first (trusted) load pinned the key its build carries.
   expect(await pageA.evaluate(() => localStorage.getItem('wardline-release-key'))).toBe(pubA)
+  await pageA.getByLabel('Your name').fill('Ann Admin')
+  await pageA.getByLabel('Compliance officers').fill('Cora Officer')
+  await pageA.getByLabel('PIN or passphrase', { exact: true }).fill(PIN)
+  await pageA.getByLabel('Confirm PIN or passphrase').fill(PIN)
+  await pageA.getByRole('button', { name: 'Create organisation' }).click()
+  await pageA.getByRole('button', { name: 'I have handed out the shares' }).click()
+  await expect(pageA.getByTestId('connection')).toBeVisible()
   const pageB = await context.newPage()
   pageB.on('pageerror', (e) => errors.push(e.message))
   const navsB = countNavigations(pageB)
   await pageB.goto(relay.url)
   await expect(pageB.getByTestId('other-tab')).toBeVisible()
 
-  // v2, signed with the pinned key: offered (the setup screen is not a safe moment), then taken.
+  // v2, signed with the pinned key: A is in use (unlocked, visible), so it is offered, then taken.
   await serve(v2!)
+  await pageA.bringToFront()
+  expect(await pageA.evaluate(() => document.visibilityState)).toBe('visible')
   await checkForUpdate(pageA)
   await expect(pageA.getByTestId('update-ready')).toBeVisible()
-  await pageA.screenshot({ path: join(ROOT, 'test-results/update-ready-desktop.png') })
-  await pageA.setViewportSize({ width: 360, height: 740 })
-  await pageA.screenshot({ path: join(ROOT, 'test-results/update-ready-phone.png') })
-  await pageA.setViewportSize({ width: 1280, height: 800 })
+  await expect(pageB.getByTestId('update-ready')).toBeVisible() // checked there too, not applied
+  await shot(pageA, 'update-ready')
   const beforeA = navsA()
   const beforeB = navsB()
   await pageA.getByTestId('update-reload').click()
@@ -120,6 +136,9 @@ test('v1 installs and pins its key, signed v2 is taken without a loop, tampered 
   expect(navsB() - beforeB).toBe(1)
   await expect(pageA.getByTestId('update-ready')).toHaveCount(0)
   expect(await pageA.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.waiting)).toBeNull()
+  await pageA.getByLabel('PIN or passphrase', { exact: true }).fill(PIN)
+  await pageA.getByRole('button', { name: 'Unlock' }).click()
+  await expect(pageA.getByTestId('connection')).toBeVisible()
 
   // v3 with index.html changed after signing: the waiting worker's bytes fail the signed hashes.
   await serve(v3!)
@@ -129,10 +148,7 @@ test('v1 installs and pins its key, signed v2 is taken without a loop, tampered 
   await expect(refused).toHaveAttribute('data-code', 'release/hash-mismatch')
   await expect(refused).toContainText('This update could not be verified; Wardline kept the current version. Tell your administrator.')
   await expect(pageB.getByTestId('update-refused')).toBeVisible() // the other tab checked too
-  await pageA.screenshot({ path: join(ROOT, 'test-results/update-refused-desktop.png') })
-  await pageA.setViewportSize({ width: 360, height: 740 })
-  await pageA.screenshot({ path: join(ROOT, 'test-results/update-refused-phone.png') })
-  await pageA.setViewportSize({ width: 1280, height: 800 })
+  await shot(pageA, 'update-refused')
   expect(await running(pageA)).toBe('0.1.0+b2')
   expect(await running(pageB)).toBe('0.1.0+b2')
   expect(await pageA.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.waiting !== null)).toBe(true)
@@ -156,6 +172,7 @@ test('v1 installs and pins its key, signed v2 is taken without a loop, tampered 
   await pageB.close()
   const pageC = await context.newPage()
   pageC.on('pageerror', (e) => errors.push(e.message))
+  const navsC = countNavigations(pageC)
   await pageC.goto(relay.url)
   await expect.poll(async () => {
     if ((await running(pageC)) !== '0.1.0+b4') await pageC.reload()
@@ -164,9 +181,22 @@ test('v1 installs and pins its key, signed v2 is taken without a loop, tampered 
   const unverified = pageC.getByTestId('update-refused')
   await expect(unverified).toHaveAttribute('data-code', 'release/bad-signature')
   await expect(unverified).toContainText('This version of Wardline could not be verified')
+  await shot(pageC, 'running-refused')
+
+  // Recovery: the organisation ships v5 signed with its key. The device is at the PIN prompt just
+  // after launch — a safe moment — so v5 is applied by itself, with one reload.
+  await serve(v5!)
+  await pageC.reload()
+  await expect(pageC.getByLabel('PIN or passphrase', { exact: true })).toBeVisible()
+  const beforeC = navsC()
+  await checkForUpdate(pageC)
+  await expect.poll(() => running(pageC).catch(() => null)).toBe('0.1.0+b5')
+  await pageC.waitForTimeout(3000)
+  expect(navsC() - beforeC).toBe(1)
+  await expect(pageC.getByLabel('PIN or passphrase', { exact: true })).toBeVisible()
+  await expect(pageC.getByTestId('update-refused')).toHaveCount(0)
 
   await context.close()
-  await expect.poll(() => relay.logs()).toContain('check=running')
   logs += relay.logs()
   await relay.stop()
   expect(logs).toMatch(/release\.verification-failed code=release\/hash-mismatch check=update version=0\.1\.0\+b3 running=0\.1\.0\+b2/)
