@@ -11,7 +11,7 @@
 import { expect, type Page, test } from '@playwright/test'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,6 +30,7 @@ const keyFileB = join(work, 'key-b')
 writeFileSync(keyFileA, seedA.toString('hex'))
 writeFileSync(keyFileB, seedB.toString('base64'))
 const pubA = bytesToHex(publicKeyFromSecret(seedA))
+test.afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 function build(outDir: string, id: string, releasedAt: number, keyFile: string): Promise<void> {
   return new Promise((resolve, reject) => {
