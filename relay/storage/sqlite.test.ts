@@ -13,6 +13,17 @@ runStorageContract('SQLite storage', async () => {
     await Deno.remove(dir, { recursive: true })
   }
   return storage
+}, async () => {
+  // Two connections to one file, as two relay processes on one data directory would have.
+  const dir = await Deno.makeTempDir({ prefix: 'wardline-sqlite-two-' })
+  const a = await openSqliteStorage(dir)
+  const b = await openSqliteStorage(dir)
+  const closeB = b.close.bind(b)
+  b.close = async () => {
+    await closeB()
+    await Deno.remove(dir, { recursive: true })
+  }
+  return [a, b]
 })
 
 Deno.test('SQLite storage: a data directory from before membership epochs is refused at start', async () => {
