@@ -18,6 +18,7 @@ const relay = await startRelay({
   port,
   hostname: env('WARDLINE_HOST') ?? '0.0.0.0',
   dataDir: env('WARDLINE_DATA') ?? './data',
+  ...(env('WARDLINE_DATABASE_URL') ? { databaseUrl: env('WARDLINE_DATABASE_URL')! } : {}),
   staticDir: env('WARDLINE_STATIC') ?? './dist',
   ...(env('WARDLINE_SETUP_CODE') ? { setupCode: env('WARDLINE_SETUP_CODE')! } : {}),
   ...(env('WARDLINE_PUBLIC_ORIGIN') ? { publicOrigin: env('WARDLINE_PUBLIC_ORIGIN')! } : {}),
