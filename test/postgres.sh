@@ -66,7 +66,8 @@ case "${1:-}" in
   run)
     shift
     if [ -n "${WARDLINE_TEST_DATABASE_URL:-}" ]; then exec "$@"; fi
-    eval "$(start)"
+    pg_env=$(start)
+    eval "$pg_env"
     trap 'stop "$WARDLINE_TEST_PG_DIR"' EXIT
     "$@"
     ;;
