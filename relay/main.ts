@@ -23,6 +23,10 @@ const relay = await startRelay({
   ...(env('WARDLINE_SETUP_CODE') ? { setupCode: env('WARDLINE_SETUP_CODE')! } : {}),
   ...(env('WARDLINE_PUBLIC_ORIGIN') ? { publicOrigin: env('WARDLINE_PUBLIC_ORIGIN')! } : {}),
   allowedOrigins: parseOriginList(env('WARDLINE_ALLOWED_ORIGINS')),
+}).catch((e: unknown) => {
+  // A database that is down or refuses us is an operator's fix: one clear line, no stack trace.
+  console.error(`Wardline relay could not start: ${e instanceof Error ? e.message : String(e)}`)
+  Deno.exit(1)
 })
 
 let stopping = false
