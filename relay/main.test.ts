@@ -90,7 +90,9 @@ Deno.test('main with WARDLINE_DATABASE_URL on a server that is down exits with o
     assertEquals(status.code, 1)
     assertEquals(out, '')
     assert(
-      err.includes(`Wardline relay could not start: cannot reach Postgres at 127.0.0.1:${port}/wardline`),
+      err.includes(
+        `Wardline relay could not start: cannot reach Postgres at 127.0.0.1:${port}/wardline`,
+      ),
       err,
     )
     assert(!err.includes('s3cret') && !err.includes('    at '), 'no password, no stack trace')
