@@ -14,6 +14,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   Deno.exit(2)
 }
 
+const graceHours = env('WARDLINE_COMPACTION_GRACE_HOURS')
+if (graceHours !== undefined && !(Number(graceHours) >= 0)) {
+  console.error(`expected WARDLINE_COMPACTION_GRACE_HOURS to be a number of hours ≥ 0, got ${graceHours}`)
+  Deno.exit(2)
+}
+
 const relay = await startRelay({
   port,
   hostname: env('WARDLINE_HOST') ?? '0.0.0.0',
@@ -23,6 +29,7 @@ const relay = await startRelay({
   ...(env('WARDLINE_SETUP_CODE') ? { setupCode: env('WARDLINE_SETUP_CODE')! } : {}),
   ...(env('WARDLINE_PUBLIC_ORIGIN') ? { publicOrigin: env('WARDLINE_PUBLIC_ORIGIN')! } : {}),
   allowedOrigins: parseOriginList(env('WARDLINE_ALLOWED_ORIGINS')),
+  ...(graceHours !== undefined ? { compactionGraceMs: Number(graceHours) * 3600_000 } : {}),
 }).catch((e: unknown) => {
   // A database that is down or refuses us is an operator's fix: one clear line, no stack trace.
   console.error(`Wardline relay could not start: ${e instanceof Error ? e.message : String(e)}`)

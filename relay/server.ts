@@ -41,7 +41,17 @@ export type RelayOptions = {
   publicOrigin?: string
   /** Other origins allowed to use the WebSocket and the JSON API (WARDLINE_ALLOWED_ORIGINS). */
   allowedOrigins?: ReadonlySet<string>
+  /**
+   * How long a snapshot waits before the entries it covers are pruned
+   * (WARDLINE_COMPACTION_GRACE_HOURS; default COMPACTION_GRACE_MS), and how often pruning runs.
+   */
+  compactionGraceMs?: number
+  compactionIntervalMs?: number
 }
+
+/** Entries covered by a snapshot are kept this long before pruning: slow devices read them as they were. */
+export const COMPACTION_GRACE_MS = 7 * 24 * 3600_000
+export const COMPACTION_INTERVAL_MS = 3600_000
 
 export type Relay = { port: number; url: string; setupCode: string | null; close(): Promise<void> }
 
@@ -139,6 +149,20 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   )
   const port = server.addr.port
   log('relay.started', { port, initialized: setupCode === null })
+  const grace = options.compactionGraceMs ?? COMPACTION_GRACE_MS
+  let pruning: Promise<void> = Promise.resolve()
+  const prune = () => {
+    pruning = pruning.then(async () => {
+      try {
+        const pruned = await storage.pruneCovered(Date.now() - grace)
+        if (pruned > 0) log('compaction.pruned', { entries: pruned })
+      } catch (e) {
+        log('compaction.failed', { error: e instanceof Error ? e.name : 'unknown' })
+      }
+    })
+  }
+  const pruneTimer = setInterval(prune, options.compactionIntervalMs ?? COMPACTION_INTERVAL_MS)
+  prune()
   let closing: Promise<void> | null = null
   return {
     port,
@@ -146,8 +170,10 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     setupCode,
     close() {
       closing ??= (async () => {
+        clearInterval(pruneTimer)
         for (const s of sessions) s.close(GOING_AWAY)
         await server.shutdown()
+        await pruning
         await bus.close()
         await storage.close()
         log('relay.stopped')

@@ -240,6 +240,7 @@ export function runStorageContract(name: string, open: Open, openTwo: OpenTwo): 
         epoch: 0,
         headHash: hash(0),
         rotationPending: false,
+        prunedSeq: 0,
       })
       assert(await s.isMember('c1', 'd2'))
       assert(!(await s.isMember('c1', 'd3')))
@@ -437,6 +438,52 @@ export function runStorageContract(name: string, open: Open, openTwo: OpenTwo): 
         pending: [],
       })
     }))
+
+  Deno.test(`${name}: a snapshot is refused beyond the head or at or before the pruned point`, () =>
+    withStorage(open, async (s) => {
+      await seed(s, 2)
+      for (let i = 0; i < 5; i++) await s.appendEnvelope(env(i))
+      const snap = (seq: number, deviceId = 'd1') => ({ conversationId: 'c1', seq, deviceId, parts: [blob(90, seq), blob(91)], storedAt: 1000 })
+      assertEquals(await s.putSnapshot(snap(6)), 'relay/stale-snapshot')
+      assertEquals(await s.putSnapshot({ ...snap(3), conversationId: 'nope' }), 'relay/stale-snapshot')
+      assertEquals(await s.putSnapshot(snap(3)), 'ok')
+      assertEquals(await s.putSnapshot({ ...snap(3), parts: [blob(1)] }), 'ok') // stored again: the first is kept
+      assertEquals(await s.prunedSnapshot('c1'), null)
+      assertEquals(await s.pruneCovered(999), 0)
+      assertEquals((await s.envelopesSince('c1', 0, 100)).length, 5)
+      assertEquals(await s.pruneCovered(2000), 3)
+      assertEquals(await s.prunedSnapshot('c1'), { seq: 3, parts: [blob(90, 3), blob(91)] })
+      assertEquals(await s.putSnapshot(snap(3, 'd2')), 'relay/stale-snapshot')
+      assertEquals(await s.putSnapshot(snap(2, 'd2')), 'relay/stale-snapshot')
+    }))
+
+  Deno.test(`${name}: pruning deletes only the data entries a complete snapshot covers, after the grace period, never commits`, () =>
+    withStorage(open, async (s) => {
+      await seed(s, 2)
+      for (let i = 0; i < 3; i++) await s.appendEnvelope(env(i)) // seq 1..3
+      await s.appendCommit(commit(1, ['d1', 'd2'])) // seq 4
+      for (let i = 0; i < 3; i++) await s.appendEnvelope(env(i, 'd1', 1)) // seq 5..7
+      const put = (seq: number, storedAt: number, deviceId = 'd2') =>
+        s.putSnapshot({ conversationId: 'c1', seq, deviceId, parts: [blob(seq)], storedAt })
+      assertEquals(await put(5, 100), 'ok')
+      assertEquals(await put(6, 300), 'ok')
+      // within the grace period of both: nothing
+      assertEquals(await s.pruneCovered(99), 0)
+      assertEquals((await s.getConversation('c1'))?.prunedSeq, 0)
+      // only the snapshot at 5 is old enough
+      assertEquals(await s.pruneCovered(200), 4)
+      assertEquals((await s.getConversation('c1'))?.prunedSeq, 5)
+      assertEquals(await s.prunedSnapshot('c1'), { seq: 5, parts: [blob(5)] })
+      assertEquals((await s.envelopesSince('c1', 0, 100)).map((e) => e.seq), [4, 6, 7])
+      // the newer one then takes over, and the older snapshot is gone
+      assertEquals(await s.pruneCovered(300), 1)
+      assertEquals(await s.prunedSnapshot('c1'), { seq: 6, parts: [blob(6)] })
+      assertEquals((await s.envelopesSince('c1', 0, 100)).map((e) => e.seq), [4, 7])
+      assertEquals(await s.pruneCovered(10_000), 0)
+      // appends go on from the head
+      assertEquals(await s.appendEnvelope(env(3, 'd1', 1)), { seq: 8, duplicate: false })
+    }))
+
   Deno.test(`${name}: concurrent appends through two instances on one store get seq 1..N, no gaps or repeats`, async () => {
     const [a, b] = await openTwo()
     try {

@@ -7,7 +7,7 @@
  */
 
 /** PRAGMA user_version of this schema; 0 with tables present means a pre-epoch data directory. */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS org (
@@ -39,7 +39,9 @@ CREATE TABLE IF NOT EXISTS conversations (
   epoch INTEGER NOT NULL DEFAULT 0,
   head_hash BLOB NOT NULL,
   rotation_pending INTEGER NOT NULL DEFAULT 0,
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  pruned_seq INTEGER NOT NULL DEFAULT 0,
+  pruned_device_id TEXT
 );
 CREATE TABLE IF NOT EXISTS members (
   conversation_id TEXT NOT NULL REFERENCES conversations (conversation_id),
@@ -86,9 +88,27 @@ CREATE TABLE IF NOT EXISTS revocations (
   certificate BLOB NOT NULL,
   revoked_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS snapshots (
+  conversation_id TEXT NOT NULL REFERENCES conversations (conversation_id),
+  seq INTEGER NOT NULL,
+  device_id TEXT NOT NULL,
+  part_index INTEGER NOT NULL,
+  part_count INTEGER NOT NULL,
+  part BLOB NOT NULL,
+  stored_at INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, seq, device_id, part_index)
+);
 CREATE TABLE IF NOT EXISTS policy (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   version INTEGER NOT NULL,
   blob BLOB NOT NULL
 );
 `
+
+/** Steps from an older schema version to the next, run in order inside one transaction. */
+export const MIGRATIONS: Record<number, string> = {
+  2: `
+ALTER TABLE conversations ADD COLUMN pruned_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT;
+`,
+}

@@ -22,6 +22,7 @@ import { handleCommit, handleCreateConversation, sendConversationList } from './
 import { handleGetDirectory, handlePutAuthorization } from './directory.ts'
 import { handleReceipt, handleSend, handleSubscribe } from './messaging.ts'
 import { CLOSE_REVOKED, handleRevokeDevice } from './revocation.ts'
+import { dropSnapshotUpload, handlePutSnapshot } from './snapshots.ts'
 import { handlePutPolicy } from './policy.ts'
 
 export const LOGIN_TIMEOUT_MS = 10_000
@@ -90,6 +91,7 @@ export class Session implements SessionContext {
     this.state = 'closed'
     clearTimeout(this.loginTimer)
     this.deps.hub.remove(this)
+    dropSnapshotUpload(this)
   }
 
   close(code: number): void {
@@ -97,6 +99,7 @@ export class Session implements SessionContext {
     this.state = 'closed'
     clearTimeout(this.loginTimer)
     this.deps.hub.remove(this)
+    dropSnapshotUpload(this)
     try {
       this.ws.close(code)
     } catch {
@@ -142,6 +145,7 @@ export class Session implements SessionContext {
       case 'revokeDevice':
         return await handleRevokeDevice(this, frame)
       case 'putPolicy': return await handlePutPolicy(this, frame)
+      case 'putSnapshot': return await handlePutSnapshot(this, frame)
       case 'ping':
         return this.sendFrame({ type: 'pong', nonce: frame.nonce })
       default:
