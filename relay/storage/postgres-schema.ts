@@ -88,6 +88,21 @@ CREATE TABLE policy (
   blob BYTEA NOT NULL
 );
 `,
+  // 2 → 3 in SQLite's numbering: compaction snapshots and the pruned point (DESIGN §4).
+  `
+ALTER TABLE conversations ADD COLUMN pruned_seq BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT COLLATE "C";
+CREATE TABLE snapshots (
+  conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations (conversation_id),
+  seq BIGINT NOT NULL,
+  device_id TEXT COLLATE "C" NOT NULL,
+  part_index INTEGER NOT NULL,
+  part_count INTEGER NOT NULL,
+  part BYTEA NOT NULL,
+  stored_at BIGINT NOT NULL,
+  PRIMARY KEY (conversation_id, seq, device_id, part_index)
+);
+`,
 ]
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length

@@ -17,6 +17,7 @@ import type {
   RelayStorage,
   RevocationRow,
   RevokeResult,
+  SnapshotRow,
   StoredEnvelope,
   StoredReceipt,
 } from './storage.ts'
@@ -33,6 +34,7 @@ import {
 } from './postgres-base.ts'
 import { PostgresDirectory } from './postgres-directory.ts'
 import { migratePostgres } from './postgres-schema.ts'
+import { pruneCovered, prunedSnapshot, putSnapshot } from './postgres-snapshots.ts'
 
 export type { PostgresOptions } from './postgres-base.ts'
 
@@ -59,6 +61,7 @@ function toConversation(r: Row): ConversationRow {
     epoch: num(r.epoch),
     headHash: bytes(r.head_hash),
     rotationPending: r.rotation_pending === true,
+    prunedSeq: num(r.pruned_seq),
   }
 }
 
@@ -311,6 +314,18 @@ export class PostgresStorage extends PostgresDirectory implements RelayStorage {
     const rows = await this.sql`SELECT device_id, receipt FROM receipts
       WHERE conversation_id = ${conversationId} ORDER BY device_id`
     return rows.map((r) => ({ deviceId: r.device_id as string, receipt: bytes(r.receipt) }))
+  }
+
+  putSnapshot(p: SnapshotRow): Promise<'ok' | 'relay/stale-snapshot'> {
+    return putSnapshot(this.sql, p)
+  }
+
+  prunedSnapshot(conversationId: string): Promise<{ seq: number; parts: Uint8Array[] } | null> {
+    return prunedSnapshot(this.sql, conversationId)
+  }
+
+  pruneCovered(storedBefore: number): Promise<number> {
+    return pruneCovered(this.sql, storedBefore)
   }
 
   async close(): Promise<void> {
