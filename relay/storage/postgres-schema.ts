@@ -103,6 +103,49 @@ CREATE TABLE snapshots (
   PRIMARY KEY (conversation_id, seq, device_id, part_index)
 );
 `,
+  // The data append as one server-side statement: one round trip instead of five, so the
+  // conversation's row lock is held for the append alone (postgres.ts appendEnvelope). Same steps
+  // and order as sqlite.ts: lock, idempotency lookup, member, epoch, bump the counter, insert.
+  `
+CREATE FUNCTION wardline_append_envelope(
+  p_conversation TEXT, p_sender TEXT, p_epoch BIGINT, p_counter BIGINT, p_envelope BYTEA,
+  p_now BIGINT
+) RETURNS TABLE (out_seq BIGINT, out_duplicate BOOLEAN, out_refused TEXT)
+LANGUAGE plpgsql AS $$
+DECLARE
+  current_epoch BIGINT;
+  stored_seq BIGINT;
+BEGIN
+  SELECT c.epoch INTO current_epoch FROM conversations c
+    WHERE c.conversation_id = p_conversation FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'expected a stored conversation' USING ERRCODE = 'P0002';
+  END IF;
+  SELECT e.seq INTO stored_seq FROM envelopes e WHERE e.conversation_id = p_conversation
+    AND e.sender_device_id = p_sender AND e.epoch = p_epoch AND e.counter = p_counter;
+  IF FOUND THEN
+    RETURN QUERY SELECT stored_seq, true, NULL::TEXT;
+    RETURN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM members m
+      WHERE m.conversation_id = p_conversation AND m.device_id = p_sender) THEN
+    RETURN QUERY SELECT NULL::BIGINT, false, 'relay/not-member'::TEXT;
+    RETURN;
+  END IF;
+  IF current_epoch <> p_epoch THEN
+    RETURN QUERY SELECT NULL::BIGINT, false, 'relay/stale-epoch'::TEXT;
+    RETURN;
+  END IF;
+  UPDATE conversations c SET head_seq = c.head_seq + 1
+    WHERE c.conversation_id = p_conversation RETURNING c.head_seq INTO stored_seq;
+  INSERT INTO envelopes (conversation_id, seq, sender_device_id, epoch, kind, counter,
+    commit_hash, envelope, stored_at)
+    VALUES (p_conversation, stored_seq, p_sender, p_epoch, 'data', p_counter, NULL, p_envelope,
+      p_now);
+  RETURN QUERY SELECT stored_seq, false, NULL::TEXT;
+END
+$$;
+`,
 ]
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length

@@ -200,32 +200,25 @@ export class PostgresStorage extends PostgresDirectory implements RelayStorage {
     return num(r.seq)
   }
 
-  appendEnvelope(e: NewEnvelope): Promise<AppendResult> {
-    return transaction(this.sql, async (tx): Promise<AppendResult> => {
-      const conv = await this.lockConversation(tx, e.conversationId)
-      if (!conv) throw new RangeError('expected a stored conversation, got an unknown one')
-      const [check] = await tx`SELECT
-        (SELECT seq FROM envelopes WHERE conversation_id = ${e.conversationId}
-          AND sender_device_id = ${e.senderDeviceId} AND epoch = ${e.epoch}
-          AND counter = ${e.counter}) AS dup,
-        EXISTS (SELECT 1 FROM members WHERE conversation_id = ${e.conversationId}
-          AND device_id = ${e.senderDeviceId}) AS member`
-      // The idempotency lookup comes first, as in sqlite.ts: a retry keeps its seq after a commit.
-      if (check?.dup != null) return { seq: num(check.dup), duplicate: true }
-      if (check?.member !== true) return { refused: 'relay/not-member' }
-      if (num(conv.epoch) !== e.epoch) return { refused: 'relay/stale-epoch' }
-      const seq = await this.insertEntry(
-        tx,
-        {
-          conversationId: e.conversationId,
-          sender: e.senderDeviceId,
-          epoch: e.epoch,
-          kind: 'data',
-        },
-        { counter: e.counter, commitHash: null, entry: e.envelope },
-      )
-      return { seq, duplicate: false }
-    })
+  /**
+   * One statement (wardline_append_envelope in postgres-schema.ts), so one round trip and its own
+   * transaction: the row lock on the conversation is held only while the append runs.
+   */
+  async appendEnvelope(e: NewEnvelope): Promise<AppendResult> {
+    let r: Row | undefined
+    try {
+      ;[r] = await this.sql`SELECT * FROM wardline_append_envelope(${e.conversationId},
+        ${e.senderDeviceId}, ${e.epoch}, ${e.counter}, ${e.envelope}, ${Date.now()})`
+    } catch (err) {
+      if ((err as { code?: string }).code === 'P0002') {
+        throw new RangeError('expected a stored conversation, got an unknown one')
+      }
+      throw err
+    }
+    if (r?.out_refused === 'relay/not-member' || r?.out_refused === 'relay/stale-epoch') {
+      return { refused: r.out_refused }
+    }
+    return { seq: num(r?.out_seq), duplicate: r?.out_duplicate === true }
   }
 
   appendCommit(c: NewCommit): Promise<CommitResult> {
