@@ -27,17 +27,29 @@ export async function createPostgresBus(sql: Sql, log: Log): Promise<RelayBus> {
     .slice(0, 63)
   const origin = crypto.randomUUID()
   let listening: { unlisten(): Promise<void> } | null = null
+  // Events go out in the order they were published (pool connections would race), batched into
+  // one statement while the previous one is in flight.
+  let pending: string[] = []
+  let flushing: Promise<void> | null = null
+  const flush = async () => {
+    while (pending.length > 0) {
+      const batch = pending
+      pending = []
+      await sql`SELECT pg_notify(${channel}, p) FROM unnest(${sql.array(batch)}::text[]) AS t(p)`
+        .catch((e: unknown) =>
+          log('bus.notify-failed', { error: e instanceof Error ? e.name : 'unknown' })
+        )
+    }
+    flushing = null
+  }
   return {
     publish(event) {
-      let payload: string
       try {
-        payload = encodeEvent(origin, event)
+        pending.push(encodeEvent(origin, event))
       } catch {
         return log('bus.event-too-large', { type: event.type })
       }
-      sql.notify(channel, payload).catch((e: unknown) =>
-        log('bus.notify-failed', { error: e instanceof Error ? e.name : 'unknown' })
-      )
+      flushing ??= flush()
     },
     async listen(onEvent) {
       listening = await sql.listen(channel, (payload) => {
@@ -52,6 +64,7 @@ export async function createPostgresBus(sql: Sql, log: Log): Promise<RelayBus> {
       })
     },
     async close() {
+      await flushing
       await listening?.unlisten().catch(() => {})
       listening = null
     },
