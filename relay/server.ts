@@ -79,7 +79,7 @@ async function openBackend(
   if (options.storage) return { storage: options.storage, bus: options.bus ?? soloBus() }
   if (options.databaseUrl) {
     const storage = await openPostgresStorage(options.databaseUrl)
-    return { storage, bus: await createPostgresBus(storage.sql, log) }
+    return { storage, bus: await createPostgresBus(storage.sql, { url: options.databaseUrl, log }) }
   }
   return { storage: await openSqliteStorage(options.dataDir ?? './data'), bus: soloBus() }
 }
@@ -90,7 +90,8 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const setupCode = await prepareSetupCode(storage, options.setupCode)
   const hub = new Hub((id, since, limit) => storage.envelopesSince(id, since, limit))
   const deps: RelayDeps = { storage, hub, log, bus }
-  await bus.listen(createRemoteEventQueue(deps))
+  const remote = createRemoteEventQueue(deps)
+  await bus.listen(remote.apply, remote.resync)
   const sessions = new Set<Session>()
   const serveStatic = createStaticHandler(options.staticDir ?? './dist')
   let warnedInsecure = false

@@ -24,8 +24,11 @@ export type RelayEvent =
 export interface RelayBus {
   /** Tells the other relays; never comes back to this one. Fire and forget. */
   publish(event: RelayEvent): void
-  /** Starts handing other relays' events to `onEvent`; resolves once listening. */
-  listen(onEvent: (event: RelayEvent) => void): Promise<void>
+  /**
+   * Starts handing other relays' events to `onEvent`; resolves once listening. `onResync` is
+   * called when events may have been missed (the listening connection was lost and is back).
+   */
+  listen(onEvent: (event: RelayEvent) => void, onResync: () => void): Promise<void>
   close(): Promise<void>
 }
 

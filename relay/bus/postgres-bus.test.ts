@@ -46,12 +46,12 @@ Deno.test('the Postgres bus delivers events in order to the other relays only, a
     openPostgresStorage(url, { schema }),
   ])
   const logs: string[] = []
-  const busA = await createPostgresBus(a.sql, () => {})
-  const busB = await createPostgresBus(b.sql, (event) => logs.push(event))
+  const busA = await createPostgresBus(a.sql, { url, log: () => {} })
+  const busB = await createPostgresBus(b.sql, { url, log: (event) => logs.push(event) })
   const heardA: RelayEvent[] = []
   const heardB: RelayEvent[] = []
-  await busA.listen((e) => heardA.push(e))
-  await busB.listen((e) => heardB.push(e))
+  await busA.listen((e) => heardA.push(e), () => {})
+  await busB.listen((e) => heardB.push(e), () => {})
   const raw = postgres(url, { max: 1, onnotice: () => {} })
   try {
     const sent: RelayEvent[] = Array.from(
@@ -75,6 +75,47 @@ Deno.test('the Postgres bus delivers events in order to the other relays only, a
     assertEquals(logs, ['bus.bad-event', 'bus.bad-event'])
   } finally {
     await raw.end()
+    await busA.close()
+    await busB.close()
+    await a.close()
+    await b.close()
+    await drop()
+  }
+})
+
+/** Ends the listening connections of every relay bus on this channel, as a Postgres restart would. */
+async function cutListeners(url: string, channel: string): Promise<number> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} })
+  const cut = await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+    WHERE application_name = 'wardline-relay-listen' AND query ILIKE ${`%${channel}%`}`
+  await sql.end()
+  return cut.length
+}
+
+Deno.test('a bus whose listening connection is cut listens again and asks for a resync', async () => {
+  const { url, schema, drop } = await createTestSchema()
+  const [a, b] = await Promise.all([
+    openPostgresStorage(url, { schema }),
+    openPostgresStorage(url, { schema }),
+  ])
+  const busA = await createPostgresBus(a.sql, { url, log: () => {}, heartbeatMs: 100 })
+  const busB = await createPostgresBus(b.sql, { url, log: () => {}, heartbeatMs: 100 })
+  const heard: RelayEvent[] = []
+  let resyncs = 0
+  await busA.listen(() => {}, () => {})
+  await busB.listen((e) => heard.push(e), () => resyncs++)
+  const waitFor = async (check: () => boolean) => {
+    const deadline = Date.now() + 10_000
+    while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  }
+  try {
+    assertEquals(await cutListeners(url, `wardline_${schema}`) >= 2, true)
+    await waitFor(() => resyncs > 0)
+    assertEquals(resyncs > 0, true, 'listening resumed and asked for a resync')
+    busA.publish({ type: 'entry', conversationId: 'c1', seq: 7 })
+    await waitFor(() => heard.length > 0)
+    assertEquals(heard, [{ type: 'entry', conversationId: 'c1', seq: 7 }])
+  } finally {
     await busA.close()
     await busB.close()
     await a.close()

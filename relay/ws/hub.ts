@@ -184,6 +184,11 @@ export class Hub {
     }
   }
 
+  /** Conversations with at least one session subscribed on this relay. */
+  subscribedConversations(): string[] {
+    return [...this.byConversation.keys()]
+  }
+
   hasSubscribers(conversationId: string): boolean {
     return this.byConversation.has(conversationId)
   }

@@ -91,23 +91,38 @@ export async function applyRemoteEvent(deps: RelayDeps, e: RelayEvent): Promise<
 /**
  * Applies events in order per conversation (revocations and directory changes in their own
  * line), without one slow conversation holding up the others. A failed read is logged, never
- * thrown: a client that misses a live frame catches up on its next subscribe.
+ * thrown: a client that misses a live frame catches up on its next subscribe. `resync`, after
+ * the bus may have lost events, offers each subscribed conversation's head entry to the hub,
+ * which reads whatever its sessions lack below it from the log.
  */
-export function createRemoteEventQueue(deps: RelayDeps): (e: RelayEvent) => void {
+export function createRemoteEventQueue(deps: RelayDeps): {
+  apply(e: RelayEvent): void
+  resync(): void
+} {
   const tails = new Map<string, Promise<void>>()
-  return (e) => {
-    const key = 'conversationId' in e ? `c:${e.conversationId}` : 'relay'
+  const enqueue = (key: string, type: string, job: () => Promise<void>) => {
     const run = (tails.get(key) ?? Promise.resolve())
-      .then(() => applyRemoteEvent(deps, e))
+      .then(job)
       .catch((err: unknown) =>
-        deps.log('bus.apply-failed', {
-          type: e.type,
-          error: err instanceof Error ? err.name : 'unknown',
-        })
+        deps.log('bus.apply-failed', { type, error: err instanceof Error ? err.name : 'unknown' })
       )
     tails.set(key, run)
     void run.then(() => {
       if (tails.get(key) === run) tails.delete(key)
     })
+  }
+  return {
+    apply(e) {
+      const key = 'conversationId' in e ? `c:${e.conversationId}` : 'relay'
+      enqueue(key, e.type, () => applyRemoteEvent(deps, e))
+    },
+    resync() {
+      for (const id of deps.hub.subscribedConversations()) {
+        enqueue(`c:${id}`, 'resync', async () => {
+          const head = (await deps.storage.getConversation(id))?.headSeq ?? 0
+          if (head > 0) await deliverEntry(deps, id, head)
+        })
+      }
+    },
   }
 }

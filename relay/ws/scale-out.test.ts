@@ -4,6 +4,7 @@
  * own LISTEN connection, exactly as two processes would; test/two-relays.e2e.mjs does it with
  * two real processes and the client engine.
  */
+import postgres from 'postgres'
 import { assert, assertEquals } from '../storage/_assert.ts'
 import { createPostgresBus } from '../bus/postgres-bus.ts'
 import { silentLog } from '../log.ts'
@@ -19,18 +20,22 @@ import { TestClient } from '../testing/test-client.ts'
 import { startBareRelay, startTestRelay, type TestRelay } from '../testing/test-relay.ts'
 import { createTestSchema } from '../testing/test-postgres.ts'
 
-type World = { t: TestRelay; url2: string }
+type World = { t: TestRelay; url2: string; url: string; schema: string }
 
-async function withTwoRelays(fn: (w: World) => Promise<void>): Promise<void> {
+async function withTwoRelays(
+  fn: (w: World) => Promise<void>,
+  heartbeatMs?: number,
+): Promise<void> {
   const { url, schema, drop } = await createTestSchema()
-  const open = async () => {
+  const open = async (heartbeat?: number) => {
     const storage = await openPostgresStorage(url, { schema })
-    return { storage, bus: await createPostgresBus(storage.sql, silentLog) }
+    const options = { url, log: silentLog, ...(heartbeat ? { heartbeatMs: heartbeat } : {}) }
+    return { storage, bus: await createPostgresBus(storage.sql, options) }
   }
-  const t = await startTestRelay(await open())
-  const second = await startBareRelay(await open())
+  const t = await startTestRelay(await open(heartbeatMs))
+  const second = await startBareRelay(await open(heartbeatMs))
   try {
-    await fn({ t, url2: second.url })
+    await fn({ t, url2: second.url, url, schema })
   } finally {
     await second.close()
     await t.close()
@@ -151,3 +156,34 @@ Deno.test('two relays on one Postgres: a revocation on one relay cuts the device
     assert((await d.waitFor('directoryChanged')).type === 'directoryChanged')
     await Promise.all([d.close(), a.close()])
   }))
+
+Deno.test('two relays on one Postgres: entries whose notification was lost reach live subscribers after the bus resyncs', () =>
+  withTwoRelays(async ({ t, url2, url, schema }) => {
+    const nurse = await t.enroll('nurse')
+    await createConversation(t, [nurse])
+    const n = await subscribed(url2, nurse)
+    // Stored by a third party that tells nobody: as if its NOTIFY had been lost.
+    const silent = await openPostgresStorage(url, { schema })
+    const envelope = sealTestEnvelope(t.admin, 'c1', 1)
+    const stored = await silent.appendEnvelope({
+      conversationId: 'c1',
+      senderDeviceId: t.admin.deviceId,
+      epoch: 0,
+      counter: 1,
+      envelope,
+    })
+    await silent.close()
+    assertEquals(stored, { seq: 1, duplicate: false })
+    assert(await n.isQuietFor(300), 'nothing announced it')
+    const sql = postgres(url, { max: 1, onnotice: () => {} })
+    await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE application_name = 'wardline-relay-listen' AND query ILIKE ${`%wardline_${schema}%`}`
+    await sql.end()
+    assertEquals(await n.next('envelope'), {
+      type: 'envelope',
+      conversationId: 'c1',
+      seq: 1,
+      envelope,
+    })
+    await n.close()
+  }, 200))
