@@ -36,3 +36,4 @@ export {
 export { parseRevocation, verifyRevocation } from '../crypto/revocation.ts'
 export { parseReceipt } from '../crypto/receipt.ts'
 export { parsePolicy, verifyPolicy } from '../crypto/policy.ts'
+export { parseKeyBackupHeader } from '../crypto/key-backup-header.ts'

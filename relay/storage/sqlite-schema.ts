@@ -7,7 +7,21 @@
  */
 
 /** PRAGMA user_version of this schema; 0 with tables present means a pre-epoch data directory. */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
+
+/**
+ * Steps from an older schema version to the next, run in order at start inside one transaction
+ * (`MIGRATIONS[n]` takes version n to n + 1). Versions below the first key cannot be migrated.
+ */
+export const MIGRATIONS: Record<number, string> = {
+  // 2 → 3: the encrypted key backup (one opaque blob per user, decision 0007).
+  2: `CREATE TABLE IF NOT EXISTS key_backups (
+    user_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    blob BLOB NOT NULL,
+    stored_at INTEGER NOT NULL
+  );`,
+}
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS org (
@@ -91,4 +105,5 @@ CREATE TABLE IF NOT EXISTS policy (
   version INTEGER NOT NULL,
   blob BLOB NOT NULL
 );
+${MIGRATIONS[2]}
 `

@@ -23,6 +23,7 @@ import { handleGetDirectory, handlePutAuthorization } from './directory.ts'
 import { handleReceipt, handleSend, handleSubscribe } from './messaging.ts'
 import { CLOSE_REVOKED, handleRevokeDevice } from './revocation.ts'
 import { handlePutPolicy } from './policy.ts'
+import { handleGetKeyBackup, handlePutKeyBackup } from './key-backup.ts'
 
 export const LOGIN_TIMEOUT_MS = 10_000
 export const CHALLENGE_NONCE_BYTES = 32
@@ -142,6 +143,8 @@ export class Session implements SessionContext {
       case 'revokeDevice':
         return await handleRevokeDevice(this, frame)
       case 'putPolicy': return await handlePutPolicy(this, frame)
+      case 'putKeyBackup': return await handlePutKeyBackup(this, frame)
+      case 'getKeyBackup': return await handleGetKeyBackup(this, frame)
       case 'ping':
         return this.sendFrame({ type: 'pong', nonce: frame.nonce })
       default:
