@@ -30,12 +30,14 @@ export class WlRestoreHistory extends LitElement {
   ]
 
   @property({ attribute: false }) client: WorkerClient | null = null
+  /** The offer on a new device: once history is restored, only the report stays. */
+  @property({ type: Boolean }) hideFormAfterRestore = false
   @state() private report: RestoreReport | null = null
   readonly action = new PendingAction(this)
 
   override render() {
     return html`
-      <form @submit=${this.#submit} novalidate>
+      <form @submit=${this.#submit} novalidate ?hidden=${this.hideFormAfterRestore && this.report !== null}>
         <div class="field">
           <label for="recovery-key">Recovery key</label>
           <input id="recovery-key" name="recovery-key" class="mono" data-testid="recovery-key-input" autocomplete="off"

@@ -16,7 +16,8 @@ export class WlRestoreOffer extends LitElement {
   static override styles = [
     baseStyles,
     css`
-      :host { display: block; }
+      /* Inside the list pane: never squeeze the conversation list out on a phone; scroll instead. */
+      :host { display: block; flex: 0 1 auto; min-height: 0; max-height: 55%; overflow-y: auto; }
       .card { margin: 0.75rem; padding: 0.9rem 1rem; border: 1px solid var(--wl-primary); border-radius: var(--wl-radius); background: var(--wl-primary-soft); }
       h3 { font-size: 1rem; }
       .row { display: flex; justify-content: flex-end; }
@@ -42,7 +43,7 @@ export class WlRestoreOffer extends LitElement {
       <h3>${this.restored ? 'History restored' : 'New device? Restore your history'}</h3>
       ${this.restored ? null : html`<p>You have a key backup. Enter your recovery key (not your PIN) to read the messages sent
         before this device was added.</p>`}
-      <wl-restore-history .client=${this.client} @wl-restored=${() => (this.restored = true)}></wl-restore-history>
+      <wl-restore-history .client=${this.client} .hideFormAfterRestore=${true} @wl-restored=${() => (this.restored = true)}></wl-restore-history>
       <div class="row"><button class="quiet" data-testid="restore-offer-close" @click=${() => (this.offer = false)}>
         ${this.restored ? 'Close' : 'Not now'}</button></div>
     </section>`
