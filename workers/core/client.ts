@@ -1141,6 +1141,7 @@ export class WardlineClient {
       userId: this.id.userId,
       now: () => this.#now(),
       send: (frame) => this.connection.send(frame),
+      whenOnline: () => this.#whenOnline(),
       request: (frame) => this.request(frame),
       collect: () => this.#serial(() => this.#backupEntries()),
       merge: (entries) => this.#serial(() => this.#mergeBackup(entries)),

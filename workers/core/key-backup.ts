@@ -34,6 +34,8 @@ export type KeyBackupHost = {
   now: () => number
   /** Sends a frame now; false when offline. */
   send(frame: Frame): boolean
+  /** Waits a moment for the connection (it may be logging in right now); false if it stays down. */
+  whenOnline(): Promise<boolean>
   /** Sends a request and resolves with the ack's seq, or rejects with the relay's code. */
   request(frame: Frame & { ref: string }): Promise<number>
   /** Every epoch key this device holds, also those kept for conversations it is not in yet. */
@@ -64,6 +66,9 @@ export class KeyBackupSync {
   #fetches = new Map<string, { resolve: (blob: Uint8Array) => void; reject: (e: Error) => void }>()
   #timer: ReturnType<typeof setTimeout> | null = null
   #running: Promise<void> = Promise.resolve()
+  /** Whether this device keeps a backup (null until the store was read): no timers otherwise. */
+  #enabled: boolean | null = null
+  #stopped = false
 
   constructor(host: KeyBackupHost) {
     this.#h = host
@@ -77,6 +82,7 @@ export class KeyBackupSync {
   }
 
   stop(): void {
+    this.#stopped = true
     if (this.#timer) clearTimeout(this.#timer)
     this.#timer = null
     for (const f of this.#fetches.values()) f.reject(fail('net/stopped'))
@@ -85,7 +91,7 @@ export class KeyBackupSync {
 
   /** New epoch keys were learned: upload a fresh backup soon (if this device keeps one). */
   schedule(): void {
-    if (this.#timer) return
+    if (this.#timer || this.#stopped || this.#enabled === false) return
     this.#timer = setTimeout(() => {
       this.#timer = null
       void this.backupNow().catch(() => {}) // the problem is kept in the state and shown in settings
@@ -106,14 +112,18 @@ export class KeyBackupSync {
   }
 
   async #state(): Promise<State | undefined> {
-    return await this.#h.store.get<State>(STATE)
+    const state = await this.#h.store.get<State>(STATE)
+    this.#enabled = state !== undefined
+    return state
   }
 
   async #save(state: State): Promise<void> {
     await this.#h.store.write([{ key: STATE, value: state }])
+    this.#enabled = true
   }
 
-  async #fetch(): Promise<Uint8Array> {
+  async #fetch(options: { wait: boolean } = { wait: true }): Promise<Uint8Array> {
+    if (options.wait) await this.#h.whenOnline()
     const ref = `kb/${c.bytesToHex(c.randomBytes(6))}`
     const answer = new Promise<Uint8Array>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -218,7 +228,7 @@ export class KeyBackupSync {
     const state = await this.#state()
     let offerRestore = false
     if (!state) {
-      const remote = await this.#fetch().catch(() => new Uint8Array(0))
+      const remote = await this.#fetch({ wait: false }).catch(() => new Uint8Array(0))
       const header = remote.length > 0 ? c.parseKeyBackupHeader(remote) : null
       offerRestore = header?.ok === true && header.value.userId === this.#h.userId
     }
