@@ -484,6 +484,24 @@ export function runStorageContract(name: string, open: Open, openTwo: OpenTwo): 
       assertEquals(await s.appendEnvelope(env(3, 'd1', 1)), { seq: 8, duplicate: false })
     }))
 
+  Deno.test(`${name}: one key backup per user, replaced only by a higher version`, () =>
+    withStorage(open, async (s) => {
+      assertEquals(await s.getKeyBackup('u1'), null)
+      assertEquals(await s.putKeyBackup('u1', blob(1, 1), 1), 'ok')
+      assertEquals(await s.putKeyBackup('u2', blob(2, 5), 5), 'ok')
+      assertEquals(await s.putKeyBackup('u1', blob(1, 9), 1), 'relay/stale-backup')
+      assertEquals(await s.putKeyBackup('u1', blob(1, 0), 0), 'relay/stale-backup')
+      assertEquals(await s.getKeyBackup('u1'), blob(1, 1))
+      assertEquals(await s.putKeyBackup('u1', blob(1, 3), 3), 'ok')
+      assertEquals(await s.getKeyBackup('u1'), blob(1, 3))
+      assertEquals(await s.getKeyBackup('u2'), blob(2, 5))
+      // Two devices racing with the same next version: exactly one is stored.
+      const raced = await Promise.all([4, 4, 4].map((v, i) => s.putKeyBackup('u1', blob(1, 40 + i), v)))
+      assertEquals(raced.filter((r) => r === 'ok').length, 1)
+      const kept = await s.getKeyBackup('u1')
+      assert(kept !== null && kept[0] === 1 && kept[1]! >= 40 && kept[1]! <= 42, 'one of the racers is kept')
+    }))
+
   Deno.test(`${name}: concurrent appends through two instances on one store get seq 1..N, no gaps or repeats`, async () => {
     const [a, b] = await openTwo()
     try {
