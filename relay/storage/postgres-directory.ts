@@ -1,6 +1,7 @@
 /**
  * The directory half of the Postgres storage (issue 4), mirroring sqlite-directory.ts:
- * organisation root, setup code hash, authorizations, devices, revocation list and policy.
+ * organisation root, setup code hash, authorizations, devices, revocation list, policy and the
+ * users' encrypted key backups.
  * Several relays write here at once, so "use once" rules are single conditional UPDATEs (row
  * locks decide the race) and UNIQUE columns back them up.
  */
@@ -153,6 +154,25 @@ export class PostgresDirectory {
 
   async getPolicy(): Promise<Uint8Array | null> {
     const [r] = await this.sql`SELECT blob FROM policy WHERE id = 1`
+    return r ? bytes(r.blob) : null
+  }
+
+  /** Replaced only by a higher version; of racing uploads the row lock lets exactly one in. */
+  async putKeyBackup(
+    userId: string,
+    blob: Uint8Array,
+    version: number,
+  ): Promise<'ok' | 'relay/stale-backup'> {
+    const r = await this.sql`INSERT INTO key_backups (user_id, version, blob, stored_at)
+      VALUES (${userId}, ${version}, ${blob}, ${Date.now()})
+      ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, blob = excluded.blob,
+        stored_at = excluded.stored_at
+      WHERE excluded.version > key_backups.version`
+    return r.count === 1 ? 'ok' : 'relay/stale-backup'
+  }
+
+  async getKeyBackup(userId: string): Promise<Uint8Array | null> {
+    const [r] = await this.sql`SELECT blob FROM key_backups WHERE user_id = ${userId}`
     return r ? bytes(r.blob) : null
   }
 

@@ -146,6 +146,15 @@ BEGIN
 END
 $$;
 `,
+  // The encrypted key backup: one opaque blob per user (decision 0007).
+  `
+CREATE TABLE key_backups (
+  user_id TEXT COLLATE "C" PRIMARY KEY,
+  version BIGINT NOT NULL,
+  blob BYTEA NOT NULL,
+  stored_at BIGINT NOT NULL
+);
+`,
 ]
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length
