@@ -3,7 +3,7 @@
  * (so the CSP's `worker-src 'self'` holds), and a generated service worker registered by hand
  * in web/register-sw.ts (no inline script under `script-src 'self'`). A new service worker waits:
  * the running app verifies the signed release (build/release-plugin.ts writes release.json and
- * release.sig) before it lets the worker take over (web/release-updates.ts, decision 0009).
+ * release.sig) before it lets the worker take over (web/release-updates.ts, decision 0010).
  */
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'

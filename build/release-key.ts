@@ -1,5 +1,5 @@
 /**
- * Where the build gets its Ed25519 release key (docs/decisions/0009): WARDLINE_RELEASE_KEY_FILE
+ * Where the build gets its Ed25519 release key (docs/decisions/0010): WARDLINE_RELEASE_KEY_FILE
  * names a file holding the 32-byte seed as 64 hex digits or base64; without it a development key
  * is made once under `.wardline/release-key` (git-ignored) and the build warns, because a
  * development key on a build machine is not a release key an organisation should pin.

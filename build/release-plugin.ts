@@ -1,5 +1,5 @@
 /**
- * Vite plugin that signs each build (issue 5, docs/decisions/0009): after vite-plugin-pwa wrote
+ * Vite plugin that signs each build (issue 5, docs/decisions/0010): after vite-plugin-pwa wrote
  * sw.js it writes `release.json` (version, build time, the SHA-256 of every precached file plus
  * sw.js and its workbox runtime) and `release.sig` (Ed25519 over the exact JSON bytes, base64url).
  * It also bakes the release's public key and identity into the app (`__WARDLINE_RELEASE__`), which

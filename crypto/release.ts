@@ -1,5 +1,5 @@
 /**
- * Signed release manifests of the PWA (issue 5, docs/decisions/0009): the build lists every file
+ * Signed release manifests of the PWA (issue 5, docs/decisions/0010): the build lists every file
  * the service worker precaches (plus sw.js and its workbox runtime) with its SHA-256 and signs
  * the exact JSON bytes with the Ed25519 release key. The running app verifies a new release
  * against the key it pinned at install — never the key a new build carries — before it lets the

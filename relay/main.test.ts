@@ -72,3 +72,31 @@ Deno.test('main uses WARDLINE_SETUP_CODE when given', async () => {
     await Deno.remove(dataDir, { recursive: true })
   }
 })
+
+Deno.test('main with WARDLINE_DATABASE_URL on a server that is down exits with one clear line', async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: 'wardline-main-' })
+  const listener = Deno.listen({ hostname: '127.0.0.1', port: 0 })
+  const port = (listener.addr as Deno.NetAddr).port
+  listener.close() // nothing listens there now
+  try {
+    const child = spawnRelay(dataDir, {
+      WARDLINE_DATABASE_URL: `postgres://relay:s3cret@127.0.0.1:${port}/wardline`,
+    })
+    const [status, out, err] = await Promise.all([
+      child.status,
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+    ])
+    assertEquals(status.code, 1)
+    assertEquals(out, '')
+    assert(
+      err.includes(
+        `Wardline relay could not start: cannot reach Postgres at 127.0.0.1:${port}/wardline`,
+      ),
+      err,
+    )
+    assert(!err.includes('s3cret') && !err.includes('    at '), 'no password, no stack trace')
+  } finally {
+    await Deno.remove(dataDir, { recursive: true })
+  }
+})

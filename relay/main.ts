@@ -24,11 +24,16 @@ const relay = await startRelay({
   port,
   hostname: env('WARDLINE_HOST') ?? '0.0.0.0',
   dataDir: env('WARDLINE_DATA') ?? './data',
+  ...(env('WARDLINE_DATABASE_URL') ? { databaseUrl: env('WARDLINE_DATABASE_URL')! } : {}),
   staticDir: env('WARDLINE_STATIC') ?? './dist',
   ...(env('WARDLINE_SETUP_CODE') ? { setupCode: env('WARDLINE_SETUP_CODE')! } : {}),
   ...(env('WARDLINE_PUBLIC_ORIGIN') ? { publicOrigin: env('WARDLINE_PUBLIC_ORIGIN')! } : {}),
   allowedOrigins: parseOriginList(env('WARDLINE_ALLOWED_ORIGINS')),
   ...(graceHours !== undefined ? { compactionGraceMs: Number(graceHours) * 3600_000 } : {}),
+}).catch((e: unknown) => {
+  // A database that is down or refuses us is an operator's fix: one clear line, no stack trace.
+  console.error(`Wardline relay could not start: ${e instanceof Error ? e.message : String(e)}`)
+  Deno.exit(1)
 })
 
 let stopping = false

@@ -1,7 +1,8 @@
 /**
  * Starts one relay process: storage, the HTTP routes (static PWA, JSON API, /ws) and the
  * WebSocket sessions. It returns the real port and, while the organisation is not set up, the
- * setup code; printing is left to main.ts so tests can start many relays quietly.
+ * setup code; printing is left to main.ts so tests can start many relays quietly. With a
+ * Postgres URL, several relays share one store and hear each other's events on its bus.
  */
 import { generateSetupCode, hashSetupCode, normalizeSetupCode } from './setup-code.ts'
 import { handleApi } from './http/api.ts'
@@ -11,22 +12,30 @@ import { jsonError, withSecurityHeaders } from './http/respond.ts'
 import { createStaticHandler } from './http/static-files.ts'
 import { isOriginAllowed, type OriginPolicy, relayOrigin, withCors } from './http/origins.ts'
 import { type Log, stderrLog } from './log.ts'
+import { type RelayBus, soloBus } from './bus/bus.ts'
+import { createPostgresBus } from './bus/postgres-bus.ts'
+import { openPostgresStorage } from './storage/postgres.ts'
 import { openSqliteStorage } from './storage/sqlite.ts'
 import type { RelayStorage } from './storage/storage.ts'
 import type { RelayDeps } from './ws/context.ts'
 import { Hub } from './ws/hub.ts'
+import { createRemoteEventQueue } from './ws/remote-events.ts'
 import { LOGIN_TIMEOUT_MS, Session } from './ws/session.ts'
 
 export type RelayOptions = {
   /** 0 picks any free port. */
   port?: number
   hostname?: string
-  /** Directory of the SQLite file; ignored when `storage` is given. */
+  /** Directory of the SQLite file; ignored when `storage` or `databaseUrl` is given. */
   dataDir?: string
+  /** Postgres instead of SQLite (WARDLINE_DATABASE_URL): relays on one database scale out. */
+  databaseUrl?: string
   staticDir?: string
   /** Use this setup code instead of a random one (WARDLINE_SETUP_CODE). */
   setupCode?: string
   storage?: RelayStorage
+  /** How this relay hears the others on `storage` (default: none, it is alone). */
+  bus?: RelayBus
   log?: Log
   loginTimeoutMs?: number
   /** The origin browsers see when the relay sits behind a TLS proxy (WARDLINE_PUBLIC_ORIGIN). */
@@ -64,11 +73,26 @@ async function prepareSetupCode(
   return code
 }
 
+async function openBackend(
+  options: RelayOptions,
+  log: Log,
+): Promise<{ storage: RelayStorage; bus: RelayBus }> {
+  if (options.storage) return { storage: options.storage, bus: options.bus ?? soloBus() }
+  if (options.databaseUrl) {
+    const storage = await openPostgresStorage(options.databaseUrl)
+    return { storage, bus: await createPostgresBus(storage.sql, { url: options.databaseUrl, log }) }
+  }
+  return { storage: await openSqliteStorage(options.dataDir ?? './data'), bus: soloBus() }
+}
+
 export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const log = options.log ?? stderrLog
-  const storage = options.storage ?? (await openSqliteStorage(options.dataDir ?? './data'))
+  const { storage, bus } = await openBackend(options, log)
   const setupCode = await prepareSetupCode(storage, options.setupCode)
-  const deps: RelayDeps = { storage, hub: new Hub(), log }
+  const hub = new Hub((id, since, limit) => storage.envelopesSince(id, since, limit))
+  const deps: RelayDeps = { storage, hub, log, bus }
+  const remote = createRemoteEventQueue(deps)
+  await bus.listen(remote.apply, remote.resync)
   const sessions = new Set<Session>()
   const serveStatic = createStaticHandler(options.staticDir ?? './dist')
   let warnedInsecure = false
@@ -153,6 +177,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
         for (const s of sessions) s.close(GOING_AWAY)
         await server.shutdown()
         await pruning
+        await bus.close()
         await storage.close()
         log('relay.stopped')
       })()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every suite `npm test` promises: boundaries and types, Deno unit and relay tests, the
 # browser tests (web-test-runner, headless Chromium), the end-to-end tests (Playwright against the
-# real relay and the built PWA), and the simulator on the validation corpus.
+# real relay and the built PWA), and the simulator on the validation corpus. One throwaway Postgres
+# (test/postgres.sh) serves the Postgres storage contract and the two-relay scale-out tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DENO_NO_UPDATE_CHECK=1
@@ -9,6 +10,11 @@ start=$(date +%s)
 step() { echo; echo "== $1 ($(( $(date +%s) - start ))s)"; }
 
 bash test/ensure-chromium.sh
+if [ -z "${WARDLINE_TEST_DATABASE_URL:-}" ]; then
+  pg_env=$(bash test/postgres.sh start)
+  eval "$pg_env"
+  trap 'bash test/postgres.sh stop "$WARDLINE_TEST_PG_DIR"' EXIT
+fi
 
 step "boundaries and types"
 node test/check-boundaries.mjs
@@ -17,8 +23,11 @@ npx tsc --noEmit -p build/tsconfig.json
 deno check relay/main.ts test/sim/main.ts workers/core/client.ts
 deno lint --quiet
 
-step "deno tests: crypto, relay, client engine"
+step "deno tests: crypto, relay (SQLite and Postgres), client engine"
 deno test --allow-all --quiet crypto/ relay/ workers/core/ test/sim/
+
+step "scale-out: two relay processes on one Postgres"
+deno test --allow-all --quiet test/scale-out/
 
 step "build the PWA"
 npx vite build --logLevel warn

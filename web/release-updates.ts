@@ -1,5 +1,5 @@
 /**
- * Verified updates of the PWA (issue 5, DESIGN §6, decision 0009). A new service worker waits
+ * Verified updates of the PWA (issue 5, DESIGN §6, decision 0010). A new service worker waits
  * (skipWaiting is off); this module has the release checked against the key pinned at install,
  * then offers "Update available — Reload" or applies it at a safe moment (no unsent draft, and
  * the PIN prompt right after launch or the page hidden). A release that fails is never activated:

@@ -1,5 +1,5 @@
 /**
- * Verifies a release of the PWA (issue 5, decision 0009): fetches release.json + release.sig with
+ * Verifies a release of the PWA (issue 5, decision 0010): fetches release.json + release.sig with
  * cache 'no-store', checks the signature with the pinned key, that the release is newer than the
  * running one (or, at launch, is the running one), and that every precached file in Cache Storage
  * — the bytes the service worker downloaded — and sw.js with its runtime hash as signed. Reads

@@ -13,7 +13,7 @@ import {
 } from '../crypto-surface.ts'
 import { shortId } from '../log.ts'
 import { hashSetupCode, normalizeSetupCode } from '../setup-code.ts'
-import type { RelayDeps } from '../ws/context.ts'
+import { announceDirectoryChanged, type RelayDeps } from '../ws/context.ts'
 import { json, jsonError, readJsonObject } from './respond.ts'
 
 type Bytes = Record<string, Uint8Array>
@@ -132,7 +132,7 @@ async function postDevice(req: Request, deps: RelayDeps): Promise<Response> {
   if (stored === 'enroll/unknown-code') return jsonError(stored, 404)
   if (stored !== 'ok') return jsonError(stored, 409)
   deps.log('device.enrolled', { device: shortId(d.deviceId) })
-  deps.hub.broadcastLoggedIn({ type: 'directoryChanged' })
+  announceDirectoryChanged(deps)
   return json({ deviceId: d.deviceId })
 }
 

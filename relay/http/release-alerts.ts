@@ -1,5 +1,5 @@
 /**
- * `POST /api/release-alerts` (issue 5, decision 0009): a browser whose app refused a release
+ * `POST /api/release-alerts` (issue 5, decision 0010): a browser whose app refused a release
  * (bad signature, a file that differs from the signed hash, a rollback) tells the relay, which
  * logs one structured `release.verification-failed` line for the admins' log pipeline. The body
  * carries only a check name, an error code and two version strings — no user content — and

@@ -1,12 +1,14 @@
 /**
  * The storage contract: one suite every RelayStorage implementation runs (as Hono runs one
- * router suite against each router). `sqlite.test.ts` runs it on SQLite; the Postgres backend
- * will run the same function. Blobs here are arbitrary bytes: storage never parses them.
+ * router suite against each router). `sqlite.test.ts` runs it on SQLite, `postgres.test.ts` on
+ * Postgres. Blobs here are arbitrary bytes: storage never parses them.
  */
 import { assert, assertEquals } from './_assert.ts'
 import type { AppendResult, NewCommit, RelayStorage } from './storage.ts'
 
 type Open = () => Promise<RelayStorage>
+/** Two storage instances over ONE store, as two relay processes have (two pools, two files). */
+type OpenTwo = () => Promise<[RelayStorage, RelayStorage]>
 
 const blob = (...n: number[]) => new Uint8Array(n)
 
@@ -91,7 +93,7 @@ function seqOf(r: AppendResult): number {
   return r.seq
 }
 
-export function runStorageContract(name: string, open: Open): void {
+export function runStorageContract(name: string, open: Open, openTwo: OpenTwo): void {
   Deno.test(`${name}: appends get a gap-free sequence starting at 1 under many concurrent appends`, () =>
     withStorage(open, async (s) => {
       await seed(s, 3)
@@ -481,4 +483,63 @@ export function runStorageContract(name: string, open: Open): void {
       // appends go on from the head
       assertEquals(await s.appendEnvelope(env(3, 'd1', 1)), { seq: 8, duplicate: false })
     }))
+
+  Deno.test(`${name}: one key backup per user, replaced only by a higher version`, () =>
+    withStorage(open, async (s) => {
+      assertEquals(await s.getKeyBackup('u1'), null)
+      assertEquals(await s.putKeyBackup('u1', blob(1, 1), 1), 'ok')
+      assertEquals(await s.putKeyBackup('u2', blob(2, 5), 5), 'ok')
+      assertEquals(await s.putKeyBackup('u1', blob(1, 9), 1), 'relay/stale-backup')
+      assertEquals(await s.putKeyBackup('u1', blob(1, 0), 0), 'relay/stale-backup')
+      assertEquals(await s.getKeyBackup('u1'), blob(1, 1))
+      assertEquals(await s.putKeyBackup('u1', blob(1, 3), 3), 'ok')
+      assertEquals(await s.getKeyBackup('u1'), blob(1, 3))
+      assertEquals(await s.getKeyBackup('u2'), blob(2, 5))
+      // Two devices racing with the same next version: exactly one is stored.
+      const raced = await Promise.all([4, 4, 4].map((v, i) => s.putKeyBackup('u1', blob(1, 40 + i), v)))
+      assertEquals(raced.filter((r) => r === 'ok').length, 1)
+      const kept = await s.getKeyBackup('u1')
+      assert(kept !== null && kept[0] === 1 && kept[1]! >= 40 && kept[1]! <= 42, 'one of the racers is kept')
+    }))
+
+  Deno.test(`${name}: concurrent appends through two instances on one store get seq 1..N, no gaps or repeats`, async () => {
+    const [a, b] = await openTwo()
+    try {
+      await seed(a, 4)
+      const n = 400
+      const appends = Array.from({ length: n }, (_, i) => {
+        const via = i % 2 === 0 ? a : b
+        return via.appendEnvelope(env(Math.floor(i / 4), `d${(i % 4) + 1}`))
+      })
+      // Retries of already-sent envelopes through the other instance race the new appends.
+      const retries = Array.from(
+        { length: 20 },
+        (_, i) => (i % 2 === 0 ? b : a).appendEnvelope(env(0, `d${(i % 4) + 1}`)),
+      )
+      const results = await Promise.all([...appends, ...retries])
+      const fresh = results.filter((r) => 'seq' in r && !r.duplicate).map(seqOf).sort((x, y) =>
+        x - y
+      )
+      assertEquals(fresh, Array.from({ length: n }, (_, i) => i + 1))
+      const log = await b.envelopesSince('c1', 0, n + 10)
+      assertEquals(log.map((e) => e.seq), fresh)
+      assertEquals((await a.getConversation('c1'))?.headSeq, n)
+      // A retry gets the seq its first append got, whichever instance stored it.
+      const first = new Map(
+        results.slice(0, n).map((r, i) => [`${(i % 4) + 1}/${Math.floor(i / 4)}`, seqOf(r)]),
+      )
+      results.slice(n).forEach((r, i) => assertEquals(seqOf(r), first.get(`${(i % 4) + 1}/0`)))
+      // Competing commits through both instances: exactly one wins.
+      const commits = await Promise.all([
+        a.appendCommit(commit(1, ['d1', 'd2', 'd3', 'd4'])),
+        b.appendCommit(
+          commit(1, ['d1', 'd2', 'd3', 'd4'], { authorDeviceId: 'd2', hash: hash(101) }),
+        ),
+      ])
+      assertEquals(commits.filter((r) => 'seq' in r).map((r) => 'seq' in r && r.seq), [n + 1])
+    } finally {
+      await a.close()
+      await b.close()
+    }
+  })
 }

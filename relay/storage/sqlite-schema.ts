@@ -7,7 +7,24 @@
  */
 
 /** PRAGMA user_version of this schema; 0 with tables present means a pre-epoch data directory. */
-export const SCHEMA_VERSION = 3
+export const SCHEMA_VERSION = 4
+
+/**
+ * Steps from an older schema version to the next, run in order at start inside one transaction
+ * (`MIGRATIONS[n]` takes version n to n + 1). Versions below the first key cannot be migrated.
+ */
+export const MIGRATIONS: Record<number, string> = {
+  // 2 → 3: the encrypted key backup (one opaque blob per user, decision 0007).
+  2: `CREATE TABLE IF NOT EXISTS key_backups (
+    user_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    blob BLOB NOT NULL,
+    stored_at INTEGER NOT NULL
+  );`,
+  // 3 → 4: compaction (the pruned point; the snapshots table itself is created by SCHEMA).
+  3: `ALTER TABLE conversations ADD COLUMN pruned_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT;`,
+}
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS org (
@@ -103,12 +120,6 @@ CREATE TABLE IF NOT EXISTS policy (
   version INTEGER NOT NULL,
   blob BLOB NOT NULL
 );
+${MIGRATIONS[2]}
 `
 
-/** Steps from an older schema version to the next, run in order inside one transaction. */
-export const MIGRATIONS: Record<number, string> = {
-  2: `
-ALTER TABLE conversations ADD COLUMN pruned_seq INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT;
-`,
-}

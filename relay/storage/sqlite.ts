@@ -36,18 +36,8 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
   db.exec('PRAGMA busy_timeout = 5000')
   const version = num((db.prepare('PRAGMA user_version').get() as Row).user_version)
   const hasTables = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'conversations'").get()
-  if (hasTables && version !== SCHEMA_VERSION && version >= 2 && version < SCHEMA_VERSION) {
-    // Step an older data directory forward, one version at a time, atomically.
-    db.exec('BEGIN IMMEDIATE')
-    try {
-      for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!)
-      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
-      db.exec('COMMIT')
-    } catch (e) {
-      db.exec('ROLLBACK')
-      db.close()
-      throw e
-    }
+  if (hasTables && version !== SCHEMA_VERSION && MIGRATIONS[version] !== undefined) {
+    migrate(db, version)
   } else if (hasTables && version !== SCHEMA_VERSION) {
     db.close()
     throw new RangeError(
@@ -58,6 +48,20 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
   db.exec(SCHEMA)
   db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
   return new SqliteStorage(db)
+}
+
+/** Runs the steps from `from` up to SCHEMA_VERSION in one transaction: existing data stays. */
+function migrate(db: DatabaseSync, from: number): void {
+  db.exec('BEGIN IMMEDIATE')
+  try {
+    for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!)
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
+    db.exec('COMMIT')
+  } catch (e) {
+    db.exec('ROLLBACK')
+    db.close()
+    throw e
+  }
 }
 
 function toConversation(r: Row): ConversationRow {
@@ -433,5 +437,24 @@ class SqliteStorage extends SqliteDirectory implements RelayStorage {
   close(): Promise<void> {
     if (this.db.isOpen) this.db.close()
     return Promise.resolve()
+  }
+
+  putKeyBackup(userId: string, blob: Uint8Array, version: number): Promise<'ok' | 'relay/stale-backup'> {
+    const r = this.run(
+      `INSERT INTO key_backups (user_id, version, blob, stored_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, blob = excluded.blob,
+         stored_at = excluded.stored_at
+       WHERE excluded.version > key_backups.version`,
+      userId,
+      version,
+      blob,
+      Date.now(),
+    )
+    return Promise.resolve(r.changes === 1 ? 'ok' : 'relay/stale-backup')
+  }
+
+  getKeyBackup(userId: string): Promise<Uint8Array | null> {
+    const r = this.get('SELECT blob FROM key_backups WHERE user_id = ?', userId)
+    return Promise.resolve(r ? bytes(r.blob) : null)
   }
 }

@@ -208,4 +208,13 @@ export interface RelayStorage {
   pruneCovered(storedBefore: number): Promise<number>
 
   close(): Promise<void>
+
+  /**
+   * The user's encrypted key backup (one opaque blob per user, crypto/key-backup.ts): stored only
+   * if `version` (read by the handler from the blob's clear header) is higher than the stored
+   * one's, atomically. Never parsed or opened here.
+   */
+  putKeyBackup(userId: string, blob: Uint8Array, version: number): Promise<'ok' | 'relay/stale-backup'>
+  /** The stored key backup blob of the user, or null. */
+  getKeyBackup(userId: string): Promise<Uint8Array | null>
 }

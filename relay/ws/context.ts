@@ -3,12 +3,20 @@
  * serves. Handlers depend on this interface rather than on the Session class, so the session
  * and its handlers import each other in one direction only.
  */
+import type { RelayBus } from '../bus/bus.ts'
 import type { Log } from '../log.ts'
 import type { RelayStorage } from '../storage/storage.ts'
 import type { Frame } from '../wire/frames.ts'
 import type { Hub, HubMember } from './hub.ts'
 
-export type RelayDeps = { storage: RelayStorage; hub: Hub; log: Log }
+/** `bus` reaches the other relays on the same store (none on SQLite). */
+export type RelayDeps = { storage: RelayStorage; hub: Hub; log: Log; bus: RelayBus }
+
+/** Tells every logged-in session, on this relay and the others, to refetch the directory. */
+export function announceDirectoryChanged(deps: RelayDeps): void {
+  deps.hub.broadcastLoggedIn({ type: 'directoryChanged' })
+  deps.bus.publish({ type: 'directoryChanged' })
+}
 
 export interface SessionContext extends HubMember {
   readonly deps: RelayDeps

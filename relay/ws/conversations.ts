@@ -111,6 +111,7 @@ export async function handleCreateConversation(
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: 0 })
   if (created === 'identical') return
   log('conversation.created', { devices: new Set(f.deviceIds).size, boxes: checked.length })
+  s.deps.bus.publish({ type: 'created', conversationId: f.conversationId, authorDeviceId: s.deviceId })
   const others = new Set(f.deviceIds)
   others.delete(s.deviceId)
   for (const peer of hub.sessionsOf(others)) {
@@ -206,6 +207,7 @@ export async function handleCommit(s: SessionContext, f: FrameOf<'commit'>): Pro
   // A removed device's live subscription ends here: it can no longer subscribe or write.
   hub.endSubscriptions(f.conversationId, [...before].filter((id) => !now.has(id)))
   const added = [...now].filter((id) => !before.has(id))
+  s.deps.bus.publish({ type: 'commit', conversationId: f.conversationId, seq: stored.seq, added })
   if (added.length === 0) return
   const conv = await storage.getConversation(f.conversationId)
   if (!conv) return

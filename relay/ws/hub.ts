@@ -3,6 +3,11 @@
  * conversation. It fans frames out and implements the catch-up hand-off: a subscription joins
  * the live set before the catch-up query and buffers live envelopes until `goLive`, which then
  * forwards only seqs above what catch-up sent, so nothing is lost or sent twice.
+ *
+ * Entries reach each live subscription in seq order with no holes: with several relays on one
+ * store (issue 4) an entry can arrive before the one under it (two relays append, their
+ * notifications race), so an entry ahead of a gap is held and the gap is read from the log
+ * (`readLog`), once per conversation however many sessions wait on it.
  */
 import type { Frame } from '../wire/frames.ts'
 
@@ -13,7 +18,26 @@ export interface HubMember {
   close(code: number): void
 }
 
-type Subscription = { buffer: { seq: number; envelope: Uint8Array }[] | null; threshold: number }
+/** `silent`: the session's own entry, already acknowledged, so not sent back to it. */
+type Entry = { seq: number; envelope: Uint8Array; silent: boolean }
+
+type Subscription = {
+  buffer: Entry[] | null
+  /** The highest seq the session has (by catch-up or live); live ones arrive as threshold + 1. */
+  threshold: number
+  /** Live entries above a gap, waiting for the gap to be read from the log. */
+  held: Map<number, Entry>
+}
+
+/** Reads the log (RelayStorage.envelopesSince). */
+export type ReadLog = (
+  conversationId: string,
+  since: number,
+  limit: number,
+) => Promise<{ seq: number; envelope: Uint8Array }[]>
+
+/** Largest page a gap fill reads at once. */
+export const FILL_PAGE = 500
 
 export class Hub {
   private readonly loggedIn = new Set<HubMember>()
@@ -21,6 +45,10 @@ export class Hub {
   private readonly byConversation = new Map<string, Map<HubMember, Subscription>>()
   /** The conversations each session subscribes to, so a disconnect touches only those. */
   private readonly subscribedBy = new Map<HubMember, Set<string>>()
+  /** Conversations with a gap fill in flight: true when another was asked for meanwhile. */
+  private readonly filling = new Map<string, boolean>()
+
+  constructor(private readonly readLog?: ReadLog) {}
 
   addLoggedIn(m: HubMember): void {
     this.loggedIn.add(m)
@@ -49,7 +77,7 @@ export class Hub {
   /** Joins the live set in buffering mode; call `goLive` once catch-up has been sent. */
   beginSubscription(conversationId: string, m: HubMember): void {
     const subs = this.byConversation.get(conversationId) ?? new Map<HubMember, Subscription>()
-    subs.set(m, { buffer: [], threshold: 0 })
+    subs.set(m, { buffer: [], threshold: 0, held: new Map() })
     this.byConversation.set(conversationId, subs)
     const mine = this.subscribedBy.get(m) ?? new Set<string>()
     mine.add(conversationId)
@@ -74,32 +102,102 @@ export class Hub {
     const pending = sub.buffer.sort((a, b) => a.seq - b.seq)
     sub.buffer = null
     sub.threshold = sentUpTo
-    for (const e of pending) this.deliver(conversationId, m, sub, e.seq, e.envelope)
+    for (const e of pending) this.deliver(conversationId, m, sub, e)
   }
 
-  private deliver(
-    conversationId: string,
-    m: HubMember,
-    sub: Subscription,
-    seq: number,
-    envelope: Uint8Array,
-  ): void {
-    if (seq <= sub.threshold) return
-    sub.threshold = seq
-    m.sendFrame({ type: 'envelope', conversationId, seq, envelope })
+  private deliver(conversationId: string, m: HubMember, sub: Subscription, e: Entry): void {
+    if (e.seq <= sub.threshold) return
+    if (e.seq > sub.threshold + 1 && this.readLog) {
+      sub.held.set(e.seq, e)
+      void this.fill(conversationId)
+      return
+    }
+    // A held copy of this seq knows whether it is the session's own (a fill's copy does not).
+    const own = sub.held.get(e.seq)?.silent ?? e.silent
+    sub.held.delete(e.seq)
+    sub.threshold = e.seq
+    if (!own) m.sendFrame({ type: 'envelope', conversationId, seq: e.seq, envelope: e.envelope })
+    const next = sub.held.get(sub.threshold + 1)
+    if (next) this.deliver(conversationId, m, sub, next)
   }
 
+  /**
+   * Reads the gaps of every waiting subscription of one conversation from the log and delivers
+   * them. What the log no longer has (or a failed read) is skipped: the session then sees the
+   * gap itself and catches up, as it does after any lost frame.
+   */
+  private async fill(conversationId: string): Promise<void> {
+    if (this.filling.has(conversationId)) return void this.filling.set(conversationId, true)
+    this.filling.set(conversationId, false)
+    try {
+      for (;;) {
+        const waiting = [...(this.byConversation.get(conversationId) ?? [])]
+          .filter(([, sub]) => sub.buffer === null && sub.held.size > 0)
+        if (waiting.length === 0) break
+        const from = Math.min(...waiting.map(([, sub]) => sub.threshold))
+        const upTo = Math.max(...waiting.flatMap(([, sub]) => [...sub.held.keys()]))
+        const limit = Math.min(upTo - from, FILL_PAGE)
+        const page = await this.readLog!(conversationId, from, limit).catch(() => [])
+        for (const [m, sub] of this.byConversation.get(conversationId) ?? []) {
+          if (sub.buffer !== null) continue
+          for (const e of page) this.deliver(conversationId, m, sub, { ...e, silent: false })
+          // A full page stops short of upTo: the next round reads on. Otherwise release the rest.
+          if (page.length < limit) this.release(conversationId, m, sub, from + limit)
+        }
+        if (!this.filling.get(conversationId) && page.length < limit) break
+        this.filling.set(conversationId, false)
+      }
+    } finally {
+      this.filling.delete(conversationId)
+    }
+  }
+
+  /** Delivers held entries up to `upTo` across the gaps the log could not fill. */
+  private release(conversationId: string, m: HubMember, sub: Subscription, upTo: number): void {
+    for (const seq of [...sub.held.keys()].sort((a, b) => a - b)) {
+      if (seq > upTo) break
+      const e = sub.held.get(seq)
+      if (!e) continue // delivered meanwhile, as the next after another
+      if (seq <= sub.threshold) sub.held.delete(seq)
+      else {
+        sub.threshold = seq - 1
+        this.deliver(conversationId, m, sub, e)
+      }
+    }
+  }
+
+  /**
+   * Fans a log entry out to the conversation's subscribers. `except` (the session that appended
+   * it, already acknowledged) does not get it back but counts it as had; null when the entry
+   * came from another relay.
+   */
   publishEnvelope(
     conversationId: string,
     seq: number,
     envelope: Uint8Array,
-    except: HubMember,
+    except: HubMember | null,
   ): void {
     for (const [m, sub] of this.byConversation.get(conversationId) ?? []) {
-      if (m === except) continue
-      if (sub.buffer) sub.buffer.push({ seq, envelope })
-      else this.deliver(conversationId, m, sub, seq, envelope)
+      const e = { seq, envelope, silent: m === except }
+      if (sub.buffer) sub.buffer.push(e)
+      else this.deliver(conversationId, m, sub, e)
     }
+  }
+
+  /** Conversations with at least one session subscribed on this relay. */
+  subscribedConversations(): string[] {
+    return [...this.byConversation.keys()]
+  }
+
+  hasSubscribers(conversationId: string): boolean {
+    return this.byConversation.has(conversationId)
+  }
+
+  /** Devices with a session subscribed to the conversation on this relay. */
+  subscribedDeviceIds(conversationId: string): string[] {
+    return [
+      ...new Set([...this.byConversation.get(conversationId)?.keys() ?? []].map((m) => m.deviceId)),
+    ]
   }
 
   /** Receipts go to live subscribers only; catching-up ones read all stored receipts after. */

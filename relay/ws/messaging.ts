@@ -125,7 +125,9 @@ export async function handleSend(s: SessionContext, f: FrameOf<'send'>): Promise
   if ('refused' in stored) return s.sendError(stored.refused, f.ref)
   // Acknowledge only after the durable commit (synchronous=FULL), so "sent" never lies.
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: stored.seq })
-  if (!stored.duplicate) hub.publishEnvelope(f.conversationId, stored.seq, f.envelope, s)
+  if (stored.duplicate) return
+  hub.publishEnvelope(f.conversationId, stored.seq, f.envelope, s)
+  s.deps.bus.publish({ type: 'entry', conversationId: f.conversationId, seq: stored.seq })
 }
 
 export async function handleReceipt(s: SessionContext, f: FrameOf<'receipt'>): Promise<void> {
@@ -151,5 +153,6 @@ export async function handleReceipt(s: SessionContext, f: FrameOf<'receipt'>): P
       deviceId: s.deviceId,
       receipt: f.receipt,
     })
+    s.deps.bus.publish({ type: 'receipt', conversationId: id, deviceId: s.deviceId })
   }
 }

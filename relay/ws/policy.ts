@@ -6,11 +6,11 @@
  */
 import { verifyPolicy } from '../crypto-surface.ts'
 import type { FrameOf } from '../wire/frames.ts'
-import type { SessionContext } from './context.ts'
+import { announceDirectoryChanged, type SessionContext } from './context.ts'
 
 export async function handlePutPolicy(s: SessionContext, f: FrameOf<'putPolicy'>): Promise<void> {
   if (s.role !== 'admin') return s.sendError('relay/forbidden', f.ref)
-  const { storage, hub, log } = s.deps
+  const { storage, log } = s.deps
   const root = (await storage.getOrg()).rootPublicKey
   const policy = root ? verifyPolicy(f.policy, root) : null
   if (!policy?.ok) return s.sendError('relay/bad-policy', f.ref)
@@ -19,5 +19,5 @@ export async function handlePutPolicy(s: SessionContext, f: FrameOf<'putPolicy'>
   log('policy.stored', { version: policy.value.version })
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: '', seq: 0 })
   // Clients refetch GET /api/policy on directoryChanged (workers/wardline.worker.ts).
-  hub.broadcastLoggedIn({ type: 'directoryChanged' })
+  announceDirectoryChanged(s.deps)
 }

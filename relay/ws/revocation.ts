@@ -7,7 +7,8 @@
 import { parseDeviceBinding, parseRevocation, verifyRevocation } from '../crypto-surface.ts'
 import { shortId } from '../log.ts'
 import type { FrameOf } from '../wire/frames.ts'
-import type { SessionContext } from './context.ts'
+import { announceDirectoryChanged, type SessionContext } from './context.ts'
+import type { Hub } from './hub.ts'
 
 /** Close code for a revoked device's sockets (and its refused logins). */
 export const CLOSE_REVOKED = 4003
@@ -34,8 +35,8 @@ async function checkRevocation(s: SessionContext, blob: Uint8Array): Promise<str
 }
 
 /** Tells each live session of the device it was revoked and closes it with 4003. */
-export function disconnectRevoked(s: SessionContext, deviceId: string): void {
-  for (const m of s.deps.hub.sessionsOf([deviceId])) {
+export function disconnectRevoked(hub: Hub, deviceId: string): void {
+  for (const m of hub.sessionsOf([deviceId])) {
     m.sendFrame({ type: 'error', code: 'relay/device-revoked', ref: '' })
     m.close(CLOSE_REVOKED)
   }
@@ -59,7 +60,8 @@ export async function handleRevokeDevice(
   const ack = () => s.sendFrame({ type: 'ack', ref: f.ref, conversationId: '', seq: 0 })
   // A device revoking itself hears the ack before its own socket closes.
   if (revoked === s.deviceId) ack()
-  disconnectRevoked(s, revoked)
+  disconnectRevoked(hub, revoked)
+  s.deps.bus.publish({ type: 'revoked', deviceId: revoked, announce: result.stored })
   if (result.stored) {
     log('device.revoked', { device: shortId(revoked), conversations: result.pending.length })
     for (const c of result.pending) {
@@ -72,7 +74,7 @@ export async function handleRevokeDevice(
         })
       }
     }
-    hub.broadcastLoggedIn({ type: 'directoryChanged' })
+    announceDirectoryChanged(s.deps)
   }
   if (revoked !== s.deviceId) ack()
 }

@@ -24,6 +24,7 @@ import { handleReceipt, handleSend, handleSubscribe } from './messaging.ts'
 import { CLOSE_REVOKED, handleRevokeDevice } from './revocation.ts'
 import { dropSnapshotUpload, handlePutSnapshot } from './snapshots.ts'
 import { handlePutPolicy } from './policy.ts'
+import { handleGetKeyBackup, handlePutKeyBackup } from './key-backup.ts'
 
 export const LOGIN_TIMEOUT_MS = 10_000
 export const CHALLENGE_NONCE_BYTES = 32
@@ -146,6 +147,8 @@ export class Session implements SessionContext {
         return await handleRevokeDevice(this, frame)
       case 'putPolicy': return await handlePutPolicy(this, frame)
       case 'putSnapshot': return await handlePutSnapshot(this, frame)
+      case 'putKeyBackup': return await handlePutKeyBackup(this, frame)
+      case 'getKeyBackup': return await handleGetKeyBackup(this, frame)
       case 'ping':
         return this.sendFrame({ type: 'pong', nonce: frame.nonce })
       default:

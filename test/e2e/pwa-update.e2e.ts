@@ -1,5 +1,5 @@
 /**
- * Verified updates (issue 5, decision 0009) with the real relay and Chromium's real service
+ * Verified updates (issue 5, decision 0010) with the real relay and Chromium's real service
  * worker: the relay serves v1 (installs, pins the release key), then a signed v2 (offered, taken,
  * no reload loop, the second tab follows), then v3 with a file changed after signing, then v4
  * signed with another key: the open tabs stay on v2, show the warning, and the relay logs the

@@ -8,7 +8,7 @@
  */
 import * as c from '../../crypto/mod.ts'
 import type { Frame, FrameOf } from '../../relay/wire/frames.ts'
-import type { ConnectionState, ConversationSummary, EventName, Events, MessageView, Person } from '../protocol.ts'
+import type { ConnectionState, ConversationSummary, EventName, Events, MessageView, Person, RestoreReport } from '../protocol.ts'
 import { messagesOf, people, summarise, type ViewState } from './client-views.ts'
 import { RelayConnection, type Timers } from './connection.ts'
 import { type ConversationMeta, ConversationState, type MessageRecord, recordId } from './conversation-state.ts'
@@ -18,6 +18,7 @@ import { type Identity, verifiedComplianceKey } from './identity.ts'
 import { buildSnapshot, type KeptSegment, openKeptSegment, restoreSnapshot, SNAPSHOT_EVERY, snapshotDue } from './compaction.ts'
 import { buildCommitEntry, type ComplianceRecipient, type NextEpoch, verifyCommitEntry, verifyGenesis } from './membership.ts'
 import { type ClientStore, padSeq, type Write } from './store.ts'
+import { KeyBackupSync, RESTORED_PREFIX, restoredKeysFor } from './key-backup.ts'
 
 export type OutboxItem = {
   key: string
@@ -63,6 +64,8 @@ export type ClientOptions = {
   heartbeatMs?: number
   /** Log entries between compaction snapshots (default SNAPSHOT_EVERY). */
   snapshotEvery?: number
+  /** How long new epoch keys wait before the key backup is uploaded (KEY_BACKUP_DELAY_MS). */
+  keyBackupDelayMs?: number
 }
 
 const COMPACT_AFTER_UPDATES = 200
@@ -137,6 +140,7 @@ export class WardlineClient {
   #outboxOrder = 0
   #directoryReady: Promise<void>
   #resolveDirectory: () => void = () => {}
+  #backup: KeyBackupSync
 
   constructor(options: ClientOptions) {
     this.#o = options
@@ -153,6 +157,7 @@ export class WardlineClient {
       ...(options.timers ? { timers: options.timers } : {}),
       ...(options.createSocket ? { createSocket: options.createSocket } : {}),
     })
+    this.#backup = this.#keyBackupSync()
   }
 
   get connectionState(): ConnectionState {
@@ -208,6 +213,7 @@ export class WardlineClient {
     this.connection.stop()
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer)
     if (this.#receiptTimer) clearTimeout(this.#receiptTimer)
+    this.#backup.stop()
     for (const p of this.#pending.values()) p.reject(new Error('net/stopped'))
     this.#pending.clear()
   }
@@ -272,6 +278,7 @@ export class WardlineClient {
       case 'ready':
         this.connection.send({ type: 'getDirectory' })
         for (const conv of this.conversations.values()) this.#subscribe(conv.meta)
+        void this.#backup.resume()
         return this.#flushOutbox()
       case 'directory': return this.#onDirectory(frame)
       case 'directoryChanged':
@@ -289,6 +296,7 @@ export class WardlineClient {
       case 'ack': return this.#onAck(frame)
       case 'receiptUpdate': return this.#onReceipt(frame)
       case 'error': return this.#onError(frame)
+      case 'keyBackup': return this.#backup.onFrame(frame)
       default:
         return
     }
@@ -431,7 +439,14 @@ export class WardlineClient {
       nextRecordCounter: 0,
       nextUpdateKey: 0,
     }
-    await this.#o.store.write([{ key: `conv/${meta.conversationId}`, value: meta }])
+    // Keys restored from the key backup before this device was added (decision 0007).
+    const restored = await restoredKeysFor(this.#o.store, meta.conversationId)
+    for (const [e, k] of Object.entries(restored ?? {})) meta.epochKeys[e] ??= k
+    await this.#o.store.write([
+      { key: `conv/${meta.conversationId}`, value: meta },
+      ...(restored ? [{ key: RESTORED_PREFIX + meta.conversationId, delete: true as const }] : []),
+    ])
+    this.#backup.schedule()
     this.conversations.set(meta.conversationId, new ConversationState(meta, this.id.deviceId))
     this.#receipts.set(meta.conversationId, new Map())
     this.#subscribe(meta)
@@ -786,6 +801,7 @@ export class WardlineClient {
       }
     }
     if (newEpochs.size > 0) await this.#openKept(conv, newEpochs)
+    if (newEpochs.size > 0) this.#backup.schedule()
     this.#o.emit('conversations', null)
     this.#o.emit('messages', { conversationId: m.conversationId })
     void this.#enqueue(() => this.#flushOutbox())
@@ -1233,5 +1249,89 @@ export class WardlineClient {
   listMessages(conversationId: string): MessageView[] {
     const conv = this.conversations.get(conversationId)
     return conv ? messagesOf(this.#view, conv, this.#receipts.get(conversationId) ?? new Map()) : []
+  }
+
+  // ---- encrypted key backup (workers/core/key-backup.ts, decision 0007) ----------------------
+
+  #keyBackupSync(): KeyBackupSync {
+    return new KeyBackupSync({
+      store: this.#o.store,
+      userId: this.id.userId,
+      now: () => this.#now(),
+      send: (frame) => this.connection.send(frame),
+      whenOnline: () => this.#whenOnline(),
+      request: (frame) => this.request(frame),
+      collect: () => this.#serial(() => this.#backupEntries()),
+      merge: (entries) => this.#serial(() => this.#mergeBackup(entries)),
+      ...(this.#o.keyBackupDelayMs !== undefined ? { delayMs: this.#o.keyBackupDelayMs } : {}),
+    })
+  }
+
+  /** Makes the user's recovery key (returned once, for display) and uploads the first backup. */
+  createRecoveryKey(): Promise<{ recoveryKey: string; backedUp: boolean }> {
+    return this.#backup.create()
+  }
+
+  /** Opens the user's backup with a typed recovery key; a wrong key changes nothing. */
+  restoreFromRecoveryKey(text: string): Promise<RestoreReport> {
+    return this.#backup.restore(text)
+  }
+
+  keyBackupStatus(): ReturnType<KeyBackupSync['status']> {
+    return this.#backup.status()
+  }
+
+  /** Uploads the backup now, if this device keeps one (otherwise it follows new keys, debounced). */
+  backupNow(): Promise<void> {
+    return this.#backup.backupNow()
+  }
+
+  /** Every epoch key this device holds, with those restored for conversations not here yet. */
+  async #backupEntries(): Promise<c.BackupEntry[]> {
+    const out: c.BackupEntry[] = []
+    for (const { meta } of this.conversations.values()) {
+      for (const [e, key] of Object.entries(meta.epochKeys)) out.push({ conversationId: meta.conversationId, epoch: Number(e), key })
+    }
+    for (const [k, keys] of await this.#o.store.list<Record<string, Uint8Array>>(RESTORED_PREFIX)) {
+      for (const [e, key] of Object.entries(keys)) out.push({ conversationId: k.slice(RESTORED_PREFIX.length), epoch: Number(e), key })
+    }
+    return out
+  }
+
+  /**
+   * Adds keys from an opened backup to the conversations on this device and opens the envelopes
+   * kept sealed for them; keys of conversations not here yet wait until a member adds this device.
+   * Reports what is still closed and why (never a bare "unable to decrypt").
+   */
+  async #mergeBackup(entries: c.BackupEntry[]): Promise<RestoreReport> {
+    const byConversation = new Map<string, Record<string, Uint8Array>>()
+    for (const e of entries) byConversation.set(e.conversationId, { ...byConversation.get(e.conversationId), [String(e.epoch)]: e.key })
+    const report: RestoreReport = { conversations: 0, epochs: 0, messages: 0, waiting: 0, unavailable: [] }
+    for (const [id, keys] of byConversation) {
+      const conv = this.conversations.get(id)
+      if (!conv) {
+        const kept = await restoredKeysFor(this.#o.store, id)
+        await this.#o.store.write([{ key: RESTORED_PREFIX + id, value: { ...keys, ...kept } }])
+        report.waiting++
+        continue
+      }
+      const fresh = new Set(Object.keys(keys).filter((e) => !conv.meta.epochKeys[e]).map(Number))
+      if (fresh.size === 0) continue
+      for (const e of fresh) conv.meta.epochKeys[String(e)] = keys[String(e)]!
+      const sealed = conv.meta.unavailable
+      await this.#o.store.write([{ key: `conv/${id}`, value: conv.meta }])
+      await this.#openKept(conv, fresh)
+      report.conversations++
+      report.epochs += fresh.size
+      report.messages += sealed - conv.meta.unavailable
+    }
+    const titles = new Map(this.listConversations().map((s) => [s.conversationId, s.title]))
+    for (const { meta: m } of this.conversations.values()) {
+      const epochs = Object.keys(m.epochs).filter((e) => !m.epochKeys[e]).map(Number)
+      if (epochs.length === 0 && m.unavailable === 0) continue
+      report.unavailable.push({ conversationId: m.conversationId, title: titles.get(m.conversationId) ?? '', epochs, messages: m.unavailable, reason: 'not-in-backup' })
+    }
+    this.#o.emit('conversations', null)
+    return report
   }
 }
