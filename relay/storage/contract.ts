@@ -435,4 +435,27 @@ export function runStorageContract(name: string, open: Open): void {
         pending: [],
       })
     }))
+
+  Deno.test(`${name}: pruneEnvelopes deletes data envelopes stored before the cutoff, oldest first, never commits`, () =>
+    withStorage(open, async (s) => {
+      await seed(s, 2)
+      const pause = () => new Promise((r) => setTimeout(r, 15))
+      await s.appendEnvelope(env(1))
+      await s.appendEnvelope(env(2))
+      seqOf(await s.appendEnvelope(env(3)))
+      assertEquals(await s.pruneEnvelopes(Date.now() - 60_000, 100), 0)
+      await pause()
+      const cut = Date.now()
+      await pause()
+      assert('seq' in await s.appendCommit(commit(1, ['d1', 'd2'])))
+      await s.appendEnvelope(env(4, 'd1', 1))
+      assertEquals(await s.pruneEnvelopes(cut, 2), 2)
+      assertEquals((await s.envelopesSince('c1', 0, 100)).map((e) => e.seq), [3, 4, 5])
+      assertEquals(await s.pruneEnvelopes(cut, 100), 1)
+      // Everything is older than a cutoff in the future; the commit entry stays.
+      assertEquals(await s.pruneEnvelopes(Date.now() + 1, 100), 1)
+      assertEquals((await s.envelopesSince('c1', 0, 100)).map((e) => e.seq), [4])
+      // Seqs go on from the head: nothing pruned is ever reused.
+      assertEquals(await s.appendEnvelope(env(5, 'd1', 1)), { seq: 6, duplicate: false })
+    }))
 }

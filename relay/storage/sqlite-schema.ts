@@ -74,6 +74,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS one_commit_per_epoch ON envelopes (conversatio
   WHERE kind = 'commit';
 CREATE INDEX IF NOT EXISTS commits_by_hash ON envelopes (conversation_id, commit_hash)
   WHERE kind = 'commit';
+CREATE INDEX IF NOT EXISTS data_by_age ON envelopes (stored_at) WHERE kind = 'data';
 CREATE TABLE IF NOT EXISTS receipts (
   conversation_id TEXT NOT NULL REFERENCES conversations (conversation_id),
   device_id TEXT NOT NULL,

@@ -339,4 +339,14 @@ class SqliteStorage extends SqliteDirectory implements RelayStorage {
     if (this.db.isOpen) this.db.close()
     return Promise.resolve()
   }
+
+  pruneEnvelopes(storedBefore: number, limit: number): Promise<number> {
+    const r = this.run(
+      `DELETE FROM envelopes WHERE rowid IN (SELECT rowid FROM envelopes
+         WHERE kind = 'data' AND stored_at < ? ORDER BY stored_at LIMIT ?)`,
+      storedBefore,
+      limit,
+    )
+    return Promise.resolve(r.changes)
+  }
 }

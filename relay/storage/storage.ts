@@ -182,4 +182,11 @@ export interface RelayStorage {
   receiptsOf(conversationId: string): Promise<StoredReceipt[]>
 
   close(): Promise<void>
+
+  /**
+   * Mailbox time-to-live: deletes at most `limit` DATA envelopes stored before `storedBefore`
+   * (ms since the epoch), oldest first, and returns how many. Commit entries are never deleted:
+   * the membership chain must stay whole. Seqs are not reused (head_seq stays).
+   */
+  pruneEnvelopes(storedBefore: number, limit: number): Promise<number>
 }

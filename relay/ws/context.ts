@@ -3,12 +3,23 @@
  * serves. Handlers depend on this interface rather than on the Session class, so the session
  * and its handlers import each other in one direction only.
  */
+import type { Limits } from '../limits.ts'
 import type { Log } from '../log.ts'
+import type { Metrics } from '../metrics.ts'
 import type { RelayStorage } from '../storage/storage.ts'
 import type { Frame } from '../wire/frames.ts'
 import type { Hub, HubMember } from './hub.ts'
+import type { DeviceRateLimiter } from './rate-limit.ts'
 
-export type RelayDeps = { storage: RelayStorage; hub: Hub; log: Log }
+export type RelayDeps = {
+  storage: RelayStorage
+  hub: Hub
+  log: Log
+  metrics: Metrics
+  limits: Limits
+  /** The per-device `send` token buckets (limits.messagesPerSecond, messageBurst). */
+  sendRate: DeviceRateLimiter
+}
 
 export interface SessionContext extends HubMember {
   readonly deps: RelayDeps
@@ -16,6 +27,12 @@ export interface SessionContext extends HubMember {
   readonly role: string
   sendFrame(frame: Frame): void
   sendError(code: string, ref: string): void
+  /**
+   * Resolves true once the socket's outbound queue is below half of limits.maxBufferedBytes, so
+   * a catch-up never queues more than the cap; false (and the socket dropped) when the reader
+   * does not drain within limits.slowReaderTimeoutMs or the socket closed.
+   */
+  drain(): Promise<boolean>
 }
 
 /** Longest conversation id, ref or device id the relay accepts (keeps rows and logs small). */

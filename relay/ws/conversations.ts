@@ -227,6 +227,7 @@ export async function handleCommit(s: SessionContext, f: FrameOf<'commit'>): Pro
 export async function sendConversationList(s: SessionContext): Promise<void> {
   const conversations = await s.deps.storage.conversationsOf(s.deviceId)
   for (const c of conversations) {
+    if (!(await s.drain())) return
     s.sendFrame({
       type: 'conversation',
       conversationId: c.conversationId,

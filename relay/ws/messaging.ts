@@ -47,6 +47,7 @@ async function catchUpUntilRemoval(s: SessionContext, f: FrameOf<'subscribe'>): 
   for (;;) {
     const page = (await storage.envelopesSince(f.conversationId, sentUpTo, CATCH_UP_PAGE)).filter((e) => e.seq <= upTo)
     for (const e of page) {
+      if (!(await s.drain())) return
       s.sendFrame({ type: 'envelope', conversationId: f.conversationId, seq: e.seq, envelope: e.envelope })
       sentUpTo = e.seq
     }
@@ -66,6 +67,8 @@ export async function handleSubscribe(s: SessionContext, f: FrameOf<'subscribe'>
   for (;;) {
     const page = await storage.envelopesSince(id, sentUpTo, CATCH_UP_PAGE)
     for (const e of page) {
+      // A backlog is paced by the reader, never queued whole (limits.maxBufferedBytes).
+      if (!(await s.drain())) return
       s.sendFrame({ type: 'envelope', conversationId: id, seq: e.seq, envelope: e.envelope })
       sentUpTo = e.seq
     }
