@@ -31,8 +31,13 @@ export const MESSAGES_PER_SECOND = 20
 export const MESSAGE_BURST = 200
 /** Live logged-in connections per device (tabs of one browser profile); more are closed 4029. */
 export const MAX_CONNECTIONS_PER_DEVICE = 8
-/** Data envelopes stored longer than this are deleted by the pruning job (0 keeps them). */
-export const MAILBOX_TTL_MS = 90 * 24 * 60 * 60 * 1000
+/**
+ * Data envelopes stored longer than this are deleted by the pruning job; 0 (the default) keeps
+ * them. Off by default until compaction snapshots let a catch-up start behind a pruned point:
+ * a device that reads the log from before the cutoff (a member added with history, a device
+ * offline longer than the TTL) finds a gap it cannot bridge (docs/decisions/0007).
+ */
+export const MAILBOX_TTL_MS = 0
 export const PRUNE_EVERY_MS = 60 * 60 * 1000
 /**
  * Deno's WebSocket `idleTimeout`: a socket silent for half of it gets a protocol ping, and is

@@ -26,6 +26,7 @@ export function startMailboxPruner(storage: RelayStorage, o: PrunerOptions): Pru
   let stopped = false
 
   const prune = async (): Promise<number> => {
+    if (o.ttlMs <= 0) return 0 // 0 keeps envelopes until something else deletes them
     const cutoff = now() - o.ttlMs
     let total = 0
     for (;;) {

@@ -193,6 +193,7 @@ export async function handleCommit(s: SessionContext, f: FrameOf<'commit'>): Pro
   if ('refused' in stored) return s.sendError(stored.refused, f.ref)
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: stored.seq })
   if (stored.duplicate) return
+  s.deps.metrics.inc('wardline_appends_total')
   log('commit.stored', {
     author: shortId(s.deviceId),
     epoch: checked.epoch,

@@ -109,7 +109,9 @@ export async function handleSend(s: SessionContext, f: FrameOf<'send'>): Promise
   if ('refused' in stored) return s.sendError(stored.refused, f.ref)
   // Acknowledge only after the durable commit (synchronous=FULL), so "sent" never lies.
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: stored.seq })
-  if (!stored.duplicate) hub.publishEnvelope(f.conversationId, stored.seq, f.envelope, s)
+  if (stored.duplicate) return
+  s.deps.metrics.inc('wardline_appends_total')
+  hub.publishEnvelope(f.conversationId, stored.seq, f.envelope, s)
 }
 
 export async function handleReceipt(s: SessionContext, f: FrameOf<'receipt'>): Promise<void> {
