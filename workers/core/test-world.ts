@@ -2,7 +2,7 @@
  * Test helpers for the client engine: a real relay in process (with its storage reachable, as a
  * hostile operator would have it), an organisation, and enrolled devices with in-memory stores.
  */
-import { startRelay } from '../../relay/server.ts'
+import { type RelayOptions, startRelay } from '../../relay/server.ts'
 import { openSqliteStorage } from '../../relay/storage/sqlite.ts'
 import { type ClientOptions, WardlineClient } from './client.ts'
 import { createEnrollment, enrollDevice, type Identity, newUserId, setupOrganisation } from './identity.ts'
@@ -18,10 +18,10 @@ export async function until(check: () => boolean, what: string, ms = 10_000): Pr
   }
 }
 
-export async function world() {
+export async function world(relayOptions: Partial<RelayOptions> = {}) {
   const dataDir = await Deno.makeTempDir({ prefix: 'wardline-client-' })
   const storage = await openSqliteStorage(dataDir)
-  const relay = await startRelay({ port: 0, hostname: '127.0.0.1', storage, staticDir: `${dataDir}/x`, setupCode: 'TESTCODE', log: () => {} })
+  const relay = await startRelay({ port: 0, hostname: '127.0.0.1', storage, staticDir: `${dataDir}/x`, setupCode: 'TESTCODE', log: () => {}, ...relayOptions })
   const http = { baseUrl: relay.url, fetch: globalThis.fetch.bind(globalThis) }
   const wsUrl = relay.url.replace('http', 'ws') + '/ws'
   const alerts: string[] = []
@@ -51,8 +51,8 @@ export async function world() {
 }
 
 /** The admin and one enrolled nurse, both online with each other in their directories. */
-export async function adminAndNurse() {
-  const w = await world()
+export async function adminAndNurse(relayOptions: Partial<RelayOptions> = {}) {
+  const w = await world(relayOptions)
   const benId = await w.enroll('Ben Nurse')
   const ben = w.make(benId)
   await ben.start()
