@@ -125,6 +125,8 @@ export class WardlineClient {
   #forkPositions = new Map<string, Set<number>>()
   /** Conversations with a catch-up asked for and not yet finished (its caughtUp not received). */
   #catchingUp = new Set<string>()
+  /** Where the latest catch-up of each conversation started (to tell progress from a hole). */
+  #catchUpFrom = new Map<string, number>()
   /** The furthest log position seen live while a catch-up was pending, per conversation. */
   #ahead = new Map<string, number>()
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null
@@ -284,7 +286,15 @@ export class WardlineClient {
         // Live entries that raced ahead of the catch-up were skipped: read on from here.
         const reach = Math.max(frame.seq, this.#ahead.get(frame.conversationId) ?? 0)
         this.#ahead.delete(frame.conversationId)
-        if (conv && reach > conv.meta.lastSeq) this.#subscribe(conv.meta)
+        const from = this.#catchUpFrom.get(frame.conversationId)
+        this.#catchUpFrom.delete(frame.conversationId)
+        if (conv && reach > conv.meta.lastSeq) {
+          // A catch-up that moved nothing although the log reaches further has a hole the relay
+          // cannot fill (withheld, or pruned by a mailbox TTL): report it, and do not ask again
+          // in a loop — the next live entry asks once more.
+          if (from === conv.meta.lastSeq) this.#defence('gap', frame.conversationId)
+          else this.#subscribe(conv.meta)
+        }
         this.#scheduleReceipt()
         return conv ? this.#maintainMembership(conv) : undefined
       }
@@ -431,6 +441,7 @@ export class WardlineClient {
   #subscribe(meta: ConversationMeta): void {
     if (this.connection.send({ type: 'subscribe', conversationId: meta.conversationId, since: meta.lastSeq })) {
       this.#catchingUp.add(meta.conversationId)
+      this.#catchUpFrom.set(meta.conversationId, meta.lastSeq)
     }
   }
 
