@@ -7,6 +7,21 @@ import { sealTestEnvelope, type TestDevice } from './testing/fixtures.ts'
 import { TestClient } from './testing/test-client.ts'
 import { withConversation } from './testing/with-conversation.ts'
 
+/** Runs `npm run backup -- <dataDir> <file>` as package.json spells it (same permissions). */
+async function runBackupScript(dataDir: string, file: string): Promise<void> {
+  const scripts = JSON.parse(await Deno.readTextFile(new URL('../package.json', import.meta.url))).scripts
+  const flags = (scripts.backup as string).split(' ').filter((w) => w.startsWith('--allow-'))
+  const script = new URL('./backup.ts', import.meta.url).pathname
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ['run', ...flags, script, 'backup', dataDir, file],
+    env: { DENO_NO_UPDATE_CHECK: '1' },
+    stdout: 'piped',
+    stderr: 'piped',
+  }).output()
+  const text = new TextDecoder().decode(out.stderr)
+  assert(out.success, `backup script failed: ${text}`)
+}
+
 async function refusal(p: Promise<unknown>): Promise<string> {
   try {
     await p
@@ -30,7 +45,7 @@ Deno.test('an online backup taken while the relay writes restores into a relay t
       }
       await send(1)
       await send(2)
-      await backupSqlite(t.dataDir, file) // the relay is running and connected
+      await runBackupScript(t.dataDir, file) // another process, while the relay runs and is connected
       assertEquals(await send(3), 3) // … and keeps writing afterwards
       assert((await refusal(backupSqlite(t.dataDir, file))).includes('existing'))
       await c.close()
