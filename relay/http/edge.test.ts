@@ -7,32 +7,9 @@
 import { assert, assertEquals } from '../storage/_assert.ts'
 import { RawSocket } from '../testing/raw-socket.ts'
 import { startBareRelay } from '../testing/test-relay.ts'
+import { selfSignedCertificate } from '../testing/tls.ts'
 import { isInsecureSetup } from '../server.ts'
 import { SECURITY_HEADERS } from './respond.ts'
-
-/** A self-signed certificate for localhost and 127.0.0.1 (PEM), made with the system's openssl. */
-export async function selfSignedCertificate(): Promise<{ cert: string; key: string }> {
-  const dir = await Deno.makeTempDir({ prefix: 'wardline-tls-' })
-  try {
-    const out = await new Deno.Command('openssl', {
-      args: [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`, '-days', '1', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-addext', 'basicConstraints=critical,CA:FALSE',
-      ],
-      stdout: 'null',
-      stderr: 'piped',
-    }).output()
-    if (!out.success) throw new Error(`openssl failed: ${new TextDecoder().decode(out.stderr)}`)
-    return {
-      cert: await Deno.readTextFile(`${dir}/cert.pem`),
-      key: await Deno.readTextFile(`${dir}/key.pem`),
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true })
-  }
-}
 
 function assertSecurityHeaders(res: Response, hsts: boolean): void {
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) assertEquals(res.headers.get(k), v, `${res.url} ${k}`)
