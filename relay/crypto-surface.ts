@@ -36,3 +36,5 @@ export {
 export { parseRevocation, verifyRevocation } from '../crypto/revocation.ts'
 export { parseReceipt } from '../crypto/receipt.ts'
 export { parsePolicy, verifyPolicy } from '../crypto/policy.ts'
+export { joinSnapshot, MAX_SNAPSHOT_PARTS, verifySnapshot } from '../crypto/snapshot-header.ts'
+export { parseKeyBackupHeader } from '../crypto/key-backup-header.ts'

@@ -13,9 +13,12 @@ import { MAX_FRAME_BYTES } from './wire/frames.ts'
  */
 export { MAX_FRAME_BYTES }
 
-/** Outbound bytes a connection may have queued; a live send past it drops the slow reader. */
-export const MAX_BUFFERED_BYTES = 1024 * 1024
-/** How long a catch-up waits for a connection to drain below half the cap before dropping it. */
+/**
+ * Outbound bytes a connection may have queued; a send past it drops the slow reader. At least
+ * two frames (checked at start), so a catch-up paced below a quarter of it never trips it.
+ */
+export const MAX_BUFFERED_BYTES = 2 * MAX_FRAME_BYTES
+/** How long a catch-up waits for a connection to drain below a quarter of the cap before dropping it. */
 export const SLOW_READER_TIMEOUT_MS = 30_000
 /** Received frames not yet handled, in bytes, per connection: a flood is closed with 1008. */
 export const MAX_QUEUED_BYTES = 4 * 1024 * 1024
@@ -32,13 +35,13 @@ export const MESSAGE_BURST = 200
 /** Live logged-in connections per device (tabs of one browser profile); more are closed 4029. */
 export const MAX_CONNECTIONS_PER_DEVICE = 8
 /**
- * Data envelopes stored longer than this are deleted by the pruning job; 0 (the default) keeps
- * them. Off by default until compaction snapshots let a catch-up start behind a pruned point:
- * a device that reads the log from before the cutoff (a member added with history, a device
- * offline longer than the TTL) finds a gap it cannot bridge (docs/decisions/0007).
+ * Mailbox time-to-live: data entries covered by a member's compaction snapshot are deleted once
+ * the snapshot is this old (decision 0008), so devices that are merely slow still read them
+ * as they were; the job runs every COMPACTION_INTERVAL_MS. Entries no snapshot covers are kept
+ * whatever their age: without one, a device behind the pruned point could not catch up.
  */
-export const MAILBOX_TTL_MS = 0
-export const PRUNE_EVERY_MS = 60 * 60 * 1000
+export const COMPACTION_GRACE_MS = 7 * 24 * 60 * 60 * 1000
+export const COMPACTION_INTERVAL_MS = 60 * 60 * 1000
 /**
  * Deno's WebSocket `idleTimeout`: a socket silent for half of it gets a protocol ping, and is
  * closed when no pong came by the end, so a half-open socket is gone within 40 s (< 1 minute).
@@ -56,8 +59,8 @@ export type Limits = {
   messagesPerSecond: number
   messageBurst: number
   maxConnectionsPerDevice: number
-  mailboxTtlMs: number
-  pruneEveryMs: number
+  compactionGraceMs: number
+  compactionIntervalMs: number
   idleTimeoutMs: number
   shutdownDrainMs: number
 }
@@ -71,8 +74,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   messagesPerSecond: MESSAGES_PER_SECOND,
   messageBurst: MESSAGE_BURST,
   maxConnectionsPerDevice: MAX_CONNECTIONS_PER_DEVICE,
-  mailboxTtlMs: MAILBOX_TTL_MS,
-  pruneEveryMs: PRUNE_EVERY_MS,
+  compactionGraceMs: COMPACTION_GRACE_MS,
+  compactionIntervalMs: COMPACTION_INTERVAL_MS,
   idleTimeoutMs: IDLE_TIMEOUT_MS,
   shutdownDrainMs: SHUTDOWN_DRAIN_MS,
 }
@@ -85,8 +88,15 @@ export const LIMIT_ENV: Record<string, { key: keyof Limits; unit: number }> = {
   WARDLINE_MESSAGES_PER_SECOND: { key: 'messagesPerSecond', unit: 1 },
   WARDLINE_MESSAGE_BURST: { key: 'messageBurst', unit: 1 },
   WARDLINE_MAX_CONNECTIONS_PER_DEVICE: { key: 'maxConnectionsPerDevice', unit: 1 },
-  WARDLINE_MAILBOX_TTL_DAYS: { key: 'mailboxTtlMs', unit: 24 * 60 * 60 * 1000 },
+  WARDLINE_COMPACTION_GRACE_HOURS: { key: 'compactionGraceMs', unit: 60 * 60 * 1000 },
   WARDLINE_IDLE_TIMEOUT_SECONDS: { key: 'idleTimeoutMs', unit: 1000 },
+}
+
+/** Throws when limits contradict each other (a configuration error should stop the start). */
+export function assertLimits(l: Limits): void {
+  if (l.maxBufferedBytes < 2 * MAX_FRAME_BYTES) {
+    throw new RangeError(`expected maxBufferedBytes ≥ ${2 * MAX_FRAME_BYTES} (two frames), got ${l.maxBufferedBytes}`)
+  }
 }
 
 /** Reads the overrides present in `env`; a value that is not a number ≥ 0 throws (bad config). */

@@ -2,7 +2,7 @@
  * Command-line entry of the relay: reads the environment, starts the relay and prints the
  * startup contract on stdout (other tools parse these exact lines). Everything else is logged
  * on stderr by the relay itself, one JSON object per line. SIGTERM and SIGINT drain and exit 0.
- * Every variable is listed in README.md ("Self-hosting and configuration").
+ * Every variable is listed in README.md ("Self-host and configure").
  */
 import { parseOriginList } from './http/origins.ts'
 import { parseLimits } from './limits.ts'

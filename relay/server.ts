@@ -11,7 +11,7 @@ import { handlePolicyApi, POLICY_PATH } from './http/policy.ts'
 import { jsonError, withSecurityHeaders } from './http/respond.ts'
 import { createStaticHandler } from './http/static-files.ts'
 import { isOriginAllowed, type OriginPolicy, relayOrigin, withCors } from './http/origins.ts'
-import { DEFAULT_LIMITS, type Limits } from './limits.ts'
+import { assertLimits, DEFAULT_LIMITS, type Limits } from './limits.ts'
 import { type Log, stderrLog } from './log.ts'
 import { startMailboxPruner } from './mailbox-pruner.ts'
 import { Metrics } from './metrics.ts'
@@ -49,14 +49,22 @@ export type RelayOptions = {
   metricsToken?: string
   /** The clock of the mailbox time-to-live job (tests age the mailbox with it). */
   now?: () => number
+  /**
+   * Shorthands for limits.compactionGraceMs (WARDLINE_COMPACTION_GRACE_HOURS: how long a
+   * snapshot waits before the entries it covers are pruned) and limits.compactionIntervalMs.
+   */
+  compactionGraceMs?: number
+  compactionIntervalMs?: number
 }
+
+export { COMPACTION_GRACE_MS, COMPACTION_INTERVAL_MS } from './limits.ts'
 
 export type Relay = {
   port: number
   url: string
   setupCode: string | null
   metrics: Metrics
-  /** Runs the mailbox time-to-live job now; resolves with the number of envelopes deleted. */
+  /** Runs the mailbox time-to-live (compaction) job now; resolves with the entries deleted. */
   pruneNow(): Promise<number>
   close(): Promise<void>
 }
@@ -105,8 +113,11 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const limits: Limits = {
     ...DEFAULT_LIMITS,
     ...(options.loginTimeoutMs !== undefined ? { loginTimeoutMs: options.loginTimeoutMs } : {}),
+    ...(options.compactionGraceMs !== undefined ? { compactionGraceMs: options.compactionGraceMs } : {}),
+    ...(options.compactionIntervalMs !== undefined ? { compactionIntervalMs: options.compactionIntervalMs } : {}),
     ...options.limits,
   }
+  assertLimits(limits)
   const storage = options.storage ?? (await openSqliteStorage(options.dataDir ?? './data'))
   const setupCode = await prepareSetupCode(storage, options.setupCode)
   const metrics = new Metrics()
@@ -211,8 +222,8 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
   }, handler)
   const pruner = startMailboxPruner(storage, {
-    ttlMs: limits.mailboxTtlMs,
-    everyMs: limits.pruneEveryMs,
+    graceMs: limits.compactionGraceMs,
+    everyMs: limits.compactionIntervalMs,
     log,
     metrics,
     ...(options.now ? { now: options.now } : {}),

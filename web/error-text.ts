@@ -72,6 +72,19 @@ const TEXT: Record<string, string> = {
   'compose/empty': 'Type a message first.',
   'sync/not-sent-removed': 'A message you wrote was not sent: you were removed from that conversation before it could go out.',
   'compose/too-long': 'This message is too long to send. Split it into shorter messages (at most 64 KiB each).',
+  'backup/bad-recovery-key':
+    'That is not a recovery key. It starts with WLRK and has 10 groups of 4 letters and numbers. (It is not your PIN.)',
+  'backup/recovery-key-typo': 'One of the characters of the recovery key is wrong. Check each group and try again.',
+  'backup/wrong-recovery-key':
+    'This recovery key does not open your backup. It may be an older key that was replaced: use the newest one you stored.',
+  'backup/none': 'There is no key backup for you on the server yet. Create a recovery key on one of your other devices first.',
+  'backup/corrupt': 'Your key backup on the server is damaged and could not be opened. Nothing was changed. Tell your IT team.',
+  'backup/wrong-user': 'The server offered a key backup that belongs to someone else. Nothing was changed. Tell your IT team.',
+  'backup/malformed': 'Your key backup on the server could not be read. Nothing was changed. Tell your IT team.',
+  'backup/unknown-version': 'Your key backup was made by a newer version of Wardline. Update this app and try again.',
+  'backup/key-replaced':
+    'A newer recovery key was created on another of your devices, so this device stopped updating the backup. Enter the new key under “Restore history” to resume.',
+  'relay/stale-backup': 'Another of your devices updated the backup at the same moment. Try again.',
   'ui/worker-stopped': 'Wardline stopped in this tab.',
   'ui/worker-failed': 'Wardline could not start. Reload the page.',
 }

@@ -128,7 +128,39 @@ export type Methods = {
   /** Wraps the local key a second time under a WebAuthn PRF output (wiped after posting). */
   enablePrfUnlock: { params: { credentialId: string; prfOutput: Uint8Array }; result: StatusSnapshot }
   unlockWithPrf: { params: { prfOutput: Uint8Array }; result: StatusSnapshot }
+  /** Makes a recovery key (returned once, never stored as text) and uploads an encrypted key backup. */
+  createRecoveryKey: { params: Record<string, never>; result: { recoveryKey: string; backedUp: boolean } }
+  /** Opens the user's key backup with a typed recovery key and reads the history it unlocks. */
+  restoreFromRecoveryKey: { params: { recoveryKey: string }; result: RestoreReport }
+  keyBackupStatus: { params: Record<string, never>; result: KeyBackupStatus }
 }
+/** The encrypted key backup as this device sees it (docs/decisions/0007-key-backup.md). */
+export type KeyBackupStatus = {
+  enabled: boolean // this device holds the backup key and keeps the backup current
+  version: number | null // the backup version this device last uploaded or read
+  backedUpAt: number | null // when this device last uploaded it
+  pending: boolean // new keys wait to be uploaded
+  problem: string | null // code of the last failure, e.g. 'backup/key-replaced'
+  offerRestore: boolean // a backup of this user exists and this device has not opened it
+}
+
+/** History still closed after a restore, per conversation, and why. */
+export type UnavailableHistory = {
+  conversationId: string
+  title: string
+  epochs: number[] // key periods (epochs) without a key on this device
+  messages: number // messages kept sealed for want of those keys
+  reason: 'not-in-backup' // none of your devices held the key when the backup was last updated
+}
+
+export type RestoreReport = {
+  conversations: number // conversations on this device that gained keys
+  epochs: number // epoch keys added to them
+  messages: number // messages that could be opened now
+  waiting: number // conversations in the backup not on this device yet: keys kept for when it is added
+  unavailable: UnavailableHistory[]
+}
+
 export type Method = keyof Methods
 
 export type Request<M extends Method = Method> = { v: 1; id: number; method: M; params: Methods[M]['params'] }

@@ -333,6 +333,11 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     wipe(made.secret)
     return { code: made.code, link: `${self.location.origin}/#enroll=${made.code}`, expiresAt }
   },
+  // Encrypted key backup (decision 0007): the recovery key text goes to the screen once; the
+  // worker keeps only the derived backup key in its encrypted store.
+  createRecoveryKey: () => requireClient().createRecoveryKey(),
+  restoreFromRecoveryKey: ({ recoveryKey }) => requireClient().restoreFromRecoveryKey(String(recoveryKey ?? '')),
+  keyBackupStatus: () => requireClient().keyBackupStatus(),
 }
 
 self.addEventListener('online', () => client?.connection.retryNow())

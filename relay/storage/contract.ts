@@ -238,6 +238,7 @@ export function runStorageContract(name: string, open: Open): void {
         epoch: 0,
         headHash: hash(0),
         rotationPending: false,
+        prunedSeq: 0,
       })
       assert(await s.isMember('c1', 'd2'))
       assert(!(await s.isMember('c1', 'd3')))
@@ -436,26 +437,66 @@ export function runStorageContract(name: string, open: Open): void {
       })
     }))
 
-  Deno.test(`${name}: pruneEnvelopes deletes data envelopes stored before the cutoff, oldest first, never commits`, () =>
+  Deno.test(`${name}: a snapshot is refused beyond the head or at or before the pruned point`, () =>
     withStorage(open, async (s) => {
       await seed(s, 2)
-      const pause = () => new Promise((r) => setTimeout(r, 15))
-      await s.appendEnvelope(env(1))
-      await s.appendEnvelope(env(2))
-      seqOf(await s.appendEnvelope(env(3)))
-      assertEquals(await s.pruneEnvelopes(Date.now() - 60_000, 100), 0)
-      await pause()
-      const cut = Date.now()
-      await pause()
-      assert('seq' in await s.appendCommit(commit(1, ['d1', 'd2'])))
-      await s.appendEnvelope(env(4, 'd1', 1))
-      assertEquals(await s.pruneEnvelopes(cut, 2), 2)
-      assertEquals((await s.envelopesSince('c1', 0, 100)).map((e) => e.seq), [3, 4, 5])
-      assertEquals(await s.pruneEnvelopes(cut, 100), 1)
-      // Everything is older than a cutoff in the future; the commit entry stays.
-      assertEquals(await s.pruneEnvelopes(Date.now() + 1, 100), 1)
-      assertEquals((await s.envelopesSince('c1', 0, 100)).map((e) => e.seq), [4])
-      // Seqs go on from the head: nothing pruned is ever reused.
-      assertEquals(await s.appendEnvelope(env(5, 'd1', 1)), { seq: 6, duplicate: false })
+      for (let i = 0; i < 5; i++) await s.appendEnvelope(env(i))
+      const snap = (seq: number, deviceId = 'd1') => ({ conversationId: 'c1', seq, deviceId, parts: [blob(90, seq), blob(91)], storedAt: 1000 })
+      assertEquals(await s.putSnapshot(snap(6)), 'relay/stale-snapshot')
+      assertEquals(await s.putSnapshot({ ...snap(3), conversationId: 'nope' }), 'relay/stale-snapshot')
+      assertEquals(await s.putSnapshot(snap(3)), 'ok')
+      assertEquals(await s.putSnapshot({ ...snap(3), parts: [blob(1)] }), 'ok') // stored again: the first is kept
+      assertEquals(await s.prunedSnapshot('c1'), null)
+      assertEquals(await s.pruneCovered(999), 0)
+      assertEquals((await s.envelopesSince('c1', 0, 100)).length, 5)
+      assertEquals(await s.pruneCovered(2000), 3)
+      assertEquals(await s.prunedSnapshot('c1'), { seq: 3, parts: [blob(90, 3), blob(91)] })
+      assertEquals(await s.putSnapshot(snap(3, 'd2')), 'relay/stale-snapshot')
+      assertEquals(await s.putSnapshot(snap(2, 'd2')), 'relay/stale-snapshot')
+    }))
+
+  Deno.test(`${name}: pruning deletes only the data entries a complete snapshot covers, after the grace period, never commits`, () =>
+    withStorage(open, async (s) => {
+      await seed(s, 2)
+      for (let i = 0; i < 3; i++) await s.appendEnvelope(env(i)) // seq 1..3
+      await s.appendCommit(commit(1, ['d1', 'd2'])) // seq 4
+      for (let i = 0; i < 3; i++) await s.appendEnvelope(env(i, 'd1', 1)) // seq 5..7
+      const put = (seq: number, storedAt: number, deviceId = 'd2') =>
+        s.putSnapshot({ conversationId: 'c1', seq, deviceId, parts: [blob(seq)], storedAt })
+      assertEquals(await put(5, 100), 'ok')
+      assertEquals(await put(6, 300), 'ok')
+      // within the grace period of both: nothing
+      assertEquals(await s.pruneCovered(99), 0)
+      assertEquals((await s.getConversation('c1'))?.prunedSeq, 0)
+      // only the snapshot at 5 is old enough
+      assertEquals(await s.pruneCovered(200), 4)
+      assertEquals((await s.getConversation('c1'))?.prunedSeq, 5)
+      assertEquals(await s.prunedSnapshot('c1'), { seq: 5, parts: [blob(5)] })
+      assertEquals((await s.envelopesSince('c1', 0, 100)).map((e) => e.seq), [4, 6, 7])
+      // the newer one then takes over, and the older snapshot is gone
+      assertEquals(await s.pruneCovered(300), 1)
+      assertEquals(await s.prunedSnapshot('c1'), { seq: 6, parts: [blob(6)] })
+      assertEquals((await s.envelopesSince('c1', 0, 100)).map((e) => e.seq), [4, 7])
+      assertEquals(await s.pruneCovered(10_000), 0)
+      // appends go on from the head
+      assertEquals(await s.appendEnvelope(env(3, 'd1', 1)), { seq: 8, duplicate: false })
+    }))
+
+  Deno.test(`${name}: one key backup per user, replaced only by a higher version`, () =>
+    withStorage(open, async (s) => {
+      assertEquals(await s.getKeyBackup('u1'), null)
+      assertEquals(await s.putKeyBackup('u1', blob(1, 1), 1), 'ok')
+      assertEquals(await s.putKeyBackup('u2', blob(2, 5), 5), 'ok')
+      assertEquals(await s.putKeyBackup('u1', blob(1, 9), 1), 'relay/stale-backup')
+      assertEquals(await s.putKeyBackup('u1', blob(1, 0), 0), 'relay/stale-backup')
+      assertEquals(await s.getKeyBackup('u1'), blob(1, 1))
+      assertEquals(await s.putKeyBackup('u1', blob(1, 3), 3), 'ok')
+      assertEquals(await s.getKeyBackup('u1'), blob(1, 3))
+      assertEquals(await s.getKeyBackup('u2'), blob(2, 5))
+      // Two devices racing with the same next version: exactly one is stored.
+      const raced = await Promise.all([4, 4, 4].map((v, i) => s.putKeyBackup('u1', blob(1, 40 + i), v)))
+      assertEquals(raced.filter((r) => r === 'ok').length, 1)
+      const kept = await s.getKeyBackup('u1')
+      assert(kept !== null && kept[0] === 1 && kept[1]! >= 40 && kept[1]! <= 42, 'one of the racers is kept')
     }))
 }

@@ -7,7 +7,24 @@
  */
 
 /** PRAGMA user_version of this schema; 0 with tables present means a pre-epoch data directory. */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 4
+
+/**
+ * Steps from an older schema version to the next, run in order at start inside one transaction
+ * (`MIGRATIONS[n]` takes version n to n + 1). Versions below the first key cannot be migrated.
+ */
+export const MIGRATIONS: Record<number, string> = {
+  // 2 → 3: the encrypted key backup (one opaque blob per user, decision 0007).
+  2: `CREATE TABLE IF NOT EXISTS key_backups (
+    user_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    blob BLOB NOT NULL,
+    stored_at INTEGER NOT NULL
+  );`,
+  // 3 → 4: compaction (the pruned point; the snapshots table itself is created by SCHEMA).
+  3: `ALTER TABLE conversations ADD COLUMN pruned_seq INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT;`,
+}
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS org (
@@ -39,7 +56,9 @@ CREATE TABLE IF NOT EXISTS conversations (
   epoch INTEGER NOT NULL DEFAULT 0,
   head_hash BLOB NOT NULL,
   rotation_pending INTEGER NOT NULL DEFAULT 0,
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  pruned_seq INTEGER NOT NULL DEFAULT 0,
+  pruned_device_id TEXT
 );
 CREATE TABLE IF NOT EXISTS members (
   conversation_id TEXT NOT NULL REFERENCES conversations (conversation_id),
@@ -74,7 +93,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS one_commit_per_epoch ON envelopes (conversatio
   WHERE kind = 'commit';
 CREATE INDEX IF NOT EXISTS commits_by_hash ON envelopes (conversation_id, commit_hash)
   WHERE kind = 'commit';
-CREATE INDEX IF NOT EXISTS data_by_age ON envelopes (stored_at) WHERE kind = 'data';
 CREATE TABLE IF NOT EXISTS receipts (
   conversation_id TEXT NOT NULL REFERENCES conversations (conversation_id),
   device_id TEXT NOT NULL,
@@ -87,9 +105,21 @@ CREATE TABLE IF NOT EXISTS revocations (
   certificate BLOB NOT NULL,
   revoked_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS snapshots (
+  conversation_id TEXT NOT NULL REFERENCES conversations (conversation_id),
+  seq INTEGER NOT NULL,
+  device_id TEXT NOT NULL,
+  part_index INTEGER NOT NULL,
+  part_count INTEGER NOT NULL,
+  part BLOB NOT NULL,
+  stored_at INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, seq, device_id, part_index)
+);
 CREATE TABLE IF NOT EXISTS policy (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   version INTEGER NOT NULL,
   blob BLOB NOT NULL
 );
+${MIGRATIONS[2]}
 `
+

@@ -17,10 +17,11 @@ import type {
   RelayStorage,
   RevocationRow,
   RevokeResult,
+  SnapshotRow,
   StoredEnvelope,
   StoredReceipt,
 } from './storage.ts'
-import { SCHEMA, SCHEMA_VERSION } from './sqlite-schema.ts'
+import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './sqlite-schema.ts'
 import { bytes, num, type Row, sameBytes } from './sqlite-base.ts'
 import { SqliteDirectory } from './sqlite-directory.ts'
 
@@ -35,7 +36,9 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
   db.exec('PRAGMA busy_timeout = 5000')
   const version = num((db.prepare('PRAGMA user_version').get() as Row).user_version)
   const hasTables = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'conversations'").get()
-  if (hasTables && version !== SCHEMA_VERSION) {
+  if (hasTables && version !== SCHEMA_VERSION && MIGRATIONS[version] !== undefined) {
+    migrate(db, version)
+  } else if (hasTables && version !== SCHEMA_VERSION) {
     db.close()
     throw new RangeError(
       `expected relay schema ${SCHEMA_VERSION} in ${SQLITE_FILE}, got ${version}: ` +
@@ -47,6 +50,20 @@ export async function openSqliteStorage(dataDir: string): Promise<RelayStorage> 
   return new SqliteStorage(db)
 }
 
+/** Runs the steps from `from` up to SCHEMA_VERSION in one transaction: existing data stays. */
+function migrate(db: DatabaseSync, from: number): void {
+  db.exec('BEGIN IMMEDIATE')
+  try {
+    for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!)
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
+    db.exec('COMMIT')
+  } catch (e) {
+    db.exec('ROLLBACK')
+    db.close()
+    throw e
+  }
+}
+
 function toConversation(r: Row): ConversationRow {
   return {
     conversationId: r.conversation_id as string,
@@ -55,11 +72,12 @@ function toConversation(r: Row): ConversationRow {
     epoch: num(r.epoch),
     headHash: bytes(r.head_hash),
     rotationPending: num(r.rotation_pending) === 1,
+    prunedSeq: num(r.pruned_seq),
   }
 }
 
 const CONVERSATION_COLUMNS =
-  'c.conversation_id, c.genesis, c.head_seq, c.epoch, c.head_hash, c.rotation_pending'
+  'c.conversation_id, c.genesis, c.head_seq, c.epoch, c.head_hash, c.rotation_pending, c.pruned_seq'
 
 /** Adds conversations, the envelope log, commits, revocations and receipts to the directory. */
 class SqliteStorage extends SqliteDirectory implements RelayStorage {
@@ -335,18 +353,108 @@ class SqliteStorage extends SqliteDirectory implements RelayStorage {
     )
   }
 
+  putSnapshot(p: SnapshotRow): Promise<'ok' | 'relay/stale-snapshot'> {
+    return Promise.resolve(this.tx(() => {
+      const c = this.get('SELECT head_seq, pruned_seq FROM conversations WHERE conversation_id = ?', p.conversationId)
+      if (!c || p.seq > num(c.head_seq) || p.seq <= num(c.pruned_seq)) return 'relay/stale-snapshot' as const
+      if (this.get('SELECT 1 FROM snapshots WHERE conversation_id = ? AND seq = ? AND device_id = ?', p.conversationId, p.seq, p.deviceId)) {
+        return 'ok' as const
+      }
+      p.parts.forEach((part, index) =>
+        this.run(
+          `INSERT INTO snapshots (conversation_id, seq, device_id, part_index, part_count, part, stored_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          p.conversationId,
+          p.seq,
+          p.deviceId,
+          index,
+          p.parts.length,
+          part,
+          p.storedAt,
+        )
+      )
+      return 'ok' as const
+    }))
+  }
+
+  prunedSnapshot(conversationId: string): Promise<{ seq: number; parts: Uint8Array[] } | null> {
+    const c = this.get(
+      'SELECT pruned_seq, pruned_device_id FROM conversations WHERE conversation_id = ?',
+      conversationId,
+    )
+    if (!c || num(c.pruned_seq) === 0) return Promise.resolve(null)
+    const rows = this.all(
+      'SELECT part FROM snapshots WHERE conversation_id = ? AND seq = ? AND device_id = ? ORDER BY part_index',
+      conversationId,
+      num(c.pruned_seq),
+      c.pruned_device_id as string,
+    )
+    return Promise.resolve({ seq: num(c.pruned_seq), parts: rows.map((r) => bytes(r.part)) })
+  }
+
+  pruneCovered(storedBefore: number): Promise<number> {
+    return Promise.resolve(this.tx(() => {
+      // Snapshots past the grace period, newest first per conversation (all parts are stored at once).
+      const ready = this.all(
+        `SELECT s.conversation_id, s.seq, s.device_id FROM snapshots s
+         JOIN conversations c ON c.conversation_id = s.conversation_id
+         WHERE s.seq > c.pruned_seq
+         GROUP BY s.conversation_id, s.seq, s.device_id
+         HAVING MAX(s.stored_at) <= ?
+         ORDER BY s.conversation_id, s.seq DESC, MAX(s.stored_at)`,
+        storedBefore,
+      )
+      let deleted = 0
+      const done = new Set<string>()
+      for (const r of ready) {
+        const id = r.conversation_id as string
+        if (done.has(id)) continue
+        done.add(id)
+        const seq = num(r.seq)
+        deleted += this.run(
+          "DELETE FROM envelopes WHERE conversation_id = ? AND seq <= ? AND kind = 'data'",
+          id,
+          seq,
+        ).changes
+        this.run(
+          'DELETE FROM snapshots WHERE conversation_id = ? AND (seq < ? OR (seq = ? AND device_id <> ?))',
+          id,
+          seq,
+          seq,
+          r.device_id as string,
+        )
+        this.run(
+          'UPDATE conversations SET pruned_seq = ?, pruned_device_id = ? WHERE conversation_id = ?',
+          seq,
+          r.device_id as string,
+          id,
+        )
+      }
+      return deleted
+    }))
+  }
+
   close(): Promise<void> {
     if (this.db.isOpen) this.db.close()
     return Promise.resolve()
   }
 
-  pruneEnvelopes(storedBefore: number, limit: number): Promise<number> {
+  putKeyBackup(userId: string, blob: Uint8Array, version: number): Promise<'ok' | 'relay/stale-backup'> {
     const r = this.run(
-      `DELETE FROM envelopes WHERE rowid IN (SELECT rowid FROM envelopes
-         WHERE kind = 'data' AND stored_at < ? ORDER BY stored_at LIMIT ?)`,
-      storedBefore,
-      limit,
+      `INSERT INTO key_backups (user_id, version, blob, stored_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, blob = excluded.blob,
+         stored_at = excluded.stored_at
+       WHERE excluded.version > key_backups.version`,
+      userId,
+      version,
+      blob,
+      Date.now(),
     )
-    return Promise.resolve(r.changes)
+    return Promise.resolve(r.changes === 1 ? 'ok' : 'relay/stale-backup')
+  }
+
+  getKeyBackup(userId: string): Promise<Uint8Array | null> {
+    const r = this.get('SELECT blob FROM key_backups WHERE user_id = ?', userId)
+    return Promise.resolve(r ? bytes(r.blob) : null)
   }
 }

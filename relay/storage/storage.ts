@@ -36,6 +36,8 @@ export type ConversationRow = {
   headHash: Uint8Array
   /** A current member device was revoked and no commit has replaced the epoch yet. */
   rotationPending: boolean
+  /** Data entries up to here were pruned; the snapshot covering them is served instead (0: none). */
+  prunedSeq: number
 }
 
 export type NewConversation = {
@@ -89,6 +91,15 @@ export type RevokeResult = {
 }
 
 export type StoredEnvelope = { seq: number; envelope: Uint8Array }
+
+/** A member's compaction snapshot covering the log up to `seq`, in its upload parts. */
+export type SnapshotRow = {
+  conversationId: string
+  seq: number
+  deviceId: string
+  parts: Uint8Array[]
+  storedAt: number
+}
 
 export type StoredReceipt = { deviceId: string; receipt: Uint8Array }
 
@@ -181,12 +192,29 @@ export interface RelayStorage {
   ): Promise<boolean>
   receiptsOf(conversationId: string): Promise<StoredReceipt[]>
 
+  /**
+   * Compaction (DESIGN §4). Stores a snapshot a member uploaded (the handler checked its
+   * signature). Refused ('relay/stale-snapshot') when `seq` is beyond the log head or not after
+   * the pruned point. The same device's snapshot at the same seq stored again is kept as first stored.
+   */
+  putSnapshot(p: SnapshotRow): Promise<'ok' | 'relay/stale-snapshot'>
+  /** Every part, in order, of the snapshot the conversation is pruned to; null when not pruned. */
+  prunedSnapshot(conversationId: string): Promise<{ seq: number; parts: Uint8Array[] } | null>
+  /**
+   * For every conversation, takes the newest snapshot stored at or
+   * before `storedBefore` (the grace period), deletes the DATA entries it covers — never a commit —
+   * and every older snapshot, and moves the pruned point to it. Returns how many entries it deleted.
+   */
+  pruneCovered(storedBefore: number): Promise<number>
+
   close(): Promise<void>
 
   /**
-   * Mailbox time-to-live: deletes at most `limit` DATA envelopes stored before `storedBefore`
-   * (ms since the epoch), oldest first, and returns how many. Commit entries are never deleted:
-   * the membership chain must stay whole. Seqs are not reused (head_seq stays).
+   * The user's encrypted key backup (one opaque blob per user, crypto/key-backup.ts): stored only
+   * if `version` (read by the handler from the blob's clear header) is higher than the stored
+   * one's, atomically. Never parsed or opened here.
    */
-  pruneEnvelopes(storedBefore: number, limit: number): Promise<number>
+  putKeyBackup(userId: string, blob: Uint8Array, version: number): Promise<'ok' | 'relay/stale-backup'>
+  /** The stored key backup blob of the user, or null. */
+  getKeyBackup(userId: string): Promise<Uint8Array | null>
 }

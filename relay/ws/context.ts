@@ -28,7 +28,7 @@ export interface SessionContext extends HubMember {
   sendFrame(frame: Frame): void
   sendError(code: string, ref: string): void
   /**
-   * Resolves true once the socket's outbound queue is below half of limits.maxBufferedBytes, so
+   * Resolves true once the socket's outbound queue is below a quarter of limits.maxBufferedBytes, so
    * a catch-up never queues more than the cap; false (and the socket dropped) when the reader
    * does not drain within limits.slowReaderTimeoutMs or the socket closed.
    */

@@ -38,12 +38,36 @@ async function removalSeq(storage: RelayStorage, conversationId: string, deviceI
   }
 }
 
+/**
+ * A snapshot is up to MAX_SNAPSHOT_PARTS × 256 KiB: paced by the reader like the log after it,
+ * so a device catching up is never dropped as a slow reader. False when the socket went away.
+ */
+async function sendSnapshotParts(
+  s: SessionContext,
+  conversationId: string,
+  snapshot: { seq: number; parts: Uint8Array[] },
+): Promise<boolean> {
+  for (const [index, part] of snapshot.parts.entries()) {
+    if (!(await s.drain())) return false
+    s.sendFrame({ type: 'snapshotPart', conversationId, seq: snapshot.seq, index, count: snapshot.parts.length, part })
+  }
+  return true
+}
+
 /** A removed device reads the log up to the commit that removed it — so it learns it — and no further. */
 async function catchUpUntilRemoval(s: SessionContext, f: FrameOf<'subscribe'>): Promise<void> {
   const { storage } = s.deps
   const upTo = await removalSeq(storage, f.conversationId, s.deviceId)
   if (upTo === null) return s.sendError('relay/not-member', f.conversationId)
   let sentUpTo = Math.min(f.since, upTo)
+  const conv = await storage.getConversation(f.conversationId)
+  if (conv && sentUpTo < conv.prunedSeq) {
+    // Compacted behind the device: the snapshot serves it only if it covers no more than what the
+    // device was a member for; otherwise the entries it missed are gone and it is told so.
+    const snapshot = await storage.prunedSnapshot(f.conversationId)
+    if (!snapshot || snapshot.seq > upTo) return s.sendError('relay/not-member', f.conversationId)
+    if (!(await sendSnapshotParts(s, f.conversationId, snapshot))) return
+  }
   for (;;) {
     const page = (await storage.envelopesSince(f.conversationId, sentUpTo, CATCH_UP_PAGE)).filter((e) => e.seq <= upTo)
     for (const e of page) {
@@ -62,8 +86,15 @@ export async function handleSubscribe(s: SessionContext, f: FrameOf<'subscribe'>
   if (!(await storage.isMember(id, s.deviceId))) return catchUpUntilRemoval(s, f)
   // Join first, query second: anything appended meanwhile is buffered and deduplicated by seq.
   hub.beginSubscription(id, s)
-  const head = (await storage.getConversation(id))?.headSeq ?? 0
+  const conv = await storage.getConversation(id)
+  const head = conv?.headSeq ?? 0
   let sentUpTo = Math.min(f.since, head)
+  if (conv && sentUpTo < conv.prunedSeq) {
+    // The data entries up to the pruned point are gone: the snapshot covering them comes first,
+    // then the log from where the device is (commits are never pruned, so it reads every one).
+    const snapshot = await storage.prunedSnapshot(id)
+    if (snapshot && !(await sendSnapshotParts(s, id, snapshot))) return
+  }
   for (;;) {
     const page = await storage.envelopesSince(id, sentUpTo, CATCH_UP_PAGE)
     for (const e of page) {

@@ -25,7 +25,9 @@ import { handleCommit, handleCreateConversation, sendConversationList } from './
 import { handleGetDirectory, handlePutAuthorization } from './directory.ts'
 import { handleReceipt, handleSend, handleSubscribe } from './messaging.ts'
 import { CLOSE_REVOKED, handleRevokeDevice } from './revocation.ts'
+import { dropSnapshotUpload, handlePutSnapshot } from './snapshots.ts'
 import { handlePutPolicy } from './policy.ts'
+import { handleGetKeyBackup, handlePutKeyBackup } from './key-backup.ts'
 
 export { LOGIN_TIMEOUT_MS }
 export const CHALLENGE_NONCE_BYTES = 32
@@ -45,6 +47,12 @@ export const CLOSE = {
 
 /** How often a catch-up waiting for a slow reader looks at the socket's outbound queue. */
 const DRAIN_POLL_MS = 20
+/**
+ * A catch-up sends its next frame once the queue is below this fraction of the cap: with the cap
+ * at least two frames (limits.ts), a full frame then still leaves a quarter of the cap for the
+ * small frames after it (caughtUp, receipts), so paced sends never trip the live-send drop.
+ */
+const DRAIN_TO_FRACTION = 1 / 4
 
 export type SessionOptions = {
   origin: string
@@ -125,6 +133,7 @@ export class Session implements SessionContext {
     clearTimeout(this.loginTimer)
     this.options.onAuthenticatedOrClosed?.()
     this.deps.hub.remove(this)
+    dropSnapshotUpload(this)
   }
 
   close(code: number): void {
@@ -133,6 +142,7 @@ export class Session implements SessionContext {
     clearTimeout(this.loginTimer)
     this.options.onAuthenticatedOrClosed?.()
     this.deps.hub.remove(this)
+    dropSnapshotUpload(this)
     this.deps.metrics.inc('wardline_closes_total', String(code))
     try {
       this.ws.close(code)
@@ -172,7 +182,7 @@ export class Session implements SessionContext {
   async drain(): Promise<boolean> {
     const { maxBufferedBytes, slowReaderTimeoutMs } = this.deps.limits
     const deadline = Date.now() + slowReaderTimeoutMs
-    while (this.state !== 'closed' && this.bufferedAmount > maxBufferedBytes / 2) {
+    while (this.state !== 'closed' && this.bufferedAmount > maxBufferedBytes * DRAIN_TO_FRACTION) {
       if (Date.now() >= deadline) {
         this.dropSlowReader()
         break
@@ -219,6 +229,12 @@ export class Session implements SessionContext {
         return await handleRevokeDevice(this, frame)
       case 'putPolicy':
         return await handlePutPolicy(this, frame)
+      case 'putSnapshot':
+        return await handlePutSnapshot(this, frame)
+      case 'putKeyBackup':
+        return await handlePutKeyBackup(this, frame)
+      case 'getKeyBackup':
+        return await handleGetKeyBackup(this, frame)
       case 'ping':
         return this.sendFrame({ type: 'pong', nonce: frame.nonce })
       default:

@@ -2,7 +2,8 @@
  * "Organisation & this device": the organisation fingerprint (`status().rootFingerprint`), for
  * comparing in person with a colleague's screen, who this device belongs to, the devices
  * (wl-devices: revoke, add a device, safety numbers), and "Unlock with this device's screen lock"
- * (WebAuthn PRF, web/prf-unlock.ts) where the browser offers it.
+ * (WebAuthn PRF, web/prf-unlock.ts) where the browser offers it, and the recovery key for the
+ * encrypted key backup (wl-recovery-key).
  */
 import { LitElement, css, html } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
@@ -14,6 +15,7 @@ import { createPrfCredential, isPrfUnlockPossible } from '../prf-unlock.ts'
 import { WorkerCallError, type WorkerClient } from '../worker-client.ts'
 import { baseStyles, sideViewStyles } from '../styles.ts'
 import './wl-devices.ts'
+import './wl-recovery-key.ts'
 
 @customElement('wl-organisation')
 export class WlOrganisation extends LitElement {
@@ -116,6 +118,7 @@ export class WlOrganisation extends LitElement {
           </section>`
         : null}
       ${!this.embedded && me && this.client ? html`<wl-devices .client=${this.client} .me=${me}></wl-devices>` : null}
+      ${!this.embedded && this.client ? html`<wl-recovery-key .client=${this.client}></wl-recovery-key>` : null}
       ${this.#renderPrf()}
     `
     if (this.embedded) return body

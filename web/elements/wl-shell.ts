@@ -18,6 +18,7 @@ import './wl-conversation-list.ts'
 import './wl-conversation.ts'
 import './wl-new-conversation.ts'
 import './wl-organisation.ts'
+import './wl-restore-offer.ts'
 
 type HistoryState = { wlView?: ShellView; wlConversation?: string }
 
@@ -147,6 +148,7 @@ export class WlShell extends LitElement {
             <button class="primary" data-testid="new-conversation" @click=${() => this.#go('new')}>New conversation</button>
             ${isAdmin ? html`<button data-testid="add-person" @click=${() => this.#go('add-person')}>Add person</button>` : null}
           </div>
+          <wl-restore-offer .client=${this.client} .connection=${s?.connection ?? 'offline'}></wl-restore-offer>
           <wl-conversation-list .client=${this.client} .selectedId=${this.view === 'conversation' ? this.conversationId : null}></wl-conversation-list>
           <div class="footer">
             <button class="quiet" data-testid="organisation" @click=${() => this.#go('organisation')}>Organisation &amp; this device</button>

@@ -8,15 +8,17 @@
  */
 import * as c from '../../crypto/mod.ts'
 import type { Frame, FrameOf } from '../../relay/wire/frames.ts'
-import type { ConnectionState, ConversationSummary, EventName, Events, MessageView, Person } from '../protocol.ts'
+import type { ConnectionState, ConversationSummary, EventName, Events, MessageView, Person, RestoreReport } from '../protocol.ts'
 import { messagesOf, people, summarise, type ViewState } from './client-views.ts'
 import { realTimers, RelayConnection, type Timers } from './connection.ts'
 import { type ConversationMeta, ConversationState, type MessageRecord, recordId } from './conversation-state.ts'
 import { verifyDirectory } from './directory.ts'
 import { checkClaim, decodePayload, emptyChain, encodePayload, extendChain, type Payload } from './log-chain.ts'
 import { type Identity, verifiedComplianceKey } from './identity.ts'
+import { buildSnapshot, type KeptSegment, openKeptSegment, restoreSnapshot, SNAPSHOT_EVERY, snapshotDue } from './compaction.ts'
 import { buildCommitEntry, type ComplianceRecipient, type NextEpoch, verifyCommitEntry, verifyGenesis } from './membership.ts'
 import { type ClientStore, padSeq, type Write } from './store.ts'
+import { KeyBackupSync, RESTORED_PREFIX, restoredKeysFor } from './key-backup.ts'
 
 export type OutboxItem = {
   key: string
@@ -60,6 +62,10 @@ export type ClientOptions = {
   now?: () => number
   /** How often an idle member posts a signed heartbeat committing to the log it has seen (policy T). */
   heartbeatMs?: number
+  /** Log entries between compaction snapshots (default SNAPSHOT_EVERY). */
+  snapshotEvery?: number
+  /** How long new epoch keys wait before the key backup is uploaded (KEY_BACKUP_DELAY_MS). */
+  keyBackupDelayMs?: number
 }
 
 const COMPACT_AFTER_UPDATES = 200
@@ -129,6 +135,12 @@ export class WardlineClient {
   #catchUpFrom = new Map<string, number>()
   /** The furthest log position seen live while a catch-up was pending, per conversation. */
   #ahead = new Map<string, number>()
+  /** Snapshot parts received ahead of a catch-up behind the relay's pruned point, per conversation. */
+  #restoring = new Map<string, { seq: number; count: number; parts: Uint8Array[] }>()
+  /** Snapshots refused once (conversation:seq): read again once, in case the copy was not the relay's. */
+  #badSnapshots = new Set<string>()
+  /** Conversations whose history could not be taken in: not read again until restart. */
+  #stalled = new Set<string>()
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null
   /** Heartbeats sent and not yet acked, by ref (their bytes join our chain when stored). */
   #beats = new Map<string, Uint8Array>()
@@ -136,6 +148,7 @@ export class WardlineClient {
   #outboxOrder = 0
   #directoryReady: Promise<void>
   #resolveDirectory: () => void = () => {}
+  #backup: KeyBackupSync
 
   constructor(options: ClientOptions) {
     this.#o = options
@@ -152,6 +165,7 @@ export class WardlineClient {
       ...(options.timers ? { timers: options.timers } : {}),
       ...(options.createSocket ? { createSocket: options.createSocket } : {}),
     })
+    this.#backup = this.#keyBackupSync()
   }
 
   get connectionState(): ConnectionState {
@@ -207,6 +221,7 @@ export class WardlineClient {
     this.connection.stop()
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer)
     if (this.#receiptTimer) clearTimeout(this.#receiptTimer)
+    this.#backup.stop()
     if (this.#outboxRetry !== null) (this.#o.timers ?? realTimers).clearTimeout(this.#outboxRetry)
     this.#outboxRetry = null
     for (const p of this.#pending.values()) p.reject(new Error('net/stopped'))
@@ -244,6 +259,7 @@ export class WardlineClient {
       this.#inflight.clear()
       this.#beats.clear()
       this.#catchingUp.clear()
+      this.#restoring.clear()
     }
     this.#o.onStatusChange?.()
   }
@@ -272,6 +288,7 @@ export class WardlineClient {
       case 'ready':
         this.connection.send({ type: 'getDirectory' })
         for (const conv of this.conversations.values()) this.#subscribe(conv.meta)
+        void this.#backup.resume()
         return this.#flushOutbox()
       case 'directory': return this.#onDirectory(frame)
       case 'directoryChanged':
@@ -279,25 +296,8 @@ export class WardlineClient {
         return
       case 'conversation': return this.#onConversation(frame)
       case 'envelope': return this.#onEnvelope(frame)
-      case 'caughtUp': {
-        const conv = this.conversations.get(frame.conversationId)
-        this.#catchingUp.delete(frame.conversationId)
-        void this.#enqueue(() => this.#flushOutbox()) // items held back until this copy caught up
-        // Live entries that raced ahead of the catch-up were skipped: read on from here.
-        const reach = Math.max(frame.seq, this.#ahead.get(frame.conversationId) ?? 0)
-        this.#ahead.delete(frame.conversationId)
-        const from = this.#catchUpFrom.get(frame.conversationId)
-        this.#catchUpFrom.delete(frame.conversationId)
-        if (conv && reach > conv.meta.lastSeq) {
-          // A catch-up that moved nothing although the log reaches further has a hole the relay
-          // cannot fill (withheld, or pruned by a mailbox TTL): report it, and do not ask again
-          // in a loop — the next live entry asks once more.
-          if (from === conv.meta.lastSeq) this.#defence('gap', frame.conversationId)
-          else this.#subscribe(conv.meta)
-        }
-        this.#scheduleReceipt()
-        return conv ? this.#maintainMembership(conv) : undefined
-      }
+      case 'snapshotPart': return this.#onSnapshotPart(frame)
+      case 'caughtUp': return this.#onCaughtUp(frame)
       case 'rotationPending': {
         const conv = this.conversations.get(frame.conversationId)
         if (conv) this.connection.send({ type: 'getDirectory' }) // revocations arrive with it
@@ -306,9 +306,33 @@ export class WardlineClient {
       case 'ack': return this.#onAck(frame)
       case 'receiptUpdate': return this.#onReceipt(frame)
       case 'error': return this.#onError(frame)
+      case 'keyBackup': return this.#backup.onFrame(frame)
       default:
         return
     }
+  }
+
+  async #onCaughtUp(frame: FrameOf<'caughtUp'>): Promise<void> {
+    const conv = this.conversations.get(frame.conversationId)
+    if (conv && this.#restoring.has(frame.conversationId)) await this.#finishRestore(conv)
+    this.#catchingUp.delete(frame.conversationId)
+    void this.#enqueue(() => this.#flushOutbox()) // items held back until this copy caught up
+    // Live entries that raced ahead of the catch-up were skipped: read on from here.
+    const reach = Math.max(frame.seq, this.#ahead.get(frame.conversationId) ?? 0)
+    this.#ahead.delete(frame.conversationId)
+    const from = this.#catchUpFrom.get(frame.conversationId)
+    this.#catchUpFrom.delete(frame.conversationId)
+    if (conv && reach > conv.meta.lastSeq) {
+      // A catch-up that moved nothing although the log reaches further has a hole the relay
+      // did not fill (withheld, or pruned without a usable snapshot): report it, and do not ask
+      // again in a loop — the next live entry asks once more.
+      if (from === conv.meta.lastSeq) this.#defence('gap', frame.conversationId)
+      else this.#subscribe(conv.meta)
+    }
+    this.#scheduleReceipt()
+    if (!conv) return
+    await this.#maybeSnapshot(conv)
+    return this.#maintainMembership(conv)
   }
 
   async #onError(frame: FrameOf<'error'>): Promise<void> {
@@ -317,6 +341,9 @@ export class WardlineClient {
       this.#pending.delete(frame.ref)
       return p.reject(fail(frame.code))
     }
+    // A snapshot upload refused (another member's covers more, or the relay is busy): the
+    // entries stay on the relay and a later boundary tries again.
+    if (frame.ref.startsWith('ss/')) return
     if (frame.code === 'relay/rate-limited') return this.#onRateLimited(frame.ref)
     if (frame.ref.startsWith('ob/')) {
       const key = sendKey(frame.ref)
@@ -431,7 +458,14 @@ export class WardlineClient {
       nextRecordCounter: 0,
       nextUpdateKey: 0,
     }
-    await this.#o.store.write([{ key: `conv/${meta.conversationId}`, value: meta }])
+    // Keys restored from the key backup before this device was added (decision 0007).
+    const restored = await restoredKeysFor(this.#o.store, meta.conversationId)
+    for (const [e, k] of Object.entries(restored ?? {})) meta.epochKeys[e] ??= k
+    await this.#o.store.write([
+      { key: `conv/${meta.conversationId}`, value: meta },
+      ...(restored ? [{ key: RESTORED_PREFIX + meta.conversationId, delete: true as const }] : []),
+    ])
+    this.#backup.schedule()
     this.conversations.set(meta.conversationId, new ConversationState(meta, this.id.deviceId))
     this.#receipts.set(meta.conversationId, new Map())
     this.#subscribe(meta)
@@ -439,6 +473,8 @@ export class WardlineClient {
   }
 
   #subscribe(meta: ConversationMeta): void {
+    if (this.#stalled.has(meta.conversationId)) return
+    this.#restoring.delete(meta.conversationId)
     if (this.connection.send({ type: 'subscribe', conversationId: meta.conversationId, since: meta.lastSeq })) {
       this.#catchingUp.add(meta.conversationId)
       this.#catchUpFrom.set(meta.conversationId, meta.lastSeq)
@@ -449,6 +485,17 @@ export class WardlineClient {
     const conv = this.conversations.get(frame.conversationId)
     if (!conv) return
     const meta = conv.meta
+    const restoring = this.#restoring.get(meta.conversationId)
+    if (restoring && frame.seq <= restoring.seq) {
+      // Behind the pruned point only commits are left: apply each (keys, members), in order.
+      if (frame.seq > meta.lastSeq && frame.seq > (meta.epochs[String(meta.epoch)]?.seq ?? 0) && c.isCommitEntry(frame.envelope)) {
+        const head = meta.headHash
+        await this.#onCommit(conv, frame, true)
+        if (c.equalBytes(head, meta.headHash)) this.#restoring.delete(meta.conversationId) // not applied: read again later
+      }
+      return
+    }
+    if (restoring && !(await this.#finishRestore(conv))) return
     if (frame.seq <= meta.lastSeq) return // already applied (duplicate delivery)
     if (frame.seq !== meta.lastSeq + 1) {
       // A catch-up already asked for is on its way: live entries ahead of it are not gaps, but
@@ -472,6 +519,76 @@ export class WardlineClient {
     const applied = Array.isArray(added) ? added : []
     await this.#maybeCompact(conv, applied.length > 0 ? 1 : 0)
     this.#announce(conv, applied, frame.seq)
+    await this.#maybeSnapshot(conv)
+  }
+
+  #onSnapshotPart(frame: FrameOf<'snapshotPart'>): void {
+    const conv = this.conversations.get(frame.conversationId)
+    if (!conv || frame.seq <= conv.meta.lastSeq || frame.count > c.MAX_SNAPSHOT_PARTS || frame.index >= frame.count) return
+    if (frame.index === 0) this.#restoring.set(frame.conversationId, { seq: frame.seq, count: frame.count, parts: [] })
+    const r = this.#restoring.get(frame.conversationId)
+    if (!r || r.seq !== frame.seq || r.count !== frame.count || r.parts.length !== frame.index) {
+      this.#restoring.delete(frame.conversationId) // parts out of order: the entries after it show a gap
+      return
+    }
+    r.parts.push(frame.part)
+  }
+
+  /**
+   * Every commit up to the snapshot's position has been applied: take the snapshot in and resume
+   * the log after it. A snapshot that fails its checks is asked for once more; a second failure
+   * stops reading the conversation and says so, rather than showing a history that did not verify.
+   */
+  async #finishRestore(conv: ConversationState): Promise<boolean> {
+    const m = conv.meta
+    const r = this.#restoring.get(m.conversationId)
+    this.#restoring.delete(m.conversationId)
+    if (!r) return true
+    const restored = r.parts.length === r.count ? restoreSnapshot(conv, r.parts, r.seq, this.devices) : c.err('sync/bad-snapshot')
+    if (!restored.ok) {
+      this.#defence('forgery', m.conversationId)
+      const key = `${m.conversationId}:${r.seq}`
+      if (!this.#badSnapshots.has(key)) {
+        this.#badSnapshots.add(key)
+        this.#subscribe(m)
+        return false
+      }
+      this.#stalled.add(m.conversationId)
+      this.#alert('sync/bad-snapshot', 'The earlier history of a conversation could not be verified and is not shown; contact your administrator')
+      return false
+    }
+    // Segments this device has no key for are counted in meta.unavailable (shown with the
+    // conversation) and kept, sealed, for a key that may still come.
+    const { added, rejected, seqs, kept } = restored.value
+    if (rejected > 0) this.#refuse('sync/bad-record', m.conversationId)
+    const id = m.conversationId
+    const writes: Write[] = (await this.#o.store.list(`yu/${id}/`)).map(([k]) => ({ key: k, delete: true as const }))
+    for (const k of kept) writes.push({ key: `ps/${id}/${padSeq(k.epoch)}`, value: k })
+    for (const epoch of conv.epochsWithState()) {
+      writes.push({ key: `yu/${id}/${padSeq(m.nextUpdateKey++)}`, value: { epoch, update: conv.encodeSegment(epoch) } })
+    }
+    for (const [recordId, seq] of seqs) writes.push({ key: `rs/${id}/${recordId}`, value: seq })
+    writes.push({ key: `conv/${id}`, value: m })
+    await this.#o.store.write(writes)
+    this.#updateCount.set(id, conv.epochsWithState().length)
+    this.#announce(conv, added, r.seq)
+    return true
+  }
+
+  /** Uploads a snapshot when this device is the member due to make one (see compaction.ts). */
+  async #maybeSnapshot(conv: ConversationState): Promise<void> {
+    const m = conv.meta
+    const id = m.conversationId
+    if (this.connection.state !== 'online' || this.#catchingUp.has(id) || this.#restoring.has(id)) return
+    if (!snapshotDue(conv, this.id.deviceId, this.#o.snapshotEvery ?? SNAPSHOT_EVERY)) return
+    if ((await this.#o.store.list<OutboxItem>('ob/')).some(([, item]) => item.conversationId === id)) return
+    const parts = buildSnapshot(conv, this.id, this.#now())
+    if (!parts) return
+    m.snapshotSeq = m.lastSeq
+    await this.#o.store.write([{ key: `conv/${id}`, value: m }])
+    parts.forEach((part, index) =>
+      this.connection.send({ type: 'putSnapshot', ref: `ss/${id}/${m.lastSeq}/${index}`, conversationId: id, seq: m.lastSeq, index, count: parts.length, part })
+    )
   }
 
   /**
@@ -517,6 +634,7 @@ export class WardlineClient {
       ...(await this.#o.store.list(`yu/${id}/`)),
       ...(await this.#o.store.list(`rs/${id}/`)),
       ...(await this.#o.store.list(`pe/${id}/`)),
+      ...(await this.#o.store.list(`ps/${id}/`)),
     ]
     await this.#o.store.write([...stale.map(([k]) => ({ key: k, delete: true as const })), { key: `conv/${id}`, value: meta }])
     const fresh = new ConversationState(meta, this.id.deviceId, conv.announced)
@@ -596,11 +714,23 @@ export class WardlineClient {
     this.#o.emit('messages', { conversationId: conv.meta.conversationId })
   }
 
-  /** A commit brought keys for earlier epochs: open the envelopes kept for them, in log order. */
+  /** A commit brought keys for earlier epochs: open the snapshot segments and envelopes kept for them, in log order. */
   async #openKept(conv: ConversationState, epochs: Set<number>): Promise<void> {
     const meta = conv.meta
     const writes: Write[] = []
     const added: string[] = []
+    for (const [key, kept] of await this.#o.store.list<KeptSegment>(`ps/${meta.conversationId}/`)) {
+      if (!epochs.has(kept.epoch)) continue
+      writes.push({ key, delete: true })
+      const opened = openKeptSegment(conv, kept, this.devices)
+      if (!opened.ok) {
+        this.#refuse(opened.code, meta.conversationId)
+        continue
+      }
+      added.push(...opened.value.added)
+      for (const [id, seq] of opened.value.seqs) writes.push({ key: `rs/${meta.conversationId}/${id}`, value: seq })
+      writes.push({ key: `yu/${meta.conversationId}/${padSeq(meta.nextUpdateKey++)}`, value: { epoch: kept.epoch, update: conv.encodeSegment(kept.epoch) } })
+    }
     for (const [key, blob] of await this.#o.store.list<Uint8Array>(`pe/${meta.conversationId}/`)) {
       const h = c.parseEnvelopeHeader(blob)
       if (!h.ok || !epochs.has(h.value.epoch)) continue
@@ -650,7 +780,8 @@ export class WardlineClient {
     return c.ok({ epoch, sender: senderDeviceId, counter, payload: payload.value })
   }
 
-  async #onCommit(conv: ConversationState, frame: FrameOf<'envelope'>): Promise<void> {
+  /** `restoring`: a commit behind the pruned point, applied without the entries around it (see #finishRestore). */
+  async #onCommit(conv: ConversationState, frame: FrameOf<'envelope'>, restoring = false): Promise<void> {
     const m = conv.meta
     const v = verifyCommitEntry({ meta: m, entry: frame.envelope, identity: this.id, devices: this.devices, revoked: this.revoked, compliance: this.#compliance })
     if (!v.ok && v.code === 'trust/unknown-device' && !this.#resubscribeAfterDirectory.has(m.conversationId)) {
@@ -662,7 +793,7 @@ export class WardlineClient {
     if (!v.ok) {
       // A commit we cannot accept ends what this device can follow of the conversation: say so.
       this.#refuse(v.code, m.conversationId)
-      if (this.#askAgain(m, frame.seq)) return
+      if (restoring || this.#askAgain(m, frame.seq)) return
       extendChain(m.chain, frame.seq, frame.envelope)
       m.lastSeq = frame.seq
       await this.#o.store.write([{ key: `conv/${m.conversationId}`, value: m }])
@@ -679,8 +810,10 @@ export class WardlineClient {
     for (const [e, k] of Object.entries(keys)) m.epochKeys[e] ??= k
     m.removed = !commit.deviceIds.includes(this.id.deviceId)
     if (!m.removed && !m.epochKeys[String(commit.epoch)]) this.#alert('crypto/no-key-box')
-    extendChain(m.chain, frame.seq, frame.envelope)
-    m.lastSeq = frame.seq
+    if (!restoring) {
+      extendChain(m.chain, frame.seq, frame.envelope)
+      m.lastSeq = frame.seq
+    }
     await this.#o.store.write([{ key: `conv/${m.conversationId}`, value: m }])
     if (wasMember && m.removed) {
       for (const [, item] of await this.#o.store.list<OutboxItem>('ob/')) {
@@ -688,6 +821,7 @@ export class WardlineClient {
       }
     }
     if (newEpochs.size > 0) await this.#openKept(conv, newEpochs)
+    if (newEpochs.size > 0) this.#backup.schedule()
     this.#o.emit('conversations', null)
     this.#o.emit('messages', { conversationId: m.conversationId })
     void this.#enqueue(() => this.#flushOutbox())
@@ -1154,5 +1288,89 @@ export class WardlineClient {
   listMessages(conversationId: string): MessageView[] {
     const conv = this.conversations.get(conversationId)
     return conv ? messagesOf(this.#view, conv, this.#receipts.get(conversationId) ?? new Map()) : []
+  }
+
+  // ---- encrypted key backup (workers/core/key-backup.ts, decision 0007) ----------------------
+
+  #keyBackupSync(): KeyBackupSync {
+    return new KeyBackupSync({
+      store: this.#o.store,
+      userId: this.id.userId,
+      now: () => this.#now(),
+      send: (frame) => this.connection.send(frame),
+      whenOnline: () => this.#whenOnline(),
+      request: (frame) => this.request(frame),
+      collect: () => this.#serial(() => this.#backupEntries()),
+      merge: (entries) => this.#serial(() => this.#mergeBackup(entries)),
+      ...(this.#o.keyBackupDelayMs !== undefined ? { delayMs: this.#o.keyBackupDelayMs } : {}),
+    })
+  }
+
+  /** Makes the user's recovery key (returned once, for display) and uploads the first backup. */
+  createRecoveryKey(): Promise<{ recoveryKey: string; backedUp: boolean }> {
+    return this.#backup.create()
+  }
+
+  /** Opens the user's backup with a typed recovery key; a wrong key changes nothing. */
+  restoreFromRecoveryKey(text: string): Promise<RestoreReport> {
+    return this.#backup.restore(text)
+  }
+
+  keyBackupStatus(): ReturnType<KeyBackupSync['status']> {
+    return this.#backup.status()
+  }
+
+  /** Uploads the backup now, if this device keeps one (otherwise it follows new keys, debounced). */
+  backupNow(): Promise<void> {
+    return this.#backup.backupNow()
+  }
+
+  /** Every epoch key this device holds, with those restored for conversations not here yet. */
+  async #backupEntries(): Promise<c.BackupEntry[]> {
+    const out: c.BackupEntry[] = []
+    for (const { meta } of this.conversations.values()) {
+      for (const [e, key] of Object.entries(meta.epochKeys)) out.push({ conversationId: meta.conversationId, epoch: Number(e), key })
+    }
+    for (const [k, keys] of await this.#o.store.list<Record<string, Uint8Array>>(RESTORED_PREFIX)) {
+      for (const [e, key] of Object.entries(keys)) out.push({ conversationId: k.slice(RESTORED_PREFIX.length), epoch: Number(e), key })
+    }
+    return out
+  }
+
+  /**
+   * Adds keys from an opened backup to the conversations on this device and opens the envelopes
+   * kept sealed for them; keys of conversations not here yet wait until a member adds this device.
+   * Reports what is still closed and why (never a bare "unable to decrypt").
+   */
+  async #mergeBackup(entries: c.BackupEntry[]): Promise<RestoreReport> {
+    const byConversation = new Map<string, Record<string, Uint8Array>>()
+    for (const e of entries) byConversation.set(e.conversationId, { ...byConversation.get(e.conversationId), [String(e.epoch)]: e.key })
+    const report: RestoreReport = { conversations: 0, epochs: 0, messages: 0, waiting: 0, unavailable: [] }
+    for (const [id, keys] of byConversation) {
+      const conv = this.conversations.get(id)
+      if (!conv) {
+        const kept = await restoredKeysFor(this.#o.store, id)
+        await this.#o.store.write([{ key: RESTORED_PREFIX + id, value: { ...keys, ...kept } }])
+        report.waiting++
+        continue
+      }
+      const fresh = new Set(Object.keys(keys).filter((e) => !conv.meta.epochKeys[e]).map(Number))
+      if (fresh.size === 0) continue
+      for (const e of fresh) conv.meta.epochKeys[String(e)] = keys[String(e)]!
+      const sealed = conv.meta.unavailable
+      await this.#o.store.write([{ key: `conv/${id}`, value: conv.meta }])
+      await this.#openKept(conv, fresh)
+      report.conversations++
+      report.epochs += fresh.size
+      report.messages += sealed - conv.meta.unavailable
+    }
+    const titles = new Map(this.listConversations().map((s) => [s.conversationId, s.title]))
+    for (const { meta: m } of this.conversations.values()) {
+      const epochs = Object.keys(m.epochs).filter((e) => !m.epochKeys[e]).map(Number)
+      if (epochs.length === 0 && m.unavailable === 0) continue
+      report.unavailable.push({ conversationId: m.conversationId, title: titles.get(m.conversationId) ?? '', epochs, messages: m.unavailable, reason: 'not-in-backup' })
+    }
+    this.#o.emit('conversations', null)
+    return report
   }
 }

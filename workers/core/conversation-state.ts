@@ -45,6 +45,8 @@ export type ConversationMeta = {
   removed: boolean
   /** Highest relay sequence applied, with everything below it. */
   lastSeq: number
+  /** The log position of the last compaction snapshot this device uploaded (0: none). */
+  snapshotSeq?: number
   /** Highest sequence the user has seen on screen. */
   readSeq: number
   receiptSent: { delivered: number; read: number }
@@ -247,5 +249,29 @@ export class ConversationState {
 
   epochsWithState(): number[] {
     return [...this.#segments.keys()]
+  }
+
+  /** Record ids written into one epoch's segment (verified or not). */
+  recordIdsOf(epoch: number): string[] {
+    return [...this.segment(epoch).messages.keys()]
+  }
+
+  /**
+   * Merges a whole segment from a compaction snapshot. Unlike a live update it may hold every
+   * author's items; each record still has to carry its author's valid signature to be shown, so
+   * the member who made the snapshot can leave records out but cannot alter or forge one.
+   */
+  applySnapshotSegment(
+    epoch: number,
+    state: Uint8Array,
+    devices: ReadonlyMap<string, VerifiedDevice>,
+    seqs: ReadonlyMap<string, number>,
+  ): { added: string[]; rejected: number } {
+    const s = this.segment(epoch)
+    s.changed.clear()
+    Y.applyUpdate(s.doc, state, 'snapshot')
+    const { added, rejected } = this.#indexChanged(s, devices, null)
+    for (const [id, seq] of seqs) this.setSeq(id, seq)
+    return { added, rejected }
   }
 }

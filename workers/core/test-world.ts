@@ -18,18 +18,19 @@ export async function until(check: () => boolean, what: string, ms = 10_000): Pr
   }
 }
 
-export async function world(relayOptions: Partial<RelayOptions> = {}) {
+/** `relay` adds options (compaction timings, say) to the test relay's; `client` to every client's. */
+export async function world(relay: Partial<RelayOptions> = {}, client: Partial<ClientOptions> = {}) {
   const dataDir = await Deno.makeTempDir({ prefix: 'wardline-client-' })
   const storage = await openSqliteStorage(dataDir)
-  const relay = await startRelay({ port: 0, hostname: '127.0.0.1', storage, staticDir: `${dataDir}/x`, setupCode: 'TESTCODE', log: () => {}, ...relayOptions })
-  const http = { baseUrl: relay.url, fetch: globalThis.fetch.bind(globalThis) }
-  const wsUrl = relay.url.replace('http', 'ws') + '/ws'
+  const server = await startRelay({ port: 0, hostname: '127.0.0.1', storage, staticDir: `${dataDir}/x`, setupCode: 'TESTCODE', log: () => {}, ...relay })
+  const http = { baseUrl: server.url, fetch: globalThis.fetch.bind(globalThis) }
+  const wsUrl = server.url.replace('http', 'ws') + '/ws'
   const alerts: string[] = []
   const clients: WardlineClient[] = []
   const makeWith = (o: Partial<ClientOptions> & { identity: Identity; store: ClientOptions['store'] }) => {
-    const client = new WardlineClient({ wsUrl, emit: (e, d) => e === 'alert' && alerts.push((d as { code: string }).code), ...o })
-    clients.push(client)
-    return client
+    const made = new WardlineClient({ wsUrl, emit: (e, d) => e === 'alert' && alerts.push((d as { code: string }).code), ...client, ...o })
+    clients.push(made)
+    return made
   }
   const make = (identity: Identity, store = new MemoryStore()) => makeWith({ identity, store })
   const { identity: adminId, complianceShares } = await setupOrganisation(http, 'TESTCODE', 'Ann Admin', { threshold: 2, officers: ['Officer 1', 'Officer 2'] })
@@ -45,14 +46,14 @@ export async function world(relayOptions: Partial<RelayOptions> = {}) {
   }
   const close = async () => {
     for (const client of clients) client.stop()
-    await relay.close()
+    await server.close()
   }
-  return { relay, storage, http, wsUrl, admin, adminId, complianceShares, make, makeWith, enroll, alerts, dataDir, close }
+  return { relay: server, storage, http, wsUrl, admin, adminId, complianceShares, make, makeWith, enroll, alerts, dataDir, close }
 }
 
 /** The admin and one enrolled nurse, both online with each other in their directories. */
-export async function adminAndNurse(relayOptions: Partial<RelayOptions> = {}) {
-  const w = await world(relayOptions)
+export async function adminAndNurse(relay: Partial<RelayOptions> = {}, client: Partial<ClientOptions> = {}) {
+  const w = await world(relay, client)
   const benId = await w.enroll('Ben Nurse')
   const ben = w.make(benId)
   await ben.start()
