@@ -78,6 +78,10 @@ function seeds(admin: TestDevice, nurse: TestDevice, victim: TestDevice, genesis
     // Signed by another organisation's root: must be refused.
     { type: 'putAuthorization', ref: 'pa', authorization: createAuthorization(createTestOrg(), { userId: 'z' }).blob },
     { type: 'putPolicy', ref: 'pp', policy: new Uint8Array(40) },
+    { type: 'putSnapshot', ref: 'ps', conversationId: 'c1', seq: 1, index: 0, count: 1, part: new Uint8Array(64) },
+    { type: 'putKeyBackup', ref: 'kb', backup: new Uint8Array(96) },
+    { type: 'getKeyBackup', ref: 'gk' },
+    { type: 'snapshotPart', conversationId: 'c1', seq: 1, index: 0, count: 1, part: new Uint8Array(8) },
     { type: 'getDirectory' },
     { type: 'ping', nonce: 5 },
     { type: 'login', deviceId: admin.deviceId, signature: new Uint8Array(64) },
