@@ -23,6 +23,7 @@ const HELP: Record<string, [type: 'counter' | 'gauge', help: string]> = {
   wardline_rate_limited_total: ['counter', 'Send frames refused by the per-device rate limit'],
   wardline_buffered_drops_total: ['counter', 'Connections dropped for not reading (buffer cap)'],
   wardline_refused_upgrades_total: ['counter', 'WebSocket upgrades refused, by code'],
+  wardline_http_responses_total: ['counter', 'HTTP responses (not upgrades), by status code'],
   wardline_pruned_envelopes_total: ['counter', 'Envelopes deleted by the mailbox time-to-live'],
 }
 

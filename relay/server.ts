@@ -144,7 +144,10 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     allowed: options.allowedOrigins ?? new Set(),
   }
   const hsts = options.tls !== undefined || origins.publicOrigin?.startsWith('https:') === true
-  const secured = (res: Response) => withSecurityHeaders(res, hsts)
+  const secured = (res: Response) => {
+    metrics.inc('wardline_http_responses_total', String(res.status))
+    return withSecurityHeaders(res, hsts)
+  }
   const refuse = (code: string, status: number) => {
     metrics.inc('wardline_errors_total', code)
     return secured(jsonError(code, status))

@@ -53,6 +53,7 @@ Deno.test('GET /metrics counts connections, frames, bytes, appends, errors and l
     assert(value('wardline_frames_out_total') >= 3) // challenge, ready, ack, error …
     assertEquals(value('wardline_frame_seconds_count{type="send"}'), 1)
     assertEquals(value('wardline_frame_seconds_bucket{type="send",le="+Inf"}'), 1)
+    assert(value('wardline_http_responses_total{code="200"}') >= 2) // setup and enrollment
     for (const name of ['rate_limited', 'buffered_drops', 'closes', 'pruned_envelopes']) {
       assert(m.text.includes(`# TYPE wardline_${name}_total counter`), name)
     }
