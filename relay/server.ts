@@ -3,6 +3,7 @@
  * endpoints, /ws) and the WebSocket sessions, over TLS when given a certificate. It returns the
  * real port and, while the organisation is not set up, the setup code; printing is left to
  * main.ts so tests can start many relays quietly. `close` drains (DESIGN §5, issue 4).
+ * Slightly past the ~250-line norm: startup, routing and the draining close share their state.
  */
 import { generateSetupCode, hashSetupCode, normalizeSetupCode } from './setup-code.ts'
 import { handleApi } from './http/api.ts'

@@ -4,6 +4,7 @@
  * malformed or oversized frame closes only this connection, and no input can throw past here.
  * Its limits (relay/limits.ts): frames queued for handling, outbound bytes buffered (a reader
  * that stops reading is dropped), connections per device and the per-device `send` rate.
+ * Past the ~250-line norm: the limits stay beside the lifecycle they guard (one place to read).
  */
 import {
   loginChallengeMessage,
