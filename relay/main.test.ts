@@ -1,4 +1,5 @@
 import { assert, assertEquals } from './storage/_assert.ts'
+import { selfSignedCertificate } from './testing/tls.ts'
 
 /** Reads stdout lines until `count` have arrived (the startup contract is line-based). */
 async function readLines(stream: ReadableStream<Uint8Array>, count: number): Promise<string[]> {
@@ -68,6 +69,41 @@ Deno.test('main uses WARDLINE_SETUP_CODE when given', async () => {
     child.kill('SIGINT')
     assertEquals((await child.status).code, 0)
     await child.stderr.cancel()
+  } finally {
+    await Deno.remove(dataDir, { recursive: true })
+  }
+})
+
+Deno.test('main serves https with WARDLINE_TLS_CERT and WARDLINE_TLS_KEY, logs JSON, and refuses half a TLS setting or a bad limit', async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: 'wardline-main-' })
+  try {
+    const tls = await selfSignedCertificate()
+    await Deno.writeTextFile(`${dataDir}/cert.pem`, tls.cert)
+    await Deno.writeTextFile(`${dataDir}/key.pem`, tls.key)
+    const child = spawnRelay(dataDir, {
+      WARDLINE_TLS_CERT: `${dataDir}/cert.pem`,
+      WARDLINE_TLS_KEY: `${dataDir}/key.pem`,
+      WARDLINE_MESSAGES_PER_SECOND: '50',
+    })
+    const [listening] = await readLines(child.stdout, 3)
+    const url = listening!.match(/^Wardline relay listening on (https:\/\/localhost:\d+)$/)?.[1]
+    assert(url, `unexpected first line: ${listening}`)
+    const client = Deno.createHttpClient({ caCerts: [tls.cert] })
+    const health = await fetch(`${url}/healthz`, { client })
+    assertEquals(await health.json(), { status: 'ok' })
+    client.close()
+    child.kill('SIGTERM')
+    assertEquals((await child.status).code, 0)
+    const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer())
+    const events = stderr.trim().split('\n').map((l) => JSON.parse(l).event)
+    assertEquals([events[0], events.at(-1)], ['relay.started', 'relay.stopped'])
+
+    for (const env of [{ WARDLINE_TLS_CERT: `${dataDir}/cert.pem` }, { WARDLINE_MESSAGES_PER_SECOND: 'lots' }]) {
+      const bad = spawnRelay(dataDir, env)
+      await bad.stdout.cancel()
+      await bad.stderr.cancel()
+      assertEquals((await bad.status).code, 2, JSON.stringify(env))
+    }
   } finally {
     await Deno.remove(dataDir, { recursive: true })
   }

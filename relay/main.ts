@@ -1,24 +1,45 @@
 /**
  * Command-line entry of the relay: reads the environment, starts the relay and prints the
  * startup contract on stdout (other tools parse these exact lines). Everything else is logged
- * on stderr by the relay itself.
+ * on stderr by the relay itself, one JSON object per line. SIGTERM and SIGINT drain and exit 0.
+ * Every variable is listed in README.md ("Self-host and configure").
  */
 import { parseOriginList } from './http/origins.ts'
+import { parseLimits } from './limits.ts'
 import { startRelay } from './server.ts'
 
 const env = (name: string): string | undefined => Deno.env.get(name) || undefined
 
-const port = Number(env('PORT') ?? 8787)
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`expected PORT to be 0..65535, got ${env('PORT')}`)
+function fail(message: string): never {
+  console.error(message)
   Deno.exit(2)
 }
 
-const graceHours = env('WARDLINE_COMPACTION_GRACE_HOURS')
-if (graceHours !== undefined && !(Number(graceHours) >= 0)) {
-  console.error(`expected WARDLINE_COMPACTION_GRACE_HOURS to be a number of hours ≥ 0, got ${graceHours}`)
-  Deno.exit(2)
+const port = Number(env('PORT') ?? 8787)
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  fail(`expected PORT to be 0..65535, got ${env('PORT')}`)
 }
+
+/** Both TLS files or neither: half a TLS configuration is a mistake, not plain http. */
+async function readTls(): Promise<{ cert: string; key: string } | undefined> {
+  const certPath = env('WARDLINE_TLS_CERT')
+  const keyPath = env('WARDLINE_TLS_KEY')
+  if (!certPath && !keyPath) return undefined
+  if (!certPath || !keyPath) fail('expected both WARDLINE_TLS_CERT and WARDLINE_TLS_KEY, got one')
+  try {
+    return { cert: await Deno.readTextFile(certPath), key: await Deno.readTextFile(keyPath) }
+  } catch (e) {
+    fail(`could not read the TLS files: ${e instanceof Error ? e.name : 'error'}`)
+  }
+}
+
+let limits
+try {
+  limits = parseLimits(env)
+} catch (e) {
+  fail(e instanceof Error ? e.message : 'bad limits')
+}
+const tls = await readTls()
 
 const relay = await startRelay({
   port,
@@ -28,8 +49,11 @@ const relay = await startRelay({
   staticDir: env('WARDLINE_STATIC') ?? './dist',
   ...(env('WARDLINE_SETUP_CODE') ? { setupCode: env('WARDLINE_SETUP_CODE')! } : {}),
   ...(env('WARDLINE_PUBLIC_ORIGIN') ? { publicOrigin: env('WARDLINE_PUBLIC_ORIGIN')! } : {}),
+  ...(env('WARDLINE_METRICS_TOKEN') ? { metricsToken: env('WARDLINE_METRICS_TOKEN')! } : {}),
+  ...(tls ? { tls } : {}),
   allowedOrigins: parseOriginList(env('WARDLINE_ALLOWED_ORIGINS')),
-  ...(graceHours !== undefined ? { compactionGraceMs: Number(graceHours) * 3600_000 } : {}),
+  trustProxy: env('WARDLINE_TRUST_PROXY') === '1',
+  limits,
 }).catch((e: unknown) => {
   // A database that is down or refuses us is an operator's fix: one clear line, no stack trace.
   console.error(`Wardline relay could not start: ${e instanceof Error ? e.message : String(e)}`)

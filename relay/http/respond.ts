@@ -16,10 +16,20 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
   'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  // Only what the app uses: WebAuthn (PRF unlock) and writing an enrollment link to the clipboard.
+  'Permissions-Policy':
+    'accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), ' +
+    'payment=(), usb=(), publickey-credentials-create=(self), publickey-credentials-get=(self), ' +
+    'clipboard-write=(self)',
 }
 
-export function withSecurityHeaders(res: Response): Response {
+/** Sent when browsers reach the relay over https (its own TLS or a TLS proxy's public origin). */
+export const HSTS_HEADER = 'max-age=63072000; includeSubDomains'
+
+export function withSecurityHeaders(res: Response, hsts = false): Response {
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.headers.set(k, v)
+  if (hsts) res.headers.set('Strict-Transport-Security', HSTS_HEADER)
   return res
 }
 

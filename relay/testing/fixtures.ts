@@ -108,8 +108,12 @@ export function sealTestEnvelope(
   conversationId: string,
   counter: number,
   epoch = 0,
+  /** Pads the payload to this many bytes (slow-reader and memory tests need large envelopes). */
+  payloadBytes = 0,
 ): Uint8Array {
-  const payload = new TextEncoder().encode(`payload ${counter}`)
+  const text = new TextEncoder().encode(`payload ${counter}`)
+  const payload = new Uint8Array(Math.max(text.length, payloadBytes))
+  payload.set(text)
   return sealEnvelope(
     { conversationId, epoch, senderDeviceId: device.deviceId, counter },
     payload,

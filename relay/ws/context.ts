@@ -4,13 +4,25 @@
  * and its handlers import each other in one direction only.
  */
 import type { RelayBus } from '../bus/bus.ts'
+import type { Limits } from '../limits.ts'
 import type { Log } from '../log.ts'
+import type { Metrics } from '../metrics.ts'
 import type { RelayStorage } from '../storage/storage.ts'
 import type { Frame } from '../wire/frames.ts'
 import type { Hub, HubMember } from './hub.ts'
+import type { DeviceRateLimiter } from './rate-limit.ts'
 
 /** `bus` reaches the other relays on the same store (none on SQLite). */
-export type RelayDeps = { storage: RelayStorage; hub: Hub; log: Log; bus: RelayBus }
+export type RelayDeps = {
+  storage: RelayStorage
+  hub: Hub
+  log: Log
+  bus: RelayBus
+  metrics: Metrics
+  limits: Limits
+  /** The per-device `send` token buckets (limits.messagesPerSecond, messageBurst). */
+  sendRate: DeviceRateLimiter
+}
 
 /** Tells every logged-in session, on this relay and the others, to refetch the directory. */
 export function announceDirectoryChanged(deps: RelayDeps): void {
@@ -24,6 +36,12 @@ export interface SessionContext extends HubMember {
   readonly role: string
   sendFrame(frame: Frame): void
   sendError(code: string, ref: string): void
+  /**
+   * Resolves true once the socket's outbound queue is below a quarter of limits.maxBufferedBytes, so
+   * a catch-up never queues more than the cap; false (and the socket dropped) when the reader
+   * does not drain within limits.slowReaderTimeoutMs or the socket closed.
+   */
+  drain(): Promise<boolean>
 }
 
 /** Longest conversation id, ref or device id the relay accepts (keeps rows and logs small). */

@@ -194,6 +194,7 @@ export async function handleCommit(s: SessionContext, f: FrameOf<'commit'>): Pro
   if ('refused' in stored) return s.sendError(stored.refused, f.ref)
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: stored.seq })
   if (stored.duplicate) return
+  s.deps.metrics.inc('wardline_appends_total')
   log('commit.stored', {
     author: shortId(s.deviceId),
     epoch: checked.epoch,
@@ -229,6 +230,7 @@ export async function handleCommit(s: SessionContext, f: FrameOf<'commit'>): Pro
 export async function sendConversationList(s: SessionContext): Promise<void> {
   const conversations = await s.deps.storage.conversationsOf(s.deviceId)
   for (const c of conversations) {
+    if (!(await s.drain())) return
     s.sendFrame({
       type: 'conversation',
       conversationId: c.conversationId,

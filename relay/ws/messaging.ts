@@ -38,6 +38,22 @@ async function removalSeq(storage: RelayStorage, conversationId: string, deviceI
   }
 }
 
+/**
+ * A snapshot is up to MAX_SNAPSHOT_PARTS × 256 KiB: paced by the reader like the log after it,
+ * so a device catching up is never dropped as a slow reader. False when the socket went away.
+ */
+async function sendSnapshotParts(
+  s: SessionContext,
+  conversationId: string,
+  snapshot: { seq: number; parts: Uint8Array[] },
+): Promise<boolean> {
+  for (const [index, part] of snapshot.parts.entries()) {
+    if (!(await s.drain())) return false
+    s.sendFrame({ type: 'snapshotPart', conversationId, seq: snapshot.seq, index, count: snapshot.parts.length, part })
+  }
+  return true
+}
+
 /** A removed device reads the log up to the commit that removed it — so it learns it — and no further. */
 async function catchUpUntilRemoval(s: SessionContext, f: FrameOf<'subscribe'>): Promise<void> {
   const { storage } = s.deps
@@ -50,13 +66,12 @@ async function catchUpUntilRemoval(s: SessionContext, f: FrameOf<'subscribe'>): 
     // device was a member for; otherwise the entries it missed are gone and it is told so.
     const snapshot = await storage.prunedSnapshot(f.conversationId)
     if (!snapshot || snapshot.seq > upTo) return s.sendError('relay/not-member', f.conversationId)
-    snapshot.parts.forEach((part, index, parts) =>
-      s.sendFrame({ type: 'snapshotPart', conversationId: f.conversationId, seq: snapshot.seq, index, count: parts.length, part })
-    )
+    if (!(await sendSnapshotParts(s, f.conversationId, snapshot))) return
   }
   for (;;) {
     const page = (await storage.envelopesSince(f.conversationId, sentUpTo, CATCH_UP_PAGE)).filter((e) => e.seq <= upTo)
     for (const e of page) {
+      if (!(await s.drain())) return
       s.sendFrame({ type: 'envelope', conversationId: f.conversationId, seq: e.seq, envelope: e.envelope })
       sentUpTo = e.seq
     }
@@ -78,13 +93,13 @@ export async function handleSubscribe(s: SessionContext, f: FrameOf<'subscribe'>
     // The data entries up to the pruned point are gone: the snapshot covering them comes first,
     // then the log from where the device is (commits are never pruned, so it reads every one).
     const snapshot = await storage.prunedSnapshot(id)
-    snapshot?.parts.forEach((part, index, parts) =>
-      s.sendFrame({ type: 'snapshotPart', conversationId: id, seq: snapshot.seq, index, count: parts.length, part })
-    )
+    if (snapshot && !(await sendSnapshotParts(s, id, snapshot))) return
   }
   for (;;) {
     const page = await storage.envelopesSince(id, sentUpTo, CATCH_UP_PAGE)
     for (const e of page) {
+      // A backlog is paced by the reader, never queued whole (limits.maxBufferedBytes).
+      if (!(await s.drain())) return
       s.sendFrame({ type: 'envelope', conversationId: id, seq: e.seq, envelope: e.envelope })
       sentUpTo = e.seq
     }
@@ -126,6 +141,7 @@ export async function handleSend(s: SessionContext, f: FrameOf<'send'>): Promise
   // Acknowledge only after the durable commit (synchronous=FULL), so "sent" never lies.
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: stored.seq })
   if (stored.duplicate) return
+  s.deps.metrics.inc('wardline_appends_total')
   hub.publishEnvelope(f.conversationId, stored.seq, f.envelope, s)
   s.deps.bus.publish({ type: 'entry', conversationId: f.conversationId, seq: stored.seq })
 }

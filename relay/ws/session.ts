@@ -2,6 +2,9 @@
  * One WebSocket connection's lifecycle: challenge → login (Ed25519 over the origin-bound
  * challenge, DESIGN §5) → ready. Frames are handled one at a time in arrival order; a text,
  * malformed or oversized frame closes only this connection, and no input can throw past here.
+ * Its limits (relay/limits.ts): frames queued for handling, outbound bytes buffered (a reader
+ * that stops reading is dropped), connections per device and the per-device `send` rate.
+ * Past the ~250-line norm: the limits stay beside the lifecycle they guard (one place to read).
  */
 import {
   loginChallengeMessage,
@@ -9,6 +12,7 @@ import {
   randomBytes,
   verifySignature,
 } from '../crypto-surface.ts'
+import { LOGIN_TIMEOUT_MS } from '../limits.ts'
 import { shortId } from '../log.ts'
 import {
   decodeFrame,
@@ -26,17 +30,37 @@ import { dropSnapshotUpload, handlePutSnapshot } from './snapshots.ts'
 import { handlePutPolicy } from './policy.ts'
 import { handleGetKeyBackup, handlePutKeyBackup } from './key-backup.ts'
 
-export const LOGIN_TIMEOUT_MS = 10_000
+export { LOGIN_TIMEOUT_MS }
 export const CHALLENGE_NONCE_BYTES = 32
 /** Close codes (RFC 6455 §7.4 plus the 4000 range for application reasons). */
 export const CLOSE = {
+  goingAway: 1001,
   protocolError: 1002,
   unsupportedData: 1003,
+  policyViolation: 1008,
   tooLarge: 1009,
   badLogin: 4001,
   revoked: CLOSE_REVOKED,
   loginTimeout: 4008,
+  slowReader: 4009,
+  tooManyConnections: 4029,
 } as const
+
+/** How often a catch-up waiting for a slow reader looks at the socket's outbound queue. */
+const DRAIN_POLL_MS = 20
+/**
+ * A catch-up sends its next frame once the queue is below this fraction of the cap: with the cap
+ * at least two frames (limits.ts), a full frame then still leaves a quarter of the cap for the
+ * small frames after it (caughtUp, receipts), so paced sends never trip the live-send drop.
+ */
+const DRAIN_TO_FRACTION = 1 / 4
+
+export type SessionOptions = {
+  origin: string
+  loginTimeoutMs: number
+  /** Called once when the connection logs in or closes (the unauthenticated-per-address count). */
+  onAuthenticatedOrClosed?: () => void
+}
 
 type State = 'awaiting-login' | 'logging-in' | 'ready' | 'closed'
 
@@ -44,6 +68,7 @@ export class Session implements SessionContext {
   private state: State = 'awaiting-login'
   private readonly nonce = randomBytes(CHALLENGE_NONCE_BYTES)
   private queue: Promise<void> = Promise.resolve()
+  private queuedBytes = 0
   private loginTimer: ReturnType<typeof setTimeout> | undefined
   deviceId = ''
   userId = ''
@@ -52,7 +77,7 @@ export class Session implements SessionContext {
   constructor(
     private readonly ws: WebSocket,
     readonly deps: RelayDeps,
-    private readonly options: { origin: string; loginTimeoutMs: number },
+    private readonly options: SessionOptions,
   ) {
     ws.binaryType = 'arraybuffer'
     ws.onopen = () => this.onOpen()
@@ -68,22 +93,38 @@ export class Session implements SessionContext {
 
   private onMessage(data: unknown): void {
     if (this.state === 'closed') return
+    const { metrics, limits } = this.deps
     if (!(data instanceof ArrayBuffer)) {
       this.sendError('relay/malformed-frame', '')
       return this.close(CLOSE.unsupportedData)
     }
+    metrics.inc('wardline_bytes_in_total', '', data.byteLength)
     // Deno's WebSocket has no size option, so the limit is enforced on receipt (DESIGN §5).
     if (data.byteLength > MAX_FRAME_BYTES) return this.close(CLOSE.tooLarge)
+    // Deno reads without backpressure: a client that sends faster than its frames are handled
+    // would grow this queue without bound.
+    if (this.queuedBytes + data.byteLength > limits.maxQueuedBytes) {
+      this.sendError('relay/rate-limited', '')
+      return this.close(CLOSE.policyViolation)
+    }
     const decoded = decodeFrame(new Uint8Array(data))
     if (!decoded.ok) {
       this.sendError(decoded.code, '')
       return this.close(CLOSE.protocolError)
     }
-    this.queue = this.queue.then(() => this.handle(decoded.frame)).catch((e) => {
-      this.deps.log('frame.failed', {
-        type: decoded.frame.type,
-        error: e instanceof Error ? e.name : 'unknown',
-      })
+    const type = decoded.frame.type
+    metrics.inc('wardline_frames_in_total', type)
+    this.queuedBytes += data.byteLength
+    this.queue = this.queue.then(async () => {
+      const started = performance.now()
+      try {
+        await this.handle(decoded.frame)
+      } finally {
+        this.queuedBytes -= data.byteLength
+        metrics.observe(type, (performance.now() - started) / 1000)
+      }
+    }).catch((e) => {
+      this.deps.log('frame.failed', { type, error: e instanceof Error ? e.name : 'unknown' })
       this.sendError('relay/internal', '')
     })
   }
@@ -91,6 +132,7 @@ export class Session implements SessionContext {
   private onClosed(): void {
     this.state = 'closed'
     clearTimeout(this.loginTimer)
+    this.options.onAuthenticatedOrClosed?.()
     this.deps.hub.remove(this)
     dropSnapshotUpload(this)
   }
@@ -99,8 +141,10 @@ export class Session implements SessionContext {
     if (this.state === 'closed') return
     this.state = 'closed'
     clearTimeout(this.loginTimer)
+    this.options.onAuthenticatedOrClosed?.()
     this.deps.hub.remove(this)
     dropSnapshotUpload(this)
+    this.deps.metrics.inc('wardline_closes_total', String(code))
     try {
       this.ws.close(code)
     } catch {
@@ -108,17 +152,51 @@ export class Session implements SessionContext {
     }
   }
 
+  /** Resolves once every frame received so far has been handled (graceful shutdown). */
+  idle(): Promise<void> {
+    return this.queue
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.readyState === WebSocket.OPEN ? this.ws.bufferedAmount : 0
+  }
+
   sendFrame(frame: Frame): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return
+    if (this.ws.readyState !== WebSocket.OPEN || this.state === 'closed') return
+    // Checked before queuing more, so one connection never holds more than the cap plus one frame.
+    if (this.ws.bufferedAmount > this.deps.limits.maxBufferedBytes) return this.dropSlowReader()
     try {
-      this.ws.send(encodeFrame(frame))
+      const bytes = encodeFrame(frame)
+      this.ws.send(bytes)
+      this.deps.metrics.inc('wardline_frames_out_total')
+      this.deps.metrics.inc('wardline_bytes_out_total', '', bytes.byteLength)
     } catch {
       // The socket closed under us; a fan-out from another session must not fail because of it.
     }
   }
 
   sendError(code: string, ref: string): void {
+    this.deps.metrics.inc('wardline_errors_total', code)
     this.sendFrame({ type: 'error', code, ref })
+  }
+
+  async drain(): Promise<boolean> {
+    const { maxBufferedBytes, slowReaderTimeoutMs } = this.deps.limits
+    const deadline = Date.now() + slowReaderTimeoutMs
+    while (this.state !== 'closed' && this.bufferedAmount > maxBufferedBytes * DRAIN_TO_FRACTION) {
+      if (Date.now() >= deadline) {
+        this.dropSlowReader()
+        break
+      }
+      await new Promise((r) => setTimeout(r, DRAIN_POLL_MS))
+    }
+    return this.state !== 'closed'
+  }
+
+  private dropSlowReader(): void {
+    this.deps.metrics.inc('wardline_buffered_drops_total')
+    this.deps.log('ws.slow-reader', { buffered: this.ws.bufferedAmount })
+    this.close(CLOSE.slowReader)
   }
 
   private async handle(frame: Frame): Promise<void> {
@@ -127,6 +205,11 @@ export class Session implements SessionContext {
       if (frame.type === 'login' && this.state === 'awaiting-login') return await this.login(frame)
       this.sendError('relay/not-logged-in', '')
       return this.close(CLOSE.badLogin)
+    }
+    if (frame.type === 'send' && !this.deps.sendRate.take(this.deviceId)) {
+      // Refused before storage: not stored, not acked; the client's outbox backs off and resends.
+      this.deps.metrics.inc('wardline_rate_limited_total')
+      return this.sendError('relay/rate-limited', frame.ref)
     }
     switch (frame.type) {
       case 'subscribe':
@@ -145,10 +228,14 @@ export class Session implements SessionContext {
         return await handleCommit(this, frame)
       case 'revokeDevice':
         return await handleRevokeDevice(this, frame)
-      case 'putPolicy': return await handlePutPolicy(this, frame)
-      case 'putSnapshot': return await handlePutSnapshot(this, frame)
-      case 'putKeyBackup': return await handlePutKeyBackup(this, frame)
-      case 'getKeyBackup': return await handleGetKeyBackup(this, frame)
+      case 'putPolicy':
+        return await handlePutPolicy(this, frame)
+      case 'putSnapshot':
+        return await handlePutSnapshot(this, frame)
+      case 'putKeyBackup':
+        return await handlePutKeyBackup(this, frame)
+      case 'getKeyBackup':
+        return await handleGetKeyBackup(this, frame)
       case 'ping':
         return this.sendFrame({ type: 'pong', nonce: frame.nonce })
       default:
@@ -174,7 +261,13 @@ export class Session implements SessionContext {
     }
     if (this.state !== 'logging-in') return // closed while we were reading storage
     if (device?.revoked) return this.refuseRevoked(f.deviceId)
+    if (hub.sessionsOf([f.deviceId]).length >= this.deps.limits.maxConnectionsPerDevice) {
+      log('login.too-many-connections', { device: shortId(f.deviceId) })
+      this.sendError('relay/too-many-connections', '')
+      return this.close(CLOSE.tooManyConnections)
+    }
     clearTimeout(this.loginTimer)
+    this.options.onAuthenticatedOrClosed?.()
     this.state = 'ready'
     this.deviceId = f.deviceId
     this.userId = binding.value.userId

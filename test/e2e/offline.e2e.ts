@@ -225,6 +225,8 @@ test('two clinicians message each other online, offline, across relay restarts a
 
   await a.close()
   await b.close()
+  // Metrics are scanned with the logs: counters and codes only, never text, names or ids.
+  logs += await (await fetch(`${relay.url}/metrics`)).text()
   logs += relay.logs()
   await relay.stop()
 

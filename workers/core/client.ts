@@ -10,7 +10,7 @@ import * as c from '../../crypto/mod.ts'
 import type { Frame, FrameOf } from '../../relay/wire/frames.ts'
 import type { ConnectionState, ConversationSummary, EventName, Events, MessageView, Person, RestoreReport } from '../protocol.ts'
 import { messagesOf, people, summarise, type ViewState } from './client-views.ts'
-import { RelayConnection, type Timers } from './connection.ts'
+import { realTimers, RelayConnection, type Timers } from './connection.ts'
 import { type ConversationMeta, ConversationState, type MessageRecord, recordId } from './conversation-state.ts'
 import { verifyDirectory } from './directory.ts'
 import { checkClaim, decodePayload, emptyChain, encodePayload, extendChain, type Payload } from './log-chain.ts'
@@ -76,6 +76,9 @@ const RECEIPT_DELAY_MS = 250
 export const MAX_COUNTER_SKIP = 10_000
 /** Most envelopes kept sealed per conversation while their epoch key is missing. */
 export const MAX_PENDING_ENVELOPES = 10_000
+/** Outbox backoff after a `relay/rate-limited` refusal: first wait 0.5–1 s, at most 15–30 s. */
+export const RATE_LIMIT_BACKOFF_BASE_MS = 1000
+export const RATE_LIMIT_BACKOFF_MAX_MS = 30_000
 /** Default heartbeat period T: a withheld entry is noticed within it once the log moves on. */
 export const HEARTBEAT_MS = 5 * 60_000
 /** Rebuilds of one conversation after detected forks; past it, forks are reported and reading goes on. */
@@ -115,6 +118,9 @@ export class WardlineClient {
   #committing = new Set<string>()
   #receipts = new Map<string, Map<string, { delivered: number; read: number }>>()
   #receiptTimer: ReturnType<typeof setTimeout> | null = null
+  /** Set while the outbox waits out a `relay/rate-limited` refusal (no flush until it fires). */
+  #outboxRetry: unknown = null
+  #outboxBackoff = 0
   #updateCount = new Map<string, number>()
   #awaitingDirectory: FrameOf<'conversation'>[] = []
   #resubscribeAfterDirectory = new Set<string>()
@@ -125,6 +131,8 @@ export class WardlineClient {
   #forkPositions = new Map<string, Set<number>>()
   /** Conversations with a catch-up asked for and not yet finished (its caughtUp not received). */
   #catchingUp = new Set<string>()
+  /** Where the latest catch-up of each conversation started (to tell progress from a hole). */
+  #catchUpFrom = new Map<string, number>()
   /** The furthest log position seen live while a catch-up was pending, per conversation. */
   #ahead = new Map<string, number>()
   /** Snapshot parts received ahead of a catch-up behind the relay's pruned point, per conversation. */
@@ -214,6 +222,8 @@ export class WardlineClient {
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer)
     if (this.#receiptTimer) clearTimeout(this.#receiptTimer)
     this.#backup.stop()
+    if (this.#outboxRetry !== null) (this.#o.timers ?? realTimers).clearTimeout(this.#outboxRetry)
+    this.#outboxRetry = null
     for (const p of this.#pending.values()) p.reject(new Error('net/stopped'))
     this.#pending.clear()
   }
@@ -310,7 +320,15 @@ export class WardlineClient {
     // Live entries that raced ahead of the catch-up were skipped: read on from here.
     const reach = Math.max(frame.seq, this.#ahead.get(frame.conversationId) ?? 0)
     this.#ahead.delete(frame.conversationId)
-    if (conv && reach > conv.meta.lastSeq) this.#subscribe(conv.meta)
+    const from = this.#catchUpFrom.get(frame.conversationId)
+    this.#catchUpFrom.delete(frame.conversationId)
+    if (conv && reach > conv.meta.lastSeq) {
+      // A catch-up that moved nothing although the log reaches further has a hole the relay
+      // did not fill (withheld, or pruned without a usable snapshot): report it, and do not ask
+      // again in a loop — the next live entry asks once more.
+      if (from === conv.meta.lastSeq) this.#defence('gap', frame.conversationId)
+      else this.#subscribe(conv.meta)
+    }
     this.#scheduleReceipt()
     if (!conv) return
     await this.#maybeSnapshot(conv)
@@ -326,6 +344,7 @@ export class WardlineClient {
     // A snapshot upload refused (another member's covers more, or the relay is busy): the
     // entries stay on the relay and a later boundary tries again.
     if (frame.ref.startsWith('ss/')) return
+    if (frame.code === 'relay/rate-limited') return this.#onRateLimited(frame.ref)
     if (frame.ref.startsWith('ob/')) {
       const key = sendKey(frame.ref)
       this.#inflight.delete(key)
@@ -458,6 +477,7 @@ export class WardlineClient {
     this.#restoring.delete(meta.conversationId)
     if (this.connection.send({ type: 'subscribe', conversationId: meta.conversationId, since: meta.lastSeq })) {
       this.#catchingUp.add(meta.conversationId)
+      this.#catchUpFrom.set(meta.conversationId, meta.lastSeq)
     }
   }
 
@@ -822,6 +842,24 @@ export class WardlineClient {
     this.#updateCount.set(id, conv.epochsWithState().length)
   }
 
+  /**
+   * The relay refused a send over the device's rate (issue 4): nothing was stored, so the item
+   * stays in the outbox and the whole outbox waits — exponential backoff with jitter, up to
+   * RATE_LIMIT_BACKOFF_MAX_MS, reset by the next ack — instead of resending at once.
+   */
+  #onRateLimited(ref: string): void {
+    if (ref.startsWith('ob/')) this.#inflight.delete(sendKey(ref))
+    this.#beats.delete(ref) // a refused heartbeat is simply not part of the log
+    if (this.#outboxRetry !== null) return
+    const t = this.#o.timers ?? realTimers
+    const cap = Math.min(RATE_LIMIT_BACKOFF_MAX_MS, RATE_LIMIT_BACKOFF_BASE_MS * 2 ** this.#outboxBackoff)
+    this.#outboxBackoff = Math.min(this.#outboxBackoff + 1, 10)
+    this.#outboxRetry = t.setTimeout(() => {
+      this.#outboxRetry = null
+      void this.#enqueue(() => this.#flushOutbox())
+    }, cap / 2 + t.random() * (cap / 2))
+  }
+
   async #onAck(frame: FrameOf<'ack'>): Promise<void> {
     const p = this.#pending.get(frame.ref)
     if (p) {
@@ -830,6 +868,7 @@ export class WardlineClient {
     }
     if (frame.ref.startsWith('hb/')) return this.#onBeatAck(frame)
     if (!frame.ref.startsWith('ob/')) return
+    this.#outboxBackoff = 0
     const key = sendKey(frame.ref)
     this.#inflight.delete(key)
     const item = await this.#o.store.get<OutboxItem>(key)
@@ -1078,7 +1117,7 @@ export class WardlineClient {
    * item is resent byte-identical until acked, so retries never duplicate.
    */
   async #flushOutbox(): Promise<void> {
-    if (this.connection.state !== 'online') return
+    if (this.connection.state !== 'online' || this.#outboxRetry !== null) return
     for (const [key, item] of await this.#o.store.list<OutboxItem>('ob/')) {
       if (this.#inflight.has(key)) continue
       const conv = this.conversations.get(item.conversationId)

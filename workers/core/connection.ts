@@ -1,7 +1,9 @@
 /**
  * One authenticated WebSocket to the relay: answers the login challenge with the device key,
- * reconnects with exponential backoff and full jitter (reset only after a healthy period), and
+ * reconnects with exponential backoff and jitter (reset only after a healthy period), and
  * replaces a silent socket found by heartbeats (DESIGN §6). Timers are injectable for tests.
+ * Issue 4: a relay that accepts and closes at once sees each client settle at one try every
+ * 20–30 s, never a storm; a half-open socket is replaced within a minute.
  */
 import { loginChallengeMessage } from '../../crypto/trust.ts'
 import { sign } from '../../crypto/ed25519.ts'
@@ -10,9 +12,22 @@ import type { ConnectionState } from '../protocol.ts'
 
 export const BACKOFF_BASE_MS = 500
 export const BACKOFF_MAX_MS = 30_000
+/**
+ * Each wait is drawn from [cap × (1 − BACKOFF_JITTER), cap]: spread enough that clients cut off
+ * together do not come back together, while a relay that keeps refusing still sees each client
+ * at most once per 20 s once the cap is reached (full jitter would allow tries 100 ms apart).
+ */
+export const BACKOFF_JITTER = 1 / 3
 export const HEALTHY_AFTER_MS = 10_000
-export const PING_EVERY_MS = 20_000
-export const SILENT_LIMIT_MS = 45_000
+/** A ping every 15 s; silent for 40 s means half-open: found within 40 + 15 = 55 s (< 1 min). */
+export const PING_EVERY_MS = 15_000
+export const SILENT_LIMIT_MS = 40_000
+
+/** How long to wait before reconnect attempt number `attempt` (0-based), given random in [0, 1). */
+export function backoffDelay(attempt: number, random: number): number {
+  const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt)
+  return Math.round(cap * (1 - BACKOFF_JITTER * random))
+}
 
 export type Timers = {
   setTimeout: (fn: () => void, ms: number) => unknown
@@ -174,9 +189,8 @@ export class RelayConnection {
   }
 
   #scheduleRetry(): void {
-    const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.#attempt)
+    const delay = backoffDelay(this.#attempt, this.#t.random())
     this.#attempt = Math.min(this.#attempt + 1, 16)
-    const delay = Math.max(100, Math.floor(this.#t.random() * cap))
     this.#retryTimer = this.#t.setTimeout(() => {
       this.#retryTimer = null
       if (!this.#stopped) this.#connect()
