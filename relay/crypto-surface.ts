@@ -38,3 +38,6 @@ export { parseReceipt } from '../crypto/receipt.ts'
 export { parsePolicy, verifyPolicy } from '../crypto/policy.ts'
 export { joinSnapshot, MAX_SNAPSHOT_PARTS, verifySnapshot } from '../crypto/snapshot-header.ts'
 export { parseKeyBackupHeader } from '../crypto/key-backup-header.ts'
+// The relay's own offline-lease signatures (decision 0010): signing, never decrypting.
+export { publicKeyFromSecret, sign } from '../crypto/ed25519.ts'
+export { signLease } from '../crypto/lease.ts'

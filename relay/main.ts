@@ -20,6 +20,12 @@ if (graceHours !== undefined && !(Number(graceHours) >= 0)) {
   Deno.exit(2)
 }
 
+const leaseSeconds = env('WARDLINE_LEASE_SECONDS')
+if (leaseSeconds !== undefined && !(Number(leaseSeconds) >= 1)) {
+  console.error(`expected WARDLINE_LEASE_SECONDS to be a number of seconds ≥ 1, got ${leaseSeconds}`)
+  Deno.exit(2)
+}
+
 const relay = await startRelay({
   port,
   hostname: env('WARDLINE_HOST') ?? '0.0.0.0',
@@ -29,6 +35,7 @@ const relay = await startRelay({
   ...(env('WARDLINE_PUBLIC_ORIGIN') ? { publicOrigin: env('WARDLINE_PUBLIC_ORIGIN')! } : {}),
   allowedOrigins: parseOriginList(env('WARDLINE_ALLOWED_ORIGINS')),
   ...(graceHours !== undefined ? { compactionGraceMs: Number(graceHours) * 3600_000 } : {}),
+  ...(leaseSeconds !== undefined ? { leaseMs: Number(leaseSeconds) * 1000 } : {}),
 })
 
 let stopping = false

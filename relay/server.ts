@@ -15,6 +15,7 @@ import type { RelayStorage } from './storage/storage.ts'
 import type { RelayDeps } from './ws/context.ts'
 import { Hub } from './ws/hub.ts'
 import { LOGIN_TIMEOUT_MS, Session } from './ws/session.ts'
+import { openLeaseIssuer } from './ws/lease.ts'
 
 export type RelayOptions = {
   /** 0 picks any free port. */
@@ -38,6 +39,8 @@ export type RelayOptions = {
    */
   compactionGraceMs?: number
   compactionIntervalMs?: number
+  /** Offline lease length the relay signs at each login (WARDLINE_LEASE_SECONDS; default 72 h). */
+  leaseMs?: number
 }
 
 /** Entries covered by a snapshot are kept this long before pruning: slow devices read them as they were. */
@@ -67,7 +70,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const log = options.log ?? stderrLog
   const storage = options.storage ?? (await openSqliteStorage(options.dataDir ?? './data'))
   const setupCode = await prepareSetupCode(storage, options.setupCode)
-  const deps: RelayDeps = { storage, hub: new Hub(), log }
+  const deps: RelayDeps = { storage, hub: new Hub(), log, lease: await openLeaseIssuer(storage, options.leaseMs) }
   const sessions = new Set<Session>()
   const serveStatic = createStaticHandler(options.staticDir ?? './dist')
   let warnedInsecure = false

@@ -7,8 +7,9 @@ import type { Log } from '../log.ts'
 import type { RelayStorage } from '../storage/storage.ts'
 import type { Frame } from '../wire/frames.ts'
 import type { Hub, HubMember } from './hub.ts'
+import type { LeaseIssuer } from './lease.ts'
 
-export type RelayDeps = { storage: RelayStorage; hub: Hub; log: Log }
+export type RelayDeps = { storage: RelayStorage; hub: Hub; log: Log; lease?: LeaseIssuer }
 
 export interface SessionContext extends HubMember {
   readonly deps: RelayDeps
