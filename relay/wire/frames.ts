@@ -55,6 +55,7 @@ export const FRAME_FIELDS = {
   // every login gets a relay-signed offline lease (docs/decisions/0010-device-lifecycle.md)
   revoked: { certificate: 'bytes', signer: 'bytes' },
   lease: { lease: 'bytes' },
+  renewLease: {},
 } as const satisfies Record<string, Record<string, FieldKind>>
 
 export type FrameType = keyof typeof FRAME_FIELDS

@@ -7,9 +7,10 @@ import type { Log } from '../log.ts'
 import type { RelayStorage } from '../storage/storage.ts'
 import type { Frame } from '../wire/frames.ts'
 import type { Hub, HubMember } from './hub.ts'
-import type { LeaseIssuer } from './lease.ts'
 
 export type RelayDeps = { storage: RelayStorage; hub: Hub; log: Log; lease?: LeaseIssuer }
+/** The relay's offline-lease signer (relay/ws/lease.ts, decision 0010). */
+export type LeaseIssuer = { secretKey: Uint8Array; publicKey: Uint8Array; durationMs: number }
 
 export interface SessionContext extends HubMember {
   readonly deps: RelayDeps

@@ -5,12 +5,10 @@
  */
 import { publicKeyFromSecret, randomBytes, signLease } from '../crypto-surface.ts'
 import type { RelayStorage } from '../storage/storage.ts'
-import type { SessionContext } from './context.ts'
+import type { LeaseIssuer, SessionContext } from './context.ts'
 
 /** The relay's default lease length; a device also applies its organisation policy's window. */
 export const LEASE_MS = 72 * 3600_000
-
-export type LeaseIssuer = { secretKey: Uint8Array; publicKey: Uint8Array; durationMs: number }
 
 export async function openLeaseIssuer(storage: RelayStorage, durationMs = LEASE_MS): Promise<LeaseIssuer> {
   if (!(durationMs >= 1000)) throw new RangeError(`expected a lease of at least 1000 ms, got ${durationMs}`)

@@ -152,6 +152,7 @@ export class Session implements SessionContext {
       case 'getKeyBackup': return await handleGetKeyBackup(this, frame)
       case 'ping':
         return this.sendFrame({ type: 'pong', nonce: frame.nonce })
+      case 'renewLease': return sendLease(this, this.deps.lease)
       default:
         // relay → device frames (or a second login) are not valid from a device.
         return this.sendError('relay/unexpected-frame', '')

@@ -1030,6 +1030,11 @@ export class WardlineClient {
 
   #revokedNotified = false
 
+  /** Asks the relay for a fresh offline lease (answered with a `lease` frame) when online. */
+  renewLease(): void {
+    if (this.connection.state === 'online') this.connection.send({ type: 'renewLease' })
+  }
+
   /** The relay shows this device its revocation: wipe only if the certificate verifies. */
   #onRevokedFrame(frame: FrameOf<'revoked'>): void {
     const self = c.verifyDeviceChain(this.id.rootPublicKey, this.id.authorization, this.id.binding)
