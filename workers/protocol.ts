@@ -48,7 +48,7 @@ export type DeviceView = {
   revoked: boolean
   isThisDevice: boolean
   /** From the verified revocation certificate: who signed it, when, and the reason given. */
-  revokedBy?: { by: string; at: number; reason: string } | null
+  revokedBy?: { by: string; at: number; reason: string; self: boolean } | null
 }
 
 export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'not-sent'

@@ -22,7 +22,7 @@ import {
 } from './core/identity.ts'
 import { parseComplianceOfficers } from './core/compliance-setup.ts'
 import { DB_NAME, EncryptedStore, readWrappedKey, WardlineDb, writeWrappedKey } from './encrypted-store.ts'
-import { type AppPhase, type EventMessage, type EventName, type Events, type Methods, type Request, type Response, type StatusSnapshot } from './protocol.ts'
+import { type AppPhase, type DeviceView, type EventMessage, type EventName, type Events, type Methods, type Request, type Response, type StatusSnapshot } from './protocol.ts'
 import { readFailures, readPolicy, readPrf, refreshPolicy, rootForEnrollment, storePolicy, wipeDatabase, writeFailures, writePrf, writeRootPublicKey } from './vault.ts'
 import { acceptLease, checkLease, type KeyValue, LEASE_KEYS, type LeaseView } from './lease-guard.ts'
 import { fromBase64url } from '../crypto/bytes.ts'
@@ -536,10 +536,10 @@ async function checkLifecycle(): Promise<void> {
 }
 setInterval(() => void checkLifecycle().catch(() => {}), LIFECYCLE_CHECK_MS)
 
-function revokedBy(c: WardlineClient, deviceId: string): { by: string; at: number; reason: string } | null {
+function revokedBy(c: WardlineClient, deviceId: string): NonNullable<DeviceView['revokedBy']> | null {
   const r = c.revocations.get(deviceId)
   if (!r) return null
   const signer = r.signer === 'root' ? null : c.devices.get(r.signer)
-  const by = r.signer === 'root' ? 'an administrator' : r.signer === deviceId ? `${signer?.displayName ?? 'its user'} on this device` : `${signer?.displayName ?? 'its user'} from another device`
-  return { by, at: r.revokedAt, reason: r.reason }
+  const by = r.signer === 'root' ? 'an administrator' : `${signer?.displayName ?? 'its user'}${r.signer === deviceId ? '' : ' from another device'}`
+  return { by, at: r.revokedAt, reason: r.reason, self: r.signer === deviceId }
 }

@@ -135,7 +135,7 @@ export class WlDevices extends LitElement {
       ${d.isThisDevice ? html`<span class="tag" data-testid="this-device">This device</span>` : null}
       ${d.revoked ? html`<span class="tag revoked">Revoked</span>` : null}
       ${d.revokedBy
-        ? html`<span class="muted revoked-by" data-testid="revoked-by">Reported lost by ${d.revokedBy.by} on
+        ? html`<span class="muted revoked-by" data-testid="revoked-by">${d.revokedBy.self ? 'Removed from the device itself by' : 'Reported lost by'} ${d.revokedBy.by} on
             ${new Date(d.revokedBy.at).toLocaleDateString()}${d.revokedBy.reason ? ` · “${d.revokedBy.reason}”` : ''}</span>`
         : null}
       ${!d.revoked && !d.isThisDevice
