@@ -51,7 +51,7 @@ function post<E extends EventName>(event: E, data: Events[E]): void {
 }
 
 async function phase(): Promise<AppPhase> {
-  if (client) return 'ready'
+  if (client && !renewingLease) return 'ready'
   if (await hasDatabase() && await readWrappedKey(db)) {
     // Past the lease's second limit the device erases itself, even if it never reconnects.
     if ((await leaseView()).state === 'wipe') await eraseDevice('local/lease-wiped')
@@ -395,6 +395,7 @@ const LEASE_RENEW_WAIT_MS = 10_000
 let sessionStore: EncryptedStore | null = null
 let unlockedAt = 0
 let erasing: Promise<void> | null = null
+let renewingLease = false
 
 async function hasDatabase(): Promise<boolean> {
   try {
@@ -501,17 +502,24 @@ async function openWithinLease(key: Uint8Array): Promise<StatusSnapshot> {
     throw new IdentityError('local/lease-wiped', 'The lease ran out long ago: the local data was erased')
   }
   if (view.state === 'none') await startLeaseAtEnrollment(store)
+  // Past the lease, the app stays "locked" (status events included) until the relay renews it.
+  renewingLease = view.state === 'expired'
   const opened = await openVault(key)
   unlockedAt = Date.now()
   view = await leaseView()
-  if (view.state !== 'expired') return opened
+  if (view.state !== 'expired') {
+    renewingLease = false
+    return status()
+  }
   await new Promise<void>((resolve) => {
     leaseArrived = resolve
     setTimeout(resolve, LEASE_RENEW_WAIT_MS)
   })
   leaseArrived = null
+  renewingLease = false
   if ((await leaseView()).state === 'expired') {
-    handlers.lock({})
+    await handlers.lock({})
+    post('status', await status())
     throw new IdentityError('local/lease-expired', 'This device must connect to renew its lease before it can be unlocked')
   }
   return status()
