@@ -504,7 +504,7 @@ async function openWithinLease(key: Uint8Array): Promise<StatusSnapshot> {
   if (view.state === 'none') await startLeaseAtEnrollment(store)
   // Past the lease, the app stays "locked" (status events included) until the relay renews it.
   renewingLease = view.state === 'expired'
-  const opened = await openVault(key)
+  await openVault(key)
   unlockedAt = Date.now()
   view = await leaseView()
   if (view.state !== 'expired') {
