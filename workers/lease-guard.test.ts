@@ -62,3 +62,11 @@ Deno.test('a renewed lease moves the deadlines; an older, forged or foreign leas
   store.data.set(LEASE_KEYS.lease, edited)
   assert.equal((await checkLease([store], limits, t0 + 80 * H, relay.publicKey, 'dev')).state, 'none')
 })
+
+Deno.test('the session limit counts from the unlock, whatever the activity', async () => {
+  const { isSessionOver } = await import('./lease-guard.ts')
+  const t0 = 1_800_000_000_000
+  assert.equal(isSessionOver(t0, t0 + 12 * H - 1, 12), false)
+  assert.equal(isSessionOver(t0, t0 + 12 * H, 12), true)
+  assert.equal(isSessionOver(0, t0, 12), false) // never unlocked
+})

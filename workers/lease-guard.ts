@@ -65,3 +65,8 @@ export async function checkLease(stores: KeyValue[], limits: LeaseLimits, clockN
   const { locksAt, wipesAt } = leaseDeadlines(lease, limits)
   return { state: leaseState(lease, limits, now), locksAt, wipesAt, now }
 }
+
+/** The absolute session limit (policy `maxSessionHours`): true once that long since the unlock. */
+export function isSessionOver(unlockedAt: number, now: number, maxSessionHours: number): boolean {
+  return unlockedAt > 0 && now - unlockedAt >= maxSessionHours * 3600_000
+}

@@ -24,7 +24,7 @@ import { parseComplianceOfficers } from './core/compliance-setup.ts'
 import { DB_NAME, EncryptedStore, readWrappedKey, WardlineDb, writeWrappedKey } from './encrypted-store.ts'
 import { type AppPhase, type DeviceView, type EventMessage, type EventName, type Events, type Methods, type Request, type Response, type StatusSnapshot } from './protocol.ts'
 import { readFailures, readPolicy, readPrf, refreshPolicy, rootForEnrollment, storePolicy, wipeDatabase, writeFailures, writePrf, writeRootPublicKey } from './vault.ts'
-import { acceptLease, checkLease, type KeyValue, LEASE_KEYS, type LeaseView } from './lease-guard.ts'
+import { acceptLease, checkLease, isSessionOver, type KeyValue, LEASE_KEYS, type LeaseView } from './lease-guard.ts'
 import { fromBase64url } from '../crypto/bytes.ts'
 
 declare const self: DedicatedWorkerGlobalScope
@@ -531,7 +531,7 @@ async function checkLifecycle(): Promise<void> {
   const view = await leaseView()
   if (view.state === 'wipe') return eraseDevice('local/lease-wiped')
   const policy = await readPolicy(db)
-  const sessionOver = unlockedAt > 0 && view.now - unlockedAt >= policy.maxSessionHours * HOUR
+  const sessionOver = isSessionOver(unlockedAt, view.now, policy.maxSessionHours)
   if (view.state === 'expired' || sessionOver) {
     handlers.lock({})
     post('locked', { code: sessionOver ? 'local/session-limit' : 'local/lease-expired' })
