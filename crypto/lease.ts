@@ -54,7 +54,7 @@ export function leaseDeadlines(lease: Pick<Lease, 'issuedAt' | 'expiresAt'>, lim
   return { locksAt, wipesAt: locksAt + limits.leaseWipeDays * DAY }
 }
 
-/** `now` is the device's time high-water mark, not the bare clock (workers/lease-guard.ts). */
+/** `now` is the device's time high-water mark, not the bare clock (workers/core/lease-guard.ts). */
 export function leaseState(lease: Pick<Lease, 'issuedAt' | 'expiresAt'>, limits: LeaseLimits, now: number): LeaseState {
   const { locksAt, wipesAt } = leaseDeadlines(lease, limits)
   if (now >= wipesAt) return 'wipe'

@@ -24,7 +24,7 @@ import { parseComplianceOfficers } from './core/compliance-setup.ts'
 import { DB_NAME, EncryptedStore, readWrappedKey, WardlineDb, writeWrappedKey } from './encrypted-store.ts'
 import { type AppPhase, type DeviceView, type EventMessage, type EventName, type Events, type Methods, type Request, type Response, type StatusSnapshot } from './protocol.ts'
 import { readFailures, readPolicy, readPrf, refreshPolicy, rootForEnrollment, storePolicy, wipeDatabase, writeFailures, writePrf, writeRootPublicKey } from './vault.ts'
-import { acceptLease, checkLease, isSessionOver, type KeyValue, LEASE_KEYS, type LeaseView } from './lease-guard.ts'
+import { acceptLease, checkLease, isSessionOver, type KeyValue, LEASE_KEYS, type LeaseView } from './core/lease-guard.ts'
 import { fromBase64url } from '../crypto/bytes.ts'
 
 declare const self: DedicatedWorkerGlobalScope

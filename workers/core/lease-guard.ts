@@ -6,7 +6,7 @@
  * the encrypted store, which only the local key can write, are authoritative. Pure logic over a
  * tiny key–value interface so Deno tests run it with an injected clock.
  */
-import { leaseDeadlines, type LeaseLimits, leaseState, type LeaseState, verifyLease } from '../crypto/lease.ts'
+import { leaseDeadlines, type LeaseLimits, leaseState, type LeaseState, verifyLease } from '../../crypto/lease.ts'
 
 /** Enough of a store for the guard: the worker's meta table or its encrypted store. */
 export type KeyValue = { get<T>(key: string): Promise<T | undefined>; put(key: string, value: unknown): Promise<void> }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
-import { generateSigningKeyPair } from '../crypto/ed25519.ts'
-import { signLease } from '../crypto/lease.ts'
+import { generateSigningKeyPair } from '../../crypto/ed25519.ts'
+import { signLease } from '../../crypto/lease.ts'
 import { acceptLease, advanceHighWaterMark, checkLease, type KeyValue, LEASE_KEYS } from './lease-guard.ts'
 
 const H = 3600_000
