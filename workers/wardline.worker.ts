@@ -527,7 +527,11 @@ async function openWithinLease(key: Uint8Array): Promise<StatusSnapshot> {
 
 /** While open: lock past the lease or the session limit, erase past the second limit, renew early. */
 async function checkLifecycle(): Promise<void> {
-  if (!client || !identity) return
+  if (!client || !identity) {
+    // Locked but open (say, on the unlock screen for days): the second limit still applies.
+    if (!erasing && await hasDatabase() && await readWrappedKey(db) && (await leaseView()).state === 'wipe') await eraseDevice('local/lease-wiped')
+    return
+  }
   const view = await leaseView()
   if (view.state === 'wipe') return eraseDevice('local/lease-wiped')
   const policy = await readPolicy(db)
