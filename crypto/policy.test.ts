@@ -71,3 +71,12 @@ Deno.test('checkPin applies length and kind', () => {
   // length counts characters, not UTF-16 units
   assert.equal(checkPin('🩺🩺🩺🩺🩺', DEFAULT_POLICY), 'local/weak-pin')
 })
+
+Deno.test('a v2 policy carries the lease and session limits; a v1 policy gets their defaults', () => {
+  const strict: Policy = { ...policy, leaseHours: 24, leaseWipeDays: 2, maxSessionHours: 8 }
+  assert.deepEqual(verifyPolicy(signPolicy(strict, root.secretKey), root.publicKey), { ok: true, value: strict })
+  const v1 = parsePolicy(signRaw(['1', '0', '6', 'any', '10', '15']))
+  assert.equal(v1.ok && [v1.value.leaseHours, v1.value.leaseWipeDays, v1.value.maxSessionHours].join(), '72,7,12')
+  assert.throws(() => signPolicy({ ...policy, leaseHours: 0 }, root.secretKey), RangeError)
+  assert.throws(() => signPolicy({ ...policy, maxSessionHours: 24 * 7 + 1 }, root.secretKey), RangeError)
+})

@@ -8,6 +8,8 @@ import { sign, verifySignature } from './ed25519.ts'
 import { err, ok, type Result } from './result.ts'
 
 const POLICY_TAG = 'wardline/policy/v1'
+/** v2 appends the device-lifecycle limits (decision 0012); v1 policies still parse, with defaults. */
+const POLICY_TAG_V2 = 'wardline/policy/v2'
 export const PIN_KINDS = ['any', 'digits', 'mixed'] as const
 export type PinKind = (typeof PIN_KINDS)[number]
 
@@ -17,6 +19,12 @@ export type Policy = {
   pinKind: PinKind
   maxPinAttempts: number
   idleLockMinutes: number
+  /** A device must renew its relay-signed lease within this many hours, or it locks. */
+  leaseHours: number
+  /** Days after the lease ran out at which the device wipes its local data, even offline. */
+  leaseWipeDays: number
+  /** Hours after an unlock at which the app locks whatever the activity (absolute limit). */
+  maxSessionHours: number
   version: number
   issuedAt: number
 }
@@ -26,6 +34,9 @@ export const POLICY_BOUNDS = {
   minPinLength: [4, 64],
   maxPinAttempts: [3, 100],
   idleLockMinutes: [1, 480],
+  leaseHours: [1, 24 * 30],
+  leaseWipeDays: [1, 90],
+  maxSessionHours: [1, 24 * 7],
 } as const
 
 /** What applies until an admin signs a policy. */
@@ -34,6 +45,9 @@ export const DEFAULT_POLICY: Policy = {
   pinKind: 'any',
   maxPinAttempts: 10,
   idleLockMinutes: 15,
+  leaseHours: 72,
+  leaseWipeDays: 7,
+  maxSessionHours: 12,
   version: 0,
   issuedAt: 0,
 }
@@ -49,13 +63,16 @@ function inBounds(p: Policy): boolean {
 export function signPolicy(policy: Policy, rootSecretKey: Uint8Array): Uint8Array {
   if (!inBounds(policy)) throw new RangeError('expected a policy within POLICY_BOUNDS')
   const body = encodeTuple([
-    POLICY_TAG,
+    POLICY_TAG_V2,
     String(policy.version),
     String(policy.issuedAt),
     String(policy.minPinLength),
     policy.pinKind,
     String(policy.maxPinAttempts),
     String(policy.idleLockMinutes),
+    String(policy.leaseHours),
+    String(policy.leaseWipeDays),
+    String(policy.maxSessionHours),
   ])
   return encodeTuple([body, sign(body, rootSecretKey)])
 }
@@ -65,11 +82,12 @@ export function parsePolicy(blob: Uint8Array): Result<Policy & { body: Uint8Arra
   const outer = decodeTuple(blob, 2)
   if (!outer.ok) return err('trust/bad-policy')
   const [body, signature] = outer.value as [Uint8Array, Uint8Array]
-  const f = decodeTextTuple(body, 7)
+  const v2 = decodeTextTuple(body, 10)
+  const f = v2.ok ? v2 : decodeTextTuple(body, 7)
   if (!f.ok) return err('trust/bad-policy')
-  const [tag, version, issuedAt, minPin, kind, maxAttempts, idle] = f.value.text as string[]
-  const n = [version, issuedAt, minPin, maxAttempts, idle].map(parseCount)
-  if (tag !== POLICY_TAG || n.some((x) => x === null)) return err('trust/bad-policy')
+  const [tag, version, issuedAt, minPin, kind, maxAttempts, idle, ...limits] = f.value.text as string[]
+  const n = [version, issuedAt, minPin, maxAttempts, idle, ...limits].map(parseCount)
+  if (tag !== (v2.ok ? POLICY_TAG_V2 : POLICY_TAG) || n.some((x) => x === null)) return err('trust/bad-policy')
   const policy: Policy = {
     version: n[0]!,
     issuedAt: n[1]!,
@@ -77,6 +95,9 @@ export function parsePolicy(blob: Uint8Array): Result<Policy & { body: Uint8Arra
     pinKind: kind as PinKind,
     maxPinAttempts: n[3]!,
     idleLockMinutes: n[4]!,
+    leaseHours: n[5] ?? DEFAULT_POLICY.leaseHours,
+    leaseWipeDays: n[6] ?? DEFAULT_POLICY.leaseWipeDays,
+    maxSessionHours: n[7] ?? DEFAULT_POLICY.maxSessionHours,
   }
   if (!inBounds(policy)) return err('trust/bad-policy')
   return ok({ ...policy, body, signature })

@@ -21,7 +21,7 @@ export {
   verifyAuthorization,
   verifyDeviceChain,
 } from '../crypto/trust.ts'
-export { verifyComplianceCertificate } from '../crypto/compliance.ts'
+export { complianceRecipientId, parseComplianceCertificate, verifyComplianceCertificate } from '../crypto/compliance.ts'
 export { parseEnvelopeHeader } from '../crypto/envelope-header.ts'
 export { parseKeyBoxHeader } from '../crypto/key-box-header.ts'
 export {
@@ -32,9 +32,13 @@ export {
   MAX_COMMIT_BOXES,
   MAX_CONVERSATION_DEVICES,
   parseCommit,
+  verifyCommit,
 } from '../crypto/commit.ts'
 export { parseRevocation, verifyRevocation } from '../crypto/revocation.ts'
 export { parseReceipt } from '../crypto/receipt.ts'
 export { parsePolicy, verifyPolicy } from '../crypto/policy.ts'
 export { joinSnapshot, MAX_SNAPSHOT_PARTS, verifySnapshot } from '../crypto/snapshot-header.ts'
 export { parseKeyBackupHeader } from '../crypto/key-backup-header.ts'
+// The relay's own offline-lease signatures (decision 0012): signing, never decrypting.
+export { publicKeyFromSecret, sign } from '../crypto/ed25519.ts'
+export { signLease } from '../crypto/lease.ts'

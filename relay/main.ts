@@ -41,6 +41,12 @@ try {
 }
 const tls = await readTls()
 
+const leaseSeconds = env('WARDLINE_LEASE_SECONDS')
+if (leaseSeconds !== undefined && !(Number(leaseSeconds) >= 1)) {
+  console.error(`expected WARDLINE_LEASE_SECONDS to be a number of seconds ≥ 1, got ${leaseSeconds}`)
+  Deno.exit(2)
+}
+
 const relay = await startRelay({
   port,
   hostname: env('WARDLINE_HOST') ?? '0.0.0.0',
@@ -54,6 +60,7 @@ const relay = await startRelay({
   allowedOrigins: parseOriginList(env('WARDLINE_ALLOWED_ORIGINS')),
   trustProxy: env('WARDLINE_TRUST_PROXY') === '1',
   limits,
+  ...(leaseSeconds !== undefined ? { leaseMs: Number(leaseSeconds) * 1000 } : {}),
 }).catch((e: unknown) => {
   // A database that is down or refuses us is an operator's fix: one clear line, no stack trace.
   console.error(`Wardline relay could not start: ${e instanceof Error ? e.message : String(e)}`)

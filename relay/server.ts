@@ -29,6 +29,7 @@ import { Hub } from './ws/hub.ts'
 import { DeviceRateLimiter } from './ws/rate-limit.ts'
 import { createRemoteEventQueue } from './ws/remote-events.ts'
 import { CLOSE, Session } from './ws/session.ts'
+import { openLeaseIssuer } from './ws/lease.ts'
 
 export type RelayOptions = {
   /** 0 picks any free port. */
@@ -66,6 +67,8 @@ export type RelayOptions = {
    */
   compactionGraceMs?: number
   compactionIntervalMs?: number
+  /** Offline lease length the relay signs at each login (WARDLINE_LEASE_SECONDS; default 72 h). */
+  leaseMs?: number
 }
 
 export { COMPACTION_GRACE_MS, COMPACTION_INTERVAL_MS } from './limits.ts'
@@ -152,6 +155,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     metrics,
     limits,
     sendRate: new DeviceRateLimiter(limits.messagesPerSecond, limits.messageBurst),
+    lease: await openLeaseIssuer(storage, options.leaseMs),
   }
   const remote = createRemoteEventQueue(deps)
   await bus.listen(remote.apply, remote.resync)

@@ -5,6 +5,18 @@
 const TEXT: Record<string, string> = {
   'local/wrong-pin': 'Wrong PIN',
   'local/wiped': 'Too many wrong PINs: Wardline erased its data on this device. Ask your administrator for a new enrollment code.',
+  'local/device-revoked':
+    'This device was removed from Wardline by your organisation (or by you from another device). Its messages and keys were erased from it. To use Wardline here again, ask your administrator for a new enrollment code.',
+  'local/device-removed': 'Wardline was removed from this device: its messages, keys and stored data were erased, and your organisation was told. To use it here again, ask your administrator for a new enrollment code.',
+  'local/lease-wiped':
+    'This device had not connected to your organisation’s Wardline server for too long, so Wardline erased its data here. Ask your administrator for a new enrollment code.',
+  'local/lease-expired':
+    'This device has not reached your organisation’s Wardline server for too long. Connect to the network, then enter your PIN to renew and unlock.',
+  'local/session-limit': 'Wardline locked because your organisation limits how long a session stays open. Enter your PIN to continue.',
+  'local/offline-remove':
+    'You are offline. Connect to the network so your organisation learns this device is removed, then try again. (If the device is lost, report it from another device or ask your administrator.)',
+  'trust/bad-revocation': 'The server said this device was removed but could not prove it; nothing was erased. Tell your IT team.',
+  'lease/bad-signature': 'The server offered a lease this device could not verify; it was ignored. Tell your IT team.',
   'local/prf-failed': 'Unlocking with the screen lock did not work. Enter your PIN or passphrase.',
   'local/prf-unavailable': 'This device’s screen lock cannot unlock Wardline (no WebAuthn PRF support). Keep using your PIN.',
   'trust/bad-policy': 'The server offered a device policy your organisation did not sign; it was ignored. Tell your IT team.',

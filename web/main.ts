@@ -14,6 +14,7 @@ import { isBuildStale, registerServiceWorker } from './register-sw.ts'
 import { configureUpdates, RUNNING_RELEASE } from './release-updates.ts'
 import { startTabLock } from './tab-lock.ts'
 import { startWorkerClient, type WorkerClient } from './worker-client.ts'
+import { broadcastWiped, eraseOriginData, onWipedElsewhere } from './device-wipe.ts'
 
 const root = document.getElementById('app')
 if (!root) throw new Error('expected #app in index.html')
@@ -25,7 +26,7 @@ document.documentElement.dataset.wardlineRelease = RUNNING_RELEASE.version
 let client: WorkerClient | null = null
 let active = false
 
-function mountApp(): void {
+function mountApp(notice: string | null = null): void {
   active = true
   // The old build's hashed worker file may be gone after an update: load the new build first.
   if (isBuildStale()) return tabLock.takeOverAfterReload()
@@ -34,7 +35,25 @@ function mountApp(): void {
   const app = document.createElement('wl-app')
   app.client = client
   app.codes = codes
+  app.notice = notice
+  watchLifecycle(client)
   root!.replaceChildren(app)
+}
+
+/**
+ * Decision 0012: the worker erased the device → erase the rest of the origin, tell the other
+ * tabs, start over at enrollment with the reason; the worker locked itself (lease, session
+ * limit) → replace it, so no key stays in its memory, and say why.
+ */
+function watchLifecycle(c: WorkerClient): void {
+  c.on('wiped', ({ code }) => {
+    c.terminate()
+    void eraseOriginData().then(() => {
+      broadcastWiped(code)
+      if (client === c) mountApp(code)
+    })
+  })
+  c.on('locked', ({ code }) => client === c && mountApp(code))
 }
 
 const tabLock = startTabLock({
@@ -53,6 +72,15 @@ configureUpdates({
   isActiveTab: () => active,
 })
 registerServiceWorker()
+
+// Another tab erased this device: clear this tab's own storage and say what happened.
+onWipedElsewhere((code) => {
+  sessionStorage.clear()
+  if (client) return mountApp(code)
+  const notice = document.createElement('wl-other-tab')
+  notice.notice = code
+  root.replaceChildren(notice)
+})
 
 // Tell the worker when the browser's network state changes: it drops a socket the platform
 // knows is dead at once, and retries at once when the network is back.

@@ -47,6 +47,8 @@ export type DeviceView = {
   displayName: string
   revoked: boolean
   isThisDevice: boolean
+  /** From the verified revocation certificate: who signed it, when, and the reason given. */
+  revokedBy?: { by: string; at: number; reason: string; self: boolean } | null
 }
 
 export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'not-sent'
@@ -72,6 +74,16 @@ export type StatusSnapshot = {
   idleLockMinutes: number // the organisation policy's idle lock (web/idle-lock.ts)
   pinAttemptsLeft: number // wrong PINs left before this device wipes its data
   prfCredentialId: string | null // base64url id when "unlock with screen lock" is set up
+  // Device lifecycle (decision 0012); optional so older snapshots still type-check.
+  lease?: LeaseStatus
+  maxSessionHours?: number // the policy's absolute session limit
+}
+
+/** The offline lease as this device sees it (judged at its time high-water mark). */
+export type LeaseStatus = {
+  state: 'ok' | 'ending' | 'expired' | 'wipe' | 'none'
+  locksAt: number | null // when the device locks unless it reaches the relay first
+  wipesAt: number | null // when it erases its data, even if it never reconnects
 }
 
 /** The admin-set device policy fields (crypto/policy.ts signs them with the root key). */
@@ -80,6 +92,9 @@ export type PolicySettings = {
   pinKind: 'any' | 'digits' | 'mixed'
   maxPinAttempts: number
   idleLockMinutes: number
+  leaseHours?: number // offline lease window (decision 0012)
+  leaseWipeDays?: number // days past the lease at which a device wipes itself
+  maxSessionHours?: number // absolute session limit after an unlock
 }
 
 /** Who can open conversations for the organisation: k of these n officers (DESIGN §1 rule 2). */
@@ -133,6 +148,8 @@ export type Methods = {
   /** Opens the user's key backup with a typed recovery key and reads the history it unlocks. */
   restoreFromRecoveryKey: { params: { recoveryKey: string }; result: RestoreReport }
   keyBackupStatus: { params: Record<string, never>; result: KeyBackupStatus }
+  /** Revokes this device at the relay with its own signature, then erases it (needs the relay). */
+  removeThisDevice: { params: Record<string, never>; result: null }
 }
 /** The encrypted key backup as this device sees it (docs/decisions/0007-key-backup.md). */
 export type KeyBackupStatus = {
@@ -174,6 +191,10 @@ export type Events = {
   messages: { conversationId: string } // messages or statuses changed in one conversation
   people: null // directory changed
   alert: { code: string; message: string } // something the user must see (e.g. rejected device)
+  /** The worker erased this device (code says why); the page erases the rest of the origin. */
+  wiped: { code: 'local/device-revoked' | 'local/device-removed' | 'local/lease-wiped' }
+  /** The worker locked itself (lease ran out, session limit): the page shows the lock screen. */
+  locked: { code: 'local/lease-expired' | 'local/session-limit' }
 }
 export type EventName = keyof Events
 export type EventMessage<E extends EventName = EventName> = { v: 1; event: E; data: Events[E] }

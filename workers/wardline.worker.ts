@@ -6,7 +6,7 @@
 /// <reference lib="webworker" />
 import { bytesToHex, randomBytes, wipe } from '../crypto/bytes.ts'
 import { DEFAULT_KDF, unwrapLocalKey, unwrapLocalKeyWithPrf, wrapLocalKey, wrapLocalKeyWithPrf } from '../crypto/local-key.ts'
-import { checkPin, type Policy, signPolicy } from '../crypto/policy.ts'
+import { checkPin, DEFAULT_POLICY, type Policy, signPolicy } from '../crypto/policy.ts'
 import { safetyNumber, safetyQrPayload } from '../crypto/safety-number.ts'
 import { attemptsLeft, failureDelayMs, NO_FAILURES, remainingWaitMs } from './core/pin-attempts.ts'
 import { WardlineClient } from './core/client.ts'
@@ -21,9 +21,11 @@ import {
   setupOrganisation,
 } from './core/identity.ts'
 import { parseComplianceOfficers } from './core/compliance-setup.ts'
-import { EncryptedStore, readWrappedKey, WardlineDb, writeWrappedKey } from './encrypted-store.ts'
-import { type AppPhase, type EventMessage, type EventName, type Events, type Methods, type Request, type Response, type StatusSnapshot } from './protocol.ts'
+import { DB_NAME, EncryptedStore, readWrappedKey, WardlineDb, writeWrappedKey } from './encrypted-store.ts'
+import { type AppPhase, type DeviceView, type EventMessage, type EventName, type Events, type Methods, type Request, type Response, type StatusSnapshot } from './protocol.ts'
 import { readFailures, readPolicy, readPrf, refreshPolicy, rootForEnrollment, storePolicy, wipeDatabase, writeFailures, writePrf, writeRootPublicKey } from './vault.ts'
+import { acceptLease, checkLease, isSessionOver, type KeyValue, LEASE_KEYS, type LeaseView } from './core/lease-guard.ts'
+import { fromBase64url } from '../crypto/bytes.ts'
 
 declare const self: DedicatedWorkerGlobalScope
 
@@ -49,8 +51,12 @@ function post<E extends EventName>(event: E, data: Events[E]): void {
 }
 
 async function phase(): Promise<AppPhase> {
-  if (client) return 'ready'
-  if (await readWrappedKey(db)) return 'locked'
+  if (client && !renewingLease) return 'ready'
+  if (await hasDatabase() && await readWrappedKey(db)) {
+    // Past the lease's second limit the device erases itself, even if it never reconnects.
+    if ((await leaseView()).state === 'wipe') await eraseDevice('local/lease-wiped')
+    else return 'locked'
+  }
   try {
     const res = await fetch(new URL('/api/org', relayOrigin))
     const org = await res.json() as { initialized?: boolean }
@@ -69,10 +75,13 @@ async function status(): Promise<StatusSnapshot> {
     rootFingerprint: identity ? formatFingerprint(identity.rootPublicKey) : null,
     compliance: identity ? describeComplianceKey(identity) : null,
     ...(await vaultStatus()),
+    ...(await lifecycleStatus()),
   }
 }
 
 async function vaultStatus(): Promise<Pick<StatusSnapshot, 'idleLockMinutes' | 'pinAttemptsLeft' | 'prfCredentialId'>> {
+  // An erased (or never enrolled) device is not re-created just to answer "status".
+  if (!(await hasDatabase())) return { idleLockMinutes: DEFAULT_POLICY.idleLockMinutes, pinAttemptsLeft: DEFAULT_POLICY.maxPinAttempts, prfCredentialId: null }
   const policy = await readPolicy(db)
   return {
     idleLockMinutes: policy.idleLockMinutes,
@@ -109,7 +118,12 @@ async function startClient(id: Identity, key: Uint8Array): Promise<unknown> {
     post(event, data)
     if (event === 'people') void updatePolicy(id.rootPublicKey)
   }
-  client = new WardlineClient({ store, identity: id, wsUrl, emit, onStatusChange: statusChanged })
+  client = new WardlineClient({
+    store, identity: id, wsUrl, emit, onStatusChange: statusChanged,
+    onRevoked: () => void eraseDevice('local/device-revoked'),
+    onLease: (blob) => void takeLease(blob),
+  })
+  sessionStore = store
   const started = await client.start()
   void updatePolicy(id.rootPublicKey)
   return started
@@ -166,7 +180,7 @@ async function unlockWithPin(pin: string): Promise<StatusSnapshot> {
     throw new IdentityError(key.code, 'Wrong PIN')
   }
   await writeFailures(db, NO_FAILURES)
-  return openVault(key.value)
+  return openWithinLease(key.value)
 }
 
 /** Stores a new identity under a fresh local key wrapped by the PIN, then starts syncing. */
@@ -178,6 +192,7 @@ async function adopt(id: Identity, pin: string): Promise<StatusSnapshot> {
   await writeRootPublicKey(db, id.rootPublicKey)
   await writeFailures(db, NO_FAILURES)
   await writeWrappedKey(db, wrapped)
+  await startLeaseAtEnrollment(store)
   await startClient(id, localKey)
   return status()
 }
@@ -218,7 +233,7 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
       wipe(prfOutput)
       if (!key.ok) throw new IdentityError(key.code, 'Screen lock unlock failed')
       await writeFailures(db, NO_FAILURES)
-      return openVault(key.value)
+      return openWithinLease(key.value)
     }),
   async enablePrfUnlock({ credentialId, prfOutput }) {
     requireClient()
@@ -235,12 +250,15 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     if (!identity?.rootSecretKey) throw new IdentityError('admin/no-root-key', 'Only the organisation’s admin device can set the policy')
     const root = identity.rootPublicKey
     const current = await updatePolicy(root)
-    const pick = <K extends 'minPinLength' | 'maxPinAttempts' | 'idleLockMinutes'>(k: K) => typeof settings[k] === 'number' ? settings[k] : current[k]
+    const pick = <K extends 'minPinLength' | 'maxPinAttempts' | 'idleLockMinutes' | 'leaseHours' | 'leaseWipeDays' | 'maxSessionHours'>(k: K) => typeof settings[k] === 'number' ? settings[k] : current[k]
     const next: Policy = {
       minPinLength: pick('minPinLength'),
       pinKind: settings.pinKind ?? current.pinKind,
       maxPinAttempts: pick('maxPinAttempts'),
       idleLockMinutes: pick('idleLockMinutes'),
+      leaseHours: pick('leaseHours'),
+      leaseWipeDays: pick('leaseWipeDays'),
+      maxSessionHours: pick('maxSessionHours'),
       version: current.version + 1,
       issuedAt: Date.now(),
     }
@@ -259,6 +277,7 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     client?.stop()
     client = null
     identity = null
+    sessionStore = null
     return status()
   },
   listPeople: () => requireClient().people(),
@@ -287,6 +306,7 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
       displayName: d.displayName,
       revoked: c.revoked.has(d.deviceId),
       isThisDevice: d.deviceId === c.id.deviceId,
+      revokedBy: revokedBy(c, d.deviceId),
     }))
   },
   safetyNumber({ userId }) {
@@ -338,6 +358,14 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
   createRecoveryKey: () => requireClient().createRecoveryKey(),
   restoreFromRecoveryKey: ({ recoveryKey }) => requireClient().restoreFromRecoveryKey(String(recoveryKey ?? '')),
   keyBackupStatus: () => requireClient().keyBackupStatus(),
+  async removeThisDevice() {
+    const c = requireClient()
+    // Decision 0012: the relay must hear it, or peers would keep the device in their epochs.
+    if (c.connectionState !== 'online') throw new IdentityError('local/offline-remove', 'Connect to the network to remove Wardline from this device')
+    await c.revokeDevice(c.id.deviceId, 'removed from this device')
+    await eraseDevice('local/device-removed')
+    return null
+  },
 }
 
 self.addEventListener('online', () => client?.connection.retryNow())
@@ -355,4 +383,175 @@ self.onmessage = async (ev: MessageEvent<Request>) => {
     response = { v: 1, id: req.id, ok: false, error: { code, message: e instanceof Error ? e.message : code } }
   }
   self.postMessage(response)
+}
+
+// ---- device lifecycle (decision 0012): erase, lease, session limit -------------------------
+
+const HOUR = 3600_000
+/** How often an open device checks its lease and session limit (and renews a lease half used). */
+const LIFECYCLE_CHECK_MS = 15_000
+/** How long an unlock past the lease waits for the relay's renewal. */
+const LEASE_RENEW_WAIT_MS = 10_000
+let sessionStore: EncryptedStore | null = null
+let unlockedAt = 0
+let erasing: Promise<void> | null = null
+let renewingLease = false
+
+async function hasDatabase(): Promise<boolean> {
+  try {
+    return (await indexedDB.databases()).some((d) => d.name === (dbName ?? DB_NAME))
+  } catch {
+    return true // cannot tell: assume it exists (opening it is what the worker did before)
+  }
+}
+
+/** Erases every key and database of this device; the page then clears the rest of the origin. */
+function eraseDevice(code: Events['wiped']['code']): Promise<void> {
+  erasing ??= (async () => {
+    client?.stop()
+    if (localKey) wipe(localKey)
+    if (identity) wipe(identity.signingSecretKey, identity.agreementSecretKey, ...(identity.rootSecretKey ? [identity.rootSecretKey] : []))
+    client = null
+    identity = null
+    localKey = null
+    sessionStore = null
+    await wipeDatabase(db).catch(() => {})
+    for (const info of await indexedDB.databases().catch(() => [])) {
+      if (info.name) await new Promise<void>((done) => {
+        const req = indexedDB.deleteDatabase(info.name!)
+        req.onsuccess = req.onerror = req.onblocked = () => done()
+      })
+    }
+    db = new WardlineDb(dbName)
+    post('wiped', { code })
+    erasing = null
+  })()
+  return erasing
+}
+
+const metaKv = (): KeyValue => ({
+  get: async <T>(k: string) => (await db.meta.get(k))?.v as T | undefined,
+  put: async (k, v) => void (await db.meta.put({ k, v })),
+})
+const sealedKv = (store: EncryptedStore): KeyValue => ({
+  get: (k) => store.get(k),
+  put: (k, v) => store.write([{ key: k, value: v }]),
+})
+const leaseStores = (): KeyValue[] => [metaKv(), ...(sessionStore ? [sealedKv(sessionStore)] : [])]
+
+async function leaseView(store: EncryptedStore | null = sessionStore): Promise<LeaseView> {
+  const policy = await readPolicy(db)
+  const key = await metaKv().get<Uint8Array>(LEASE_KEYS.publicKey)
+  const stores = [metaKv(), ...(store ? [sealedKv(store)] : [])]
+  return checkLease(stores, policy, Date.now(), key, identity?.deviceId ?? (await metaKv().get<string>('device-id')))
+}
+
+async function lifecycleStatus(): Promise<Pick<StatusSnapshot, 'lease' | 'maxSessionHours'>> {
+  if (!(await hasDatabase()) || !(await readWrappedKey(db))) return {}
+  const v = await leaseView()
+  return { lease: { state: v.state, locksAt: v.locksAt, wipesAt: v.wipesAt }, maxSessionHours: (await readPolicy(db)).maxSessionHours }
+}
+
+/** The relay's lease key, pinned the first time (enrollment, or first login after an update). */
+async function pinnedLeaseKey(): Promise<Uint8Array | undefined> {
+  const pinned = await metaKv().get<Uint8Array>(LEASE_KEYS.publicKey)
+  if (pinned) return pinned
+  try {
+    const org = (await (await fetch(new URL('/api/org', relayOrigin))).json()) as { leasePublicKey?: string }
+    if (!org.leasePublicKey) return undefined
+    const key = fromBase64url(org.leasePublicKey)
+    await metaKv().put(LEASE_KEYS.publicKey, key)
+    return key
+  } catch {
+    return undefined
+  }
+}
+
+let leaseArrived: (() => void) | null = null
+async function takeLease(blob: Uint8Array): Promise<void> {
+  const key = await pinnedLeaseKey()
+  if (!key || !identity) return
+  if (await acceptLease(leaseStores(), blob, key, identity.deviceId)) {
+    leaseArrived?.()
+    statusChanged()
+  } else {
+    post('alert', { code: 'lease/bad-signature', message: 'The server offered a lease this device could not verify; it was ignored.' })
+  }
+}
+
+/** At enrollment: pin the relay's lease key and start a provisional lease from now. */
+async function startLeaseAtEnrollment(store: EncryptedStore): Promise<void> {
+  const policy = await readPolicy(db)
+  await pinnedLeaseKey()
+  const id = await store.get<Identity>('identity')
+  if (id) await metaKv().put('device-id', id.deviceId)
+  const now = Date.now()
+  for (const kv of [metaKv(), sealedKv(store)]) await kv.put(LEASE_KEYS.lease, { issuedAt: now, expiresAt: now + policy.leaseHours * HOUR })
+}
+
+/**
+ * Unlock within the lease: a device past its lease opens only after the relay renews it (the
+ * PIN proved the user, the relay's lease proves the device is still wanted); otherwise it stays
+ * locked and says so. A device without any lease (made before leases) starts one now.
+ */
+async function openWithinLease(key: Uint8Array): Promise<StatusSnapshot> {
+  const store = new EncryptedStore(db, key)
+  let view = await leaseView(store)
+  if (view.state === 'wipe') {
+    await eraseDevice('local/lease-wiped')
+    throw new IdentityError('local/lease-wiped', 'The lease ran out long ago: the local data was erased')
+  }
+  if (view.state === 'none') await startLeaseAtEnrollment(store)
+  // Past the lease, the app stays "locked" (status events included) until the relay renews it.
+  renewingLease = view.state === 'expired'
+  await openVault(key)
+  unlockedAt = Date.now()
+  view = await leaseView()
+  if (view.state !== 'expired') {
+    renewingLease = false
+    return status()
+  }
+  await new Promise<void>((resolve) => {
+    leaseArrived = resolve
+    setTimeout(resolve, LEASE_RENEW_WAIT_MS)
+  })
+  leaseArrived = null
+  renewingLease = false
+  if ((await leaseView()).state === 'expired') {
+    await handlers.lock({})
+    post('status', await status())
+    throw new IdentityError('local/lease-expired', 'This device must connect to renew its lease before it can be unlocked')
+  }
+  return status()
+}
+
+/** While open: lock past the lease or the session limit, erase past the second limit, renew early. */
+async function checkLifecycle(): Promise<void> {
+  if (!client || !identity) {
+    // Locked but open (say, on the unlock screen for days): the second limit still applies.
+    if (!erasing && await hasDatabase() && await readWrappedKey(db) && (await leaseView()).state === 'wipe') await eraseDevice('local/lease-wiped')
+    return
+  }
+  const view = await leaseView()
+  if (view.state === 'wipe') return eraseDevice('local/lease-wiped')
+  const policy = await readPolicy(db)
+  const sessionOver = isSessionOver(unlockedAt, view.now, policy.maxSessionHours)
+  if (view.state === 'expired' || sessionOver) {
+    handlers.lock({})
+    post('locked', { code: sessionOver ? 'local/session-limit' : 'local/lease-expired' })
+    return
+  }
+  // Renew once half the lease is used (the relay signs a fresh one on request).
+  const lease = await metaKv().get<{ issuedAt: number }>(LEASE_KEYS.lease)
+  if (lease && view.locksAt !== null && view.now > (lease.issuedAt + view.locksAt) / 2) client.renewLease()
+  statusChanged()
+}
+setInterval(() => void checkLifecycle().catch(() => {}), LIFECYCLE_CHECK_MS)
+
+function revokedBy(c: WardlineClient, deviceId: string): NonNullable<DeviceView['revokedBy']> | null {
+  const r = c.revocations.get(deviceId)
+  if (!r) return null
+  const signer = r.signer === 'root' ? null : c.devices.get(r.signer)
+  const by = r.signer === 'root' ? 'an administrator' : `${signer?.displayName ?? 'its user'}${r.signer === deviceId ? '' : ' from another device'}`
+  return { by, at: r.revokedAt, reason: r.reason, self: r.signer === deviceId }
 }

@@ -42,6 +42,8 @@ async function getOrg(deps: RelayDeps): Promise<Response> {
     rootPublicKey: toBase64url(org.rootPublicKey),
     // Absent only on a relay set up before compliance keys; clients then refuse to enroll.
     ...(certificate ? { complianceCertificate: toBase64url(certificate) } : {}),
+    // The relay's own offline-lease key (decision 0012), pinned by devices at enrollment.
+    ...(deps.lease ? { leasePublicKey: toBase64url(deps.lease.publicKey) } : {}),
   })
 }
 

@@ -542,4 +542,12 @@ export function runStorageContract(name: string, open: Open, openTwo: OpenTwo): 
       await b.close()
     }
   })
+
+  Deno.test(`${name}: the lease key is stored once and the first one is kept`, () =>
+    withStorage(open, async (s) => {
+      assertEquals(await s.leaseKey(blob(1, 1)), blob(1, 1))
+      assertEquals(await s.leaseKey(blob(2, 2)), blob(1, 1))
+      const raced = await Promise.all([blob(3, 3), blob(4, 4)].map((k) => s.leaseKey(k)))
+      assertEquals(raced, [blob(1, 1), blob(1, 1)])
+    }))
 }

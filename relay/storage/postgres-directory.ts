@@ -176,6 +176,13 @@ export class PostgresDirectory {
     return r ? bytes(r.blob) : null
   }
 
+  async leaseKey(candidate: Uint8Array): Promise<Uint8Array> {
+    await this.sql`INSERT INTO relay_keys (name, secret, created_at) VALUES ('lease', ${candidate}, ${Date.now()})
+      ON CONFLICT (name) DO NOTHING`
+    const [r] = await this.sql`SELECT secret FROM relay_keys WHERE name = 'lease'`
+    return bytes(r!.secret)
+  }
+
   async putPolicy(blob: Uint8Array, version: number): Promise<'ok' | 'relay/stale-policy'> {
     const r = await this.sql`INSERT INTO policy (id, version, blob) VALUES (1, ${version}, ${blob})
       ON CONFLICT (id) DO UPDATE SET version = excluded.version, blob = excluded.blob

@@ -155,6 +155,14 @@ CREATE TABLE key_backups (
   stored_at BIGINT NOT NULL
 );
 `,
+  // The relay's own keys (the offline-lease signing key, decision 0012): the first one stored wins.
+  `
+CREATE TABLE relay_keys (
+  name TEXT COLLATE "C" PRIMARY KEY,
+  secret BYTEA NOT NULL,
+  created_at BIGINT NOT NULL
+);
+`,
 ]
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length

@@ -7,7 +7,7 @@
  */
 
 /** PRAGMA user_version of this schema; 0 with tables present means a pre-epoch data directory. */
-export const SCHEMA_VERSION = 4
+export const SCHEMA_VERSION = 5
 
 /**
  * Steps from an older schema version to the next, run in order at start inside one transaction
@@ -24,6 +24,12 @@ export const MIGRATIONS: Record<number, string> = {
   // 3 → 4: compaction (the pruned point; the snapshots table itself is created by SCHEMA).
   3: `ALTER TABLE conversations ADD COLUMN pruned_seq INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT;`,
+  // 4 → 5: the relay's own signing keys (the offline-lease key, decision 0012). Not a user key.
+  4: `CREATE TABLE IF NOT EXISTS relay_keys (
+    name TEXT PRIMARY KEY,
+    secret BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+  );`,
 }
 
 export const SCHEMA = `
@@ -121,5 +127,6 @@ CREATE TABLE IF NOT EXISTS policy (
   blob BLOB NOT NULL
 );
 ${MIGRATIONS[2]}
+${MIGRATIONS[4]}
 `
 

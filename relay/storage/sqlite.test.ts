@@ -80,13 +80,14 @@ Deno.test('SQLite storage: a schema 2 data directory (before key backups) is mig
     await first.close()
     // Make it exactly a schema 2 file: no key backups, no compaction, user_version 2.
     const raw = new DatabaseSync(join(dir, SQLITE_FILE))
-    raw.exec(`DROP TABLE key_backups; DROP TABLE snapshots; ALTER TABLE conversations DROP COLUMN pruned_seq;
+    raw.exec(`DROP TABLE key_backups; DROP TABLE snapshots; DROP TABLE relay_keys; ALTER TABLE conversations DROP COLUMN pruned_seq;
       ALTER TABLE conversations DROP COLUMN pruned_device_id; PRAGMA user_version = 2`)
     raw.close()
     const migrated = await openSqliteStorage(dir)
     assertEquals((await migrated.getAuthorization('a1'))?.userId, 'u1')
     assertEquals(await migrated.putKeyBackup('u1', new Uint8Array([7]), 1), 'ok')
     assertEquals(await migrated.getKeyBackup('u1'), new Uint8Array([7]))
+    assertEquals(await migrated.leaseKey(new Uint8Array([9])), new Uint8Array([9])) // 4 → 5
     await migrated.close()
     const check = new DatabaseSync(join(dir, SQLITE_FILE))
     assertEquals(Number((check.prepare('PRAGMA user_version').get() as { user_version: number }).user_version), SCHEMA_VERSION)

@@ -457,4 +457,13 @@ class SqliteStorage extends SqliteDirectory implements RelayStorage {
     const r = this.get('SELECT blob FROM key_backups WHERE user_id = ?', userId)
     return Promise.resolve(r ? bytes(r.blob) : null)
   }
+
+  leaseKey(candidate: Uint8Array): Promise<Uint8Array> {
+    this.run(
+      "INSERT INTO relay_keys (name, secret, created_at) VALUES ('lease', ?, ?) ON CONFLICT (name) DO NOTHING",
+      candidate,
+      Date.now(),
+    )
+    return Promise.resolve(bytes(this.get("SELECT secret FROM relay_keys WHERE name = 'lease'")!.secret))
+  }
 }

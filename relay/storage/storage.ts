@@ -217,4 +217,10 @@ export interface RelayStorage {
   putKeyBackup(userId: string, blob: Uint8Array, version: number): Promise<'ok' | 'relay/stale-backup'>
   /** The stored key backup blob of the user, or null. */
   getKeyBackup(userId: string): Promise<Uint8Array | null>
+
+  /**
+   * The relay's offline-lease signing key (crypto/lease.ts): stores `candidate` if no key is
+   * stored yet and returns the stored one, so concurrent first starts agree on one key.
+   */
+  leaseKey(candidate: Uint8Array): Promise<Uint8Array>
 }

@@ -17,7 +17,7 @@ import {
   signAuthorization,
   signDeviceBinding,
 } from '../../crypto/trust.ts'
-import { signComplianceCertificate } from '../../crypto/compliance.ts'
+import { complianceKeyId, complianceRecipientId, signComplianceCertificate } from '../../crypto/compliance.ts'
 import { sealEnvelope } from '../../crypto/envelope.ts'
 import { sealKeyBox } from '../../crypto/key-box.ts'
 import {
@@ -43,6 +43,8 @@ export type TestAuthorization = {
   id: string
   userId: string
   enroll: SigningKeyPair
+  /** The organisation's compliance public key: fixtures seal every epoch key to it, as clients do. */
+  compliancePublicKey: Uint8Array
 }
 
 export type TestDevice = {
@@ -78,7 +80,7 @@ export function createAuthorization(
     expiresAt: options.expiresAt ?? Date.now() + 3_600_000,
     enrollPublicKey: enroll.publicKey,
   }, org.root.secretKey)
-  return { blob, id: authorizationId(enroll.publicKey), userId: options.userId, enroll }
+  return { blob, id: authorizationId(enroll.publicKey), userId: options.userId, enroll, compliancePublicKey: org.compliance.publicKey }
 }
 
 export function createDevice(authorization: TestAuthorization): TestDevice {
@@ -142,6 +144,12 @@ export function sealTestBox(
 
 const boxTo = (d: TestDevice) => ({ deviceId: d.deviceId, agreementKey: d.agreement.publicKey })
 
+/** The compliance recipient of the author's organisation (key id, and the box address). */
+const complianceOf = (author: TestDevice) => {
+  const keyId = complianceKeyId(author.authorization.compliancePublicKey)
+  return { keyId, to: { deviceId: complianceRecipientId(keyId), agreementKey: author.authorization.compliancePublicKey } }
+}
+
 /** The fields of a createConversation frame: a signed genesis commit and one key box per member. */
 export function createTestConversation(
   creator: TestDevice,
@@ -161,10 +169,10 @@ export function createTestConversation(
     deviceIds,
     historyShared: false,
     createdAt: Date.now(),
-    complianceKeyId: '',
+    complianceKeyId: complianceOf(creator).keyId,
   }, creator.signing.secretKey)
   const key = randomBytes(32)
-  const boxes = all.map((d) => sealTestBox(creator, boxTo(d), conversationId, 0, key))
+  const boxes = [...all.map(boxTo), complianceOf(creator).to].map((to) => sealTestBox(creator, to, conversationId, 0, key))
   return { conversationId, manifest, deviceIds, boxes }
 }
 
@@ -198,11 +206,11 @@ export function createTestCommit(author: TestDevice, options: {
     deviceIds: options.deviceIds ?? devices.map((d) => d.deviceId),
     historyShared: false,
     createdAt: Date.now(),
-    complianceKeyId: '',
+    complianceKeyId: complianceOf(author).keyId,
   }, author.signing.secretKey)
   const key = randomBytes(32)
   const boxes = options.boxes ??
-    devices.map((d) => sealTestBox(author, boxTo(d), options.conversationId, options.epoch, key))
+    [...devices.map(boxTo), complianceOf(author).to].map((to) => sealTestBox(author, to, options.conversationId, options.epoch, key))
   const entry = encodeCommitEntry(commit, [...boxes, ...(options.extraBoxes ?? [])])
   return { commit, entry, hash: commitHash(commit) }
 }

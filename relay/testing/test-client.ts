@@ -18,6 +18,8 @@ export class TestClient {
   private readonly frames: Frame[] = []
   private waiter: (() => void) | null = null
   readonly closed: Promise<CloseEvent>
+  /** The lease that followed `ready` in `loggedIn`. */
+  lease: FrameOf<'lease'> | null = null
 
   private constructor(readonly ws: WebSocket) {
     ws.binaryType = 'arraybuffer'
@@ -48,6 +50,10 @@ export class TestClient {
     const c = await TestClient.connect(relayUrl)
     const ready = await c.login(device)
     if (ready.type !== 'ready') throw new Error(`login failed: ${JSON.stringify(ready)}`)
+    // Every login is followed by the device's offline lease (decision 0012): keep it aside.
+    const next = await c.nextAny()
+    if (next.type === 'lease') c.lease = next
+    else c.frames.unshift(next)
     return c
   }
 

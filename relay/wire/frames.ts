@@ -50,6 +50,12 @@ export const FRAME_FIELDS = {
   putKeyBackup: { ref: 'str', backup: 'bytes' },
   getKeyBackup: { ref: 'str' },
   keyBackup: { ref: 'str', backup: 'bytes' },
+  // device lifecycle (appended): a revoked device is shown its own revocation certificate (and
+  // the signing sibling's directory entry, empty for the root) so it can verify before it wipes;
+  // every login gets a relay-signed offline lease (docs/decisions/0012-device-lifecycle.md)
+  revoked: { certificate: 'bytes', signer: 'bytes' },
+  lease: { lease: 'bytes' },
+  renewLease: {},
 } as const satisfies Record<string, Record<string, FieldKind>>
 
 export type FrameType = keyof typeof FRAME_FIELDS

@@ -22,6 +22,7 @@ export type RelayDeps = {
   limits: Limits
   /** The per-device `send` token buckets (limits.messagesPerSecond, messageBurst). */
   sendRate: DeviceRateLimiter
+  lease?: LeaseIssuer
 }
 
 /** Tells every logged-in session, on this relay and the others, to refetch the directory. */
@@ -29,6 +30,9 @@ export function announceDirectoryChanged(deps: RelayDeps): void {
   deps.hub.broadcastLoggedIn({ type: 'directoryChanged' })
   deps.bus.publish({ type: 'directoryChanged' })
 }
+
+/** The relay's offline-lease signer (relay/ws/lease.ts, decision 0012). */
+export type LeaseIssuer = { secretKey: Uint8Array; publicKey: Uint8Array; durationMs: number }
 
 export interface SessionContext extends HubMember {
   readonly deps: RelayDeps

@@ -1,17 +1,23 @@
 /**
  * Conversation frames: creating one from its genesis commit plus key boxes, committing later
- * epochs, and listing a device's conversations at login. The relay checks only routing
- * consistency (ids, author, devices, box labels) and orders competing commits by the hash chain;
- * clients verify every commit signature and device chain themselves (DESIGN §3).
+ * epochs, and listing a device's conversations at login. The relay checks routing consistency
+ * (ids, author, devices, box labels), the author's signature and that every listed device and the
+ * compliance key get a box of the new epoch — what every member would refuse otherwise, so one
+ * member cannot stall a conversation with a commit the relay took and nobody can follow — and
+ * orders competing commits by the hash chain; clients verify everything again themselves (DESIGN §3).
  */
 import {
   commitHash,
+  complianceRecipientId,
   decodeCommitEntry,
   equalBytes,
   GENESIS_PREV_HASH,
   MAX_CONVERSATION_DEVICES,
   parseCommit,
+  parseComplianceCertificate,
+  parseDeviceBinding,
   parseKeyBoxHeader,
+  verifyCommit,
 } from '../crypto-surface.ts'
 import { shortId } from '../log.ts'
 import type { KeyBoxRow } from '../storage/storage.ts'
@@ -69,6 +75,32 @@ function checkBoxes(
   return rows
 }
 
+/**
+ * What members would refuse in any case: a commit not signed by its author's device key, a listed
+ * device without a box of the commit's epoch, or (when the organisation has a compliance key) no
+ * box of that epoch for it. Taken by the relay, such a commit would leave every member behind it.
+ */
+async function checkSignedAndCovered(
+  s: SessionContext,
+  commitBlob: Uint8Array,
+  c: { epoch: number; deviceIds: string[]; complianceKeyId: string },
+  boxes: KeyBoxRow[],
+): Promise<string | null> {
+  const { storage } = s.deps
+  const author = await storage.getDevice(s.deviceId)
+  const binding = author ? parseDeviceBinding(author.binding) : null
+  if (!binding?.ok || !verifyCommit(commitBlob, binding.value.signingPublicKey).ok) return 'relay/bad-commit-signature'
+  const boxed = new Set(boxes.filter((b) => b.epoch === c.epoch).map((b) => b.recipientDeviceId))
+  if (c.deviceIds.some((id) => !boxed.has(id))) return 'relay/missing-box'
+  const certificate = await storage.getComplianceCertificate()
+  const compliance = certificate ? parseComplianceCertificate(certificate) : null
+  if (compliance?.ok) {
+    const keyId = compliance.value.keyId
+    if (c.complianceKeyId !== keyId || !boxed.has(complianceRecipientId(keyId))) return 'relay/missing-compliance-box'
+  }
+  return null
+}
+
 /** Checks the frame against its genesis commit; returns an error code or the boxes. */
 async function checkCreate(
   s: SessionContext,
@@ -90,7 +122,9 @@ async function checkCreate(
   if (!members.has(s.deviceId)) return 'relay/not-member'
   const bad = await checkDevices(s, members)
   if (bad) return bad
-  return checkBoxes(f.boxes, f.conversationId, s.deviceId, 0, members, 'relay/malformed-box')
+  const boxes = checkBoxes(f.boxes, f.conversationId, s.deviceId, 0, members, 'relay/malformed-box')
+  if (typeof boxes === 'string') return boxes
+  return (await checkSignedAndCovered(s, f.manifest, c, boxes)) ?? boxes
 }
 
 export async function handleCreateConversation(
@@ -174,6 +208,8 @@ async function checkCommit(
     'relay/bad-box',
   )
   if (typeof boxes === 'string') return boxes
+  const refused = await checkSignedAndCovered(s, entry.value.commit, c, boxes)
+  if (refused) return refused
   return { hash, epoch: c.epoch, prevHash: c.prevHash, deviceIds: c.deviceIds, boxes }
 }
 

@@ -1,4 +1,5 @@
 import { decodeCommitEntry, isCommitEntry } from '../../crypto/commit.ts'
+import { generateSigningKeyPair } from '../../crypto/ed25519.ts'
 import { assert, assertEquals } from '../storage/_assert.ts'
 import {
   createTestCommit,
@@ -252,10 +253,11 @@ Deno.test('devices added by a commit are told about the conversation with their 
     admin.send({ type: 'commit', ref: 'add', conversationId: 'c1', entry: c.entry })
     assertEquals(await ackSeq(admin, 'add'), 2)
     const told = await d.next('conversation')
+    // its own box of the new epoch, and the compliance box (so it can check the key was sealed to it)
     assertEquals([told.conversationId, told.manifest, told.boxes.length, told.headSeq], [
       'c1',
       genesis,
-      1,
+      2,
       2,
     ])
     d.send({ type: 'subscribe', conversationId: 'c1', since: 0 })
@@ -310,6 +312,20 @@ Deno.test('commits are refused when malformed, by another author, or with bad de
     assertEquals(await attempt('box-sender', withBox(box(nurse, 'c1', 1, doctor))), 'relay/bad-box')
     assertEquals(await attempt('box-outsider', withBox(box(outsider))), 'relay/bad-box')
     assertEquals(await attempt('box-stranger', withBox(box(stranger))), 'relay/bad-box')
+    // What every member would refuse, so the relay refuses it too (else one member's commit would
+    // move the relay to an epoch nobody can follow): another key's signature, a listed device
+    // without a box of the epoch, no compliance box.
+    const forger = { ...t.admin, signing: generateSigningKeyPair() }
+    assertEquals(await attempt('forged', createTestCommit(forger, base).entry), 'relay/bad-commit-signature')
+    assertEquals(await attempt('no-boxes', createTestCommit(t.admin, { ...base, boxes: [] }).entry), 'relay/missing-box')
+    assertEquals(
+      await attempt('one-short', createTestCommit(t.admin, { ...base, boxes: [box(t.admin), box(nurse)] }).entry),
+      'relay/missing-box',
+    )
+    assertEquals(
+      await attempt('no-compliance', createTestCommit(t.admin, { ...base, boxes: all.map((d) => box(d)) }).entry),
+      'relay/missing-compliance-box',
+    )
 
     // A stranger to the conversation cannot commit into it.
     const o = await TestClient.loggedIn(t.url, outsider)
@@ -329,8 +345,9 @@ Deno.test('commits are refused when malformed, by another author, or with bad de
     admin.send({ type: 'commit', ref: 'good', conversationId: 'c1', entry: good.entry })
     assertEquals(await ackSeq(admin, 'good'), 1)
     const d = await TestClient.loggedIn(t.url, doctor)
-    // Its epoch-0 box from the genesis, the epoch-1 box and the re-shared epoch-0 box.
-    assertEquals((await d.next('conversation')).boxes.length, 3)
+    // Its epoch-0 box from the genesis, the epoch-1 box, the re-shared epoch-0 box and the
+    // genesis compliance box.
+    assertEquals((await d.next('conversation')).boxes.length, 4)
     await Promise.all([admin.close(), o.close(), d.close()])
   }))
 

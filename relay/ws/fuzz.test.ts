@@ -6,6 +6,7 @@
  * flip, truncate, extend, retag and splice them. Every frame must end in a reply, an error frame
  * or a close — never a throw past the session, an unhandled rejection, or `relay/internal`.
  */
+import { soloBus } from '../bus/bus.ts'
 import { DEFAULT_LIMITS } from '../limits.ts'
 import { silentLog } from '../log.ts'
 import { Metrics } from '../metrics.ts'
@@ -149,8 +150,9 @@ Deno.test(`${FRAMES} random and mutated frames: every one answered or closed, no
     const reopened = await openSqliteStorage(dir)
     const deps: RelayDeps = {
       storage: reopened,
-      hub: new Hub(),
+      hub: new Hub((id, since, limit) => reopened.envelopesSince(id, since, limit)),
       log: silentLog,
+      bus: soloBus(),
       metrics: new Metrics(),
       limits: { ...DEFAULT_LIMITS },
       sendRate: new DeviceRateLimiter(0, 0),

@@ -104,7 +104,7 @@ Deno.test('catch-up since N returns exactly the missing envelopes, then live del
 
     const n = await TestClient.loggedIn(t.url, nurse)
     const listed = await n.next('conversation')
-    assertEquals([listed.conversationId, listed.headSeq, listed.boxes.length], ['c1', 10, 1])
+    assertEquals([listed.conversationId, listed.headSeq, listed.boxes.length], ['c1', 10, 2]) // own + compliance
     n.send({ type: 'subscribe', conversationId: 'c1', since: 4 })
     const seqs: number[] = []
     for (let i = 0; i < 6; i++) seqs.push((await n.next('envelope')).seq)
@@ -226,10 +226,11 @@ Deno.test('creating a conversation is idempotent and tells the other online memb
     admin.send({ type: 'createConversation', ref: 'one', ...conv })
     assertEquals((await admin.waitFor('ack')).ref, 'one')
     const told = await n.waitFor('conversation')
+    // its own box and the genesis compliance box
     assertEquals([told.conversationId, told.manifest, told.boxes.length, told.headSeq], [
       'c9',
       conv.manifest,
-      1,
+      2,
       0,
     ])
     admin.send({ type: 'createConversation', ref: 'two', ...conv })

@@ -8,7 +8,7 @@
 import type { RelayEvent } from '../bus/bus.ts'
 import type { RelayDeps } from './context.ts'
 import type { HubMember } from './hub.ts'
-import { disconnectRevoked } from './revocation.ts'
+import { disconnectRevoked, revocationNotice } from './revocation.ts'
 
 async function deliverEntry(deps: RelayDeps, conversationId: string, seq: number): Promise<void> {
   if (!deps.hub.hasSubscribers(conversationId)) return
@@ -45,7 +45,8 @@ async function applyCommit(deps: RelayDeps, e: Extract<RelayEvent, { type: 'comm
 
 async function applyRevoked(deps: RelayDeps, e: Extract<RelayEvent, { type: 'revoked' }>) {
   const { hub, storage } = deps
-  disconnectRevoked(hub, e.deviceId)
+  // Its own certificate goes first, so the device can verify it before it erases itself.
+  disconnectRevoked(hub, e.deviceId, await revocationNotice(storage, e.deviceId).catch(() => null))
   if (!e.announce) return
   for (const c of await storage.conversationsOf(e.deviceId)) {
     if (!c.rotationPending) continue

@@ -1,4 +1,5 @@
 import { decodeTuple } from '../../crypto/bytes.ts'
+import { parseRevocation } from '../../crypto/revocation.ts'
 import { assert, assertEquals } from '../storage/_assert.ts'
 import {
   createTestCommit,
@@ -58,6 +59,12 @@ Deno.test("a device revoked by the user's other device is cut off at once, its c
       revocation: signTestRevocation(phone.deviceId, tablet),
     })
     assertEquals(await tab.waitFor('ack'), { type: 'ack', ref: 'rv', conversationId: '', seq: 0 })
+    // The device is shown its own certificate and the signing sibling's entry, then cut off.
+    const notice = await p.next('revoked')
+    const cert = parseRevocation(notice.certificate)
+    assert(cert.ok && cert.value.deviceId === phone.deviceId && cert.value.signer === tablet.deviceId)
+    const signerEntry = decodeTuple(notice.signer, 2)
+    assert(signerEntry.ok && signerEntry.value[1]!.every((b, i) => b === tablet.binding[i]))
     assertEquals(await p.next('error'), { type: 'error', code: 'relay/device-revoked', ref: '' })
     assertEquals((await p.closed).code, 4003)
     assertEquals(await admin.next('rotationPending'), {
@@ -70,7 +77,9 @@ Deno.test("a device revoked by the user's other device is cut off at once, its c
 
     // The revoked device cannot log in again.
     const back = await TestClient.connect(t.url)
-    assertEquals(await back.login(phone), { type: 'error', code: 'relay/device-revoked', ref: '' })
+    const refused = await back.login(phone)
+    assert(refused.type === 'revoked' && refused.certificate.length > 0, 'a refused login shows the certificate')
+    assertEquals(await back.next('error'), { type: 'error', code: 'relay/device-revoked', ref: '' })
     assertEquals((await back.closed).code, 4003)
 
     // A member who logs in later hears it after its conversation list.
@@ -191,6 +200,25 @@ Deno.test('a device that revokes itself gets its ack, then its socket is closed 
       revocation: signTestRevocation(tablet.deviceId, tablet),
     })
     assertEquals((await tab.next('ack')).ref, 'me')
+    const notice = await tab.next('revoked')
+    assert(notice.signer.length > 0, 'a self-signed revocation carries its own entry')
     assertEquals((await tab.next('error')).code, 'relay/device-revoked')
     assertEquals((await tab.closed).code, 4003)
+  }))
+
+Deno.test('an admin revocation is shown to the device with an empty signer entry; every login gets a verifiable lease', () =>
+  withWorld(async ({ t, phone }) => {
+    const { verifyLease } = await import('../../crypto/lease.ts')
+    const { fromBase64url } = await import('../../crypto/bytes.ts')
+    const org = await (await fetch(`${t.url}/api/org`)).json() as { leasePublicKey: string }
+    const p = await TestClient.loggedIn(t.url, phone)
+    assert(p.lease !== null, 'a lease follows ready')
+    const lease = verifyLease(p.lease.lease, fromBase64url(org.leasePublicKey), phone.deviceId)
+    assert(lease.ok && lease.value.expiresAt - lease.value.issuedAt === 72 * 3600_000)
+    const admin = await TestClient.loggedIn(t.url, t.admin)
+    admin.send({ type: 'revokeDevice', ref: 'rv', revocation: signTestRevocation(phone.deviceId, t.org) })
+    const notice = await p.waitFor('revoked')
+    assertEquals(notice.signer.length, 0)
+    assertEquals((await p.closed).code, 4003)
+    await admin.close()
   }))

@@ -4,10 +4,10 @@
  * serve it; it closes the revoked device's live sockets at once, refuses its logins, and marks
  * its conversations rotation pending so the first member device online commits a new epoch.
  */
-import { parseDeviceBinding, parseRevocation, verifyRevocation } from '../crypto-surface.ts'
+import { encodeTuple, parseDeviceBinding, parseRevocation, verifyRevocation } from '../crypto-surface.ts'
 import { shortId } from '../log.ts'
 import type { FrameOf } from '../wire/frames.ts'
-import { announceDirectoryChanged, type SessionContext } from './context.ts'
+import { announceDirectoryChanged, type RelayDeps, type SessionContext } from './context.ts'
 import type { Hub } from './hub.ts'
 
 /** Close code for a revoked device's sockets (and its refused logins). */
@@ -35,11 +35,33 @@ async function checkRevocation(s: SessionContext, blob: Uint8Array): Promise<str
 }
 
 /** Tells each live session of the device it was revoked and closes it with 4003. */
-export function disconnectRevoked(hub: Hub, deviceId: string): void {
+export function disconnectRevoked(hub: Hub, deviceId: string, notice?: FrameOf<'revoked'> | null): void {
   for (const m of hub.sessionsOf([deviceId])) {
+    if (notice) m.sendFrame(notice)
     m.sendFrame({ type: 'error', code: 'relay/device-revoked', ref: '' })
     m.close(CLOSE_REVOKED)
   }
+}
+
+/**
+ * The `revoked` frame for a revoked device: its stored certificate and, for a sibling's
+ * signature, the signer's directory entry (authorization, binding), so the device can verify the
+ * chain itself before it wipes (decision 0012). null when nothing is stored (never expected).
+ */
+export async function revocationNotice(
+  storage: RelayDeps['storage'],
+  deviceId: string,
+): Promise<FrameOf<'revoked'> | null> {
+  const row = (await storage.listRevocations()).find((r) => r.deviceId === deviceId)
+  const parsed = row ? parseRevocation(row.certificate) : null
+  if (!row || !parsed?.ok) return null
+  let signer: Uint8Array = new Uint8Array(0)
+  if (parsed.value.signer !== 'root') {
+    const device = await storage.getDevice(parsed.value.signer)
+    const auth = device ? await storage.getAuthorization(device.authorizationId) : null
+    if (device && auth) signer = encodeTuple([auth.blob, device.binding])
+  }
+  return { type: 'revoked', certificate: row.certificate, signer }
 }
 
 export async function handleRevokeDevice(
@@ -60,7 +82,7 @@ export async function handleRevokeDevice(
   const ack = () => s.sendFrame({ type: 'ack', ref: f.ref, conversationId: '', seq: 0 })
   // A device revoking itself hears the ack before its own socket closes.
   if (revoked === s.deviceId) ack()
-  disconnectRevoked(hub, revoked)
+  disconnectRevoked(hub, revoked, await revocationNotice(storage, revoked))
   s.deps.bus.publish({ type: 'revoked', deviceId: revoked, announce: result.stored })
   if (result.stored) {
     log('device.revoked', { device: shortId(revoked), conversations: result.pending.length })

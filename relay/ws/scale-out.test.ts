@@ -70,7 +70,7 @@ Deno.test('two relays on one Postgres: a new conversation, live envelopes, recei
     const n = await TestClient.loggedIn(url2, nurse)
     await createConversation(t, [nurse])
     const announced = await n.waitFor('conversation')
-    assertEquals([announced.conversationId, announced.boxes.length], ['c1', 1])
+    assertEquals([announced.conversationId, announced.boxes.length], ['c1', 2]) // own + compliance
     n.send({ type: 'subscribe', conversationId: 'c1', since: 0 })
     assertEquals((await n.waitFor('caughtUp')).seq, 0)
     const a = await subscribed(t.url, t.admin)

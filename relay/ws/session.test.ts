@@ -23,6 +23,7 @@ Deno.test('a device logs in by signing the origin-bound challenge and gets ready
       userId: 'admin',
       role: 'admin',
     })
+    assertEquals((await ok.next('lease')).type, 'lease') // the offline lease follows ready
     ok.send({ type: 'ping', nonce: 7 })
     assertEquals(await ok.next('pong'), { type: 'pong', nonce: 7 })
     await ok.close()

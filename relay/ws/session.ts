@@ -25,7 +25,8 @@ import { isSaneId, type RelayDeps, type SessionContext } from './context.ts'
 import { handleCommit, handleCreateConversation, sendConversationList } from './conversations.ts'
 import { handleGetDirectory, handlePutAuthorization } from './directory.ts'
 import { handleReceipt, handleSend, handleSubscribe } from './messaging.ts'
-import { CLOSE_REVOKED, handleRevokeDevice } from './revocation.ts'
+import { CLOSE_REVOKED, handleRevokeDevice, revocationNotice } from './revocation.ts'
+import { sendLease } from './lease.ts'
 import { dropSnapshotUpload, handlePutSnapshot } from './snapshots.ts'
 import { handlePutPolicy } from './policy.ts'
 import { handleGetKeyBackup, handlePutKeyBackup } from './key-backup.ts'
@@ -238,6 +239,10 @@ export class Session implements SessionContext {
         return await handleGetKeyBackup(this, frame)
       case 'ping':
         return this.sendFrame({ type: 'pong', nonce: frame.nonce })
+      case 'renewLease':
+        // Asked for explicitly: a relay without a lease key says so rather than staying silent.
+        if (!this.deps.lease) return this.sendError('relay/no-lease', '')
+        return sendLease(this, this.deps.lease)
       default:
         // relay → device frames (or a second login) are not valid from a device.
         return this.sendError('relay/unexpected-frame', '')
@@ -260,7 +265,7 @@ export class Session implements SessionContext {
       return this.close(CLOSE.badLogin)
     }
     if (this.state !== 'logging-in') return // closed while we were reading storage
-    if (device?.revoked) return this.refuseRevoked(f.deviceId)
+    if (device?.revoked) return await this.refuseRevoked(f.deviceId)
     if (hub.sessionsOf([f.deviceId]).length >= this.deps.limits.maxConnectionsPerDevice) {
       log('login.too-many-connections', { device: shortId(f.deviceId) })
       this.sendError('relay/too-many-connections', '')
@@ -274,14 +279,18 @@ export class Session implements SessionContext {
     this.role = auth.role
     hub.addLoggedIn(this)
     // A revocation that landed while this login read storage found no session to close.
-    if ((await storage.getDevice(f.deviceId))?.revoked) return this.refuseRevoked(f.deviceId)
+    if ((await storage.getDevice(f.deviceId))?.revoked) return await this.refuseRevoked(f.deviceId)
     log('login.ok', { device: shortId(f.deviceId), connections: hub.connectionCount })
     this.sendFrame({ type: 'ready', deviceId: this.deviceId, userId: this.userId, role: this.role })
+    sendLease(this, this.deps.lease)
     await sendConversationList(this)
   }
 
-  private refuseRevoked(deviceId: string): void {
+  private async refuseRevoked(deviceId: string): Promise<void> {
     this.deps.log('login.revoked', { device: shortId(deviceId) })
+    // The certificate lets the device verify its revocation before it wipes (decision 0012).
+    const notice = await revocationNotice(this.deps.storage, deviceId).catch(() => null)
+    if (notice) this.sendFrame(notice)
     this.sendError('relay/device-revoked', '')
     this.close(CLOSE.revoked)
   }

@@ -4,7 +4,7 @@
  * misses the next message) and adds them back without history (who then sees the note about
  * unavailable earlier messages and gets new ones); the admin enrolls a second device for a
  * clinician, which sees the group's history; the clinician revokes it from the first device,
- * which tells it so; the admin's and the clinician's safety numbers match on both sides.
+ * which erases itself and returns to enrollment (the list says who reported it); the admin's and the clinician's safety numbers match on both sides.
  * Screenshots of the members panel and the devices screen go to /tmp/wl-shots-members/.
  */
 import { type Browser, expect, type Page, test } from '@playwright/test'
@@ -174,8 +174,11 @@ test('members are removed and added back, a second device is enrolled and revoke
   await ben.screenshot({ path: `${SHOTS}/revoke-confirm-360.png` })
   await ben.getByTestId('confirm').click()
   await expect(ben.getByTestId('your-devices').locator('[data-revoked="true"]')).toHaveCount(1)
-  const revoked = ben2.locator('wl-alert-banner[data-code="relay/device-revoked"]')
-  await expect(revoked).toContainText('revoked by your organisation')
+  // The revoked device verifies the certificate and erases itself (decision 0012); Ben's list
+  // records who reported it and why.
+  await expect(ben2.getByTestId('wiped-notice')).toContainText('This device was removed from Wardline')
+  await expect(ben.getByTestId('your-devices').getByTestId('revoked-by')).toContainText('Reported lost by Ben Nurse from another device')
+  await expect(ben.getByTestId('your-devices').getByTestId('revoked-by')).toContainText('test device')
   await ben2.screenshot({ path: `${SHOTS}/revoked-device-360.png` })
   await ben.setViewportSize(WIDE)
   await ben.screenshot({ path: `${SHOTS}/devices-clinician-1280.png` })

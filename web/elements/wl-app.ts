@@ -38,6 +38,8 @@ export class WlApp extends LitElement {
 
   @property({ attribute: false }) client: WorkerClient | null = null
   @property({ attribute: false }) codes: HashCodes = {}
+  /** Why the app restarted (decision 0012): an erased device or a lock by lease or session limit. */
+  @property({ attribute: false }) notice: string | null = null
 
   @state() private status: StatusSnapshot | null = null
   @state() private startError: string | null = null
@@ -119,12 +121,12 @@ export class WlApp extends LitElement {
       case 'needs-setup':
         return html`<wl-setup .client=${this.client} .setupCode=${this.codes.setup ?? ''}></wl-setup>`
       case 'needs-enrollment':
-        return html`${this.wiped
-          ? html`<p class="error wiped" role="alert" data-testid="wiped-notice">${describeError('local/wiped')}</p>`
+        return html`${this.wiped || this.notice
+          ? html`<p class="error wiped" role="alert" data-testid="wiped-notice">${describeError(this.wiped ? 'local/wiped' : this.notice!)}</p>`
           : null}<wl-enroll .client=${this.client} .code=${this.codes.enroll ?? ''}></wl-enroll>`
       case 'locked':
         return html`<wl-unlock .client=${this.client} .me=${s.me} .attemptsLeft=${s.pinAttemptsLeft}
-          .prfCredentialId=${s.prfCredentialId}></wl-unlock>`
+          .prfCredentialId=${s.prfCredentialId} .lease=${s.lease ?? null} .notice=${this.notice}></wl-unlock>`
       case 'ready':
         return html`<wl-shell .client=${this.client} .status=${s}></wl-shell>`
     }

@@ -43,6 +43,7 @@ export class WlDevices extends LitElement {
       .person-head { display: flex; flex-wrap: wrap; align-items: center; gap: 0.25rem 0.5rem; margin-bottom: 0.25rem; }
       li.device button, .person-head button { min-height: 40px; padding: 0 0.7rem; font-size: 0.92rem; }
       button.danger-text { color: var(--wl-danger); }
+      .revoked-by { flex: 1 1 100%; font-size: 0.88rem; }
       .add { margin-top: 0.5rem; }
       wl-enrollment-result { margin-top: 0.75rem; }
     `,
@@ -133,9 +134,13 @@ export class WlDevices extends LitElement {
       <span class="label">Device <span class="mono">${d.deviceId.slice(0, 12)}</span></span>
       ${d.isThisDevice ? html`<span class="tag" data-testid="this-device">This device</span>` : null}
       ${d.revoked ? html`<span class="tag revoked">Revoked</span>` : null}
+      ${d.revokedBy
+        ? html`<span class="muted revoked-by" data-testid="revoked-by">${d.revokedBy.self ? 'Removed from the device itself by' : 'Reported lost by'} ${d.revokedBy.by} on
+            ${new Date(d.revokedBy.at).toLocaleDateString()}${d.revokedBy.reason ? ` · “${d.revokedBy.reason}”` : ''}</span>`
+        : null}
       ${!d.revoked && !d.isThisDevice
         ? html`<button class="quiet danger-text" data-testid="revoke-device" ?disabled=${this.busy !== null}
-            @click=${() => void this.#revoke(d, scope)}>Revoke</button>`
+            @click=${() => void this.#revoke(d, scope)}>Report lost</button>`
         : null}
     </li>`
   }
@@ -192,8 +197,8 @@ export class WlDevices extends LitElement {
     if (!client) return
     const whose = d.userId === this.me?.userId ? 'your device' : `${d.displayName}’s device`
     const reason = await this.confirm.ask({
-      title: `Revoke ${whose}?`,
-      text: `Device ${d.deviceId.slice(0, 12)} will be signed out for good: it cannot read new messages or send any, and conversations move on without it. This cannot be undone.`,
+      title: `Report ${whose} lost and revoke it?`,
+      text: `Device ${d.deviceId.slice(0, 12)} will be signed out for good: it cannot read new messages or send any, and conversations move on without it. When it next connects it erases Wardline’s data. Your name is recorded as who reported it. This cannot be undone.`,
       confirmLabel: 'Revoke device',
       reasonLabel: 'Reason (for example “phone lost”)',
     })

@@ -16,6 +16,7 @@ import { WorkerCallError, type WorkerClient } from '../worker-client.ts'
 import { baseStyles, sideViewStyles } from '../styles.ts'
 import './wl-devices.ts'
 import './wl-recovery-key.ts'
+import './wl-remove-device.ts'
 
 @customElement('wl-organisation')
 export class WlOrganisation extends LitElement {
@@ -46,6 +47,7 @@ export class WlOrganisation extends LitElement {
   @property({ type: Boolean }) embedded = false
   @property({ attribute: false }) client: WorkerClient | null = null
   @property({ attribute: false }) prfCredentialId: string | null = null
+  @property({ attribute: false }) lease: StatusSnapshot['lease'] | null = null
   @state() private prfPossible = false
   readonly prfAction = new PendingAction(this)
 
@@ -115,6 +117,7 @@ export class WlOrganisation extends LitElement {
               <dt>Role</dt><dd>${me.role}</dd>
               <dt>Device</dt><dd class="mono">${me.deviceId}</dd>
             </dl>
+            <wl-remove-device .client=${this.client} .lease=${this.lease}></wl-remove-device>
           </section>`
         : null}
       ${!this.embedded && me && this.client ? html`<wl-devices .client=${this.client} .me=${me}></wl-devices>` : null}

@@ -59,6 +59,7 @@ export class WlShell extends LitElement {
       .footer { border-top: 1px solid var(--wl-border); padding: 0.25rem 0.5rem; }
       .placeholder { display: flex; align-items: center; justify-content: center; color: var(--wl-muted); padding: 2rem; text-align: center; }
       header button { flex: none; }
+      .lease-warning { flex: none; margin: 0; padding: 0.5rem 0.9rem; background: #fff4d6; color: #4d3600; font-size: 0.92rem; }
       @media (max-width: 420px) {
         .brand span { display: none; }
         .conn { padding: 0.25rem 0.5rem; }
@@ -144,6 +145,10 @@ export class WlShell extends LitElement {
         <wl-install-button></wl-install-button>
         <button class="quiet" data-testid="lock" ?disabled=${this.locking} @click=${() => void this.#lock()}>Lock</button>
       </header>
+      ${s?.lease?.state === 'ending' && s.lease.locksAt
+        ? html`<p class="lease-warning" role="status" data-testid="lease-warning">Connect to your organisation’s network before
+            ${new Date(s.lease.locksAt).toLocaleString()}, or Wardline locks on this device until it does.</p>`
+        : null}
       <div class="panes">
         <section class="pane-list" aria-label="Conversations">
           <div class="toolbar">
@@ -186,7 +191,7 @@ export class WlShell extends LitElement {
       case 'organisation':
         return html`<wl-organisation .rootFingerprint=${s?.rootFingerprint ?? null} .me=${s?.me ?? null} .client=${this.client}
           .compliance=${s?.compliance ?? null}
-          .prfCredentialId=${s?.prfCredentialId ?? null}></wl-organisation>`
+          .prfCredentialId=${s?.prfCredentialId ?? null} .lease=${s?.lease ?? null}></wl-organisation>`
       case 'list':
         return this.#placeholder()
     }

@@ -25,6 +25,10 @@ export class WlUnlock extends LitElement {
   @property({ attribute: false }) me: StatusSnapshot['me'] = null
   @property({ attribute: false }) attemptsLeft = Infinity
   @property({ attribute: false }) prfCredentialId: string | null = null
+  /** The offline lease (decision 0012): past it, unlocking needs the relay to renew it. */
+  @property({ attribute: false }) lease: StatusSnapshot['lease'] | null = null
+  /** Why the app locked itself, if it did (lease, session limit). */
+  @property({ attribute: false }) notice: string | null = null
   readonly action = new PendingAction(this)
   @query('#pin') private pinInput!: HTMLInputElement
 
@@ -37,6 +41,7 @@ export class WlUnlock extends LitElement {
       <div class="brand"><img src="/icons/icon-192.png" alt="" />Wardline</div>
       <h1>Wardline is locked</h1>
       <p class="muted">${this.me ? `${this.me.displayName}: enter` : 'Enter'} your PIN or passphrase to continue.</p>
+      ${this.#renderLease()}
       <form @submit=${this.#submit} novalidate>
         <div class="field">
           <label for="pin">PIN or passphrase</label>
@@ -49,12 +54,28 @@ export class WlUnlock extends LitElement {
             ? 'Last attempt: one more wrong PIN erases Wardline’s data on this device.'
             : `${this.attemptsLeft} attempts left before Wardline erases its data on this device.`}</p>`
           : null}
-        <button class="primary" type="submit" ?disabled=${this.action.busy}>${this.action.busy ? 'Unlocking…' : 'Unlock'}</button>
+        <button class="primary" type="submit" ?disabled=${this.action.busy}>${this.action.busy ? 'Unlocking…' : this.#expired ? 'Connect to renew' : 'Unlock'}</button>
         ${this.prfCredentialId
           ? html`<button type="button" data-testid="unlock-prf" ?disabled=${this.action.busy} @click=${() => void this.#unlockWithPrf()}>Unlock with screen lock</button>`
           : null}
       </form>
     </div>`
+  }
+
+  get #expired(): boolean {
+    return this.lease?.state === 'expired' || this.notice === 'local/lease-expired'
+  }
+
+  #renderLease() {
+    if (this.#expired) {
+      const since = this.lease?.locksAt ? ` (since ${new Date(this.lease.locksAt).toLocaleString()})` : ''
+      return html`<p class="error" data-testid="lease-expired">This device has not reached your organisation’s Wardline
+        server for too long${since}, so it stays locked until it does. Connect to the network, then enter your PIN:
+        Wardline renews the lease and unlocks.${this.lease?.wipesAt ? ` If it cannot connect by ${new Date(this.lease.wipesAt).toLocaleString()}, Wardline erases its data on this device.` : ''}</p>`
+    }
+    return this.notice === 'local/session-limit'
+      ? html`<p class="muted" data-testid="lock-notice">Locked because your organisation limits how long a session stays open.</p>`
+      : null
   }
 
   async #submit(e: SubmitEvent): Promise<void> {
@@ -87,6 +108,7 @@ export class WlUnlock extends LitElement {
   /** After a failure: a wipe leaves this screen; otherwise refresh the attempts left. */
   async #failed(error: unknown): Promise<never> {
     if (errorCode(error) === 'local/wiped') emitPlain(this, 'wl-wiped')
+    else if (errorCode(error) === 'local/lease-expired') this.notice = 'local/lease-expired'
     else if (this.client) this.attemptsLeft = (await this.client.call('status', {}).catch(() => null))?.pinAttemptsLeft ?? this.attemptsLeft
     throw error
   }

@@ -12,7 +12,7 @@ import type { ConnectionState, ConversationSummary, EventName, Events, MessageVi
 import { messagesOf, people, summarise, type ViewState } from './client-views.ts'
 import { realTimers, RelayConnection, type Timers } from './connection.ts'
 import { type ConversationMeta, ConversationState, type MessageRecord, recordId } from './conversation-state.ts'
-import { verifyDirectory } from './directory.ts'
+import { verifyDirectory, verifyOwnRevocation } from './directory.ts'
 import { checkClaim, decodePayload, emptyChain, encodePayload, extendChain, type Payload } from './log-chain.ts'
 import { type Identity, verifiedComplianceKey } from './identity.ts'
 import { buildSnapshot, type KeptSegment, openKeptSegment, restoreSnapshot, SNAPSHOT_EVERY, snapshotDue } from './compaction.ts'
@@ -66,6 +66,13 @@ export type ClientOptions = {
   snapshotEvery?: number
   /** How long new epoch keys wait before the key backup is uploaded (KEY_BACKUP_DELAY_MS). */
   keyBackupDelayMs?: number
+  /**
+   * This device's own revocation, verified (root, or an unrevoked sibling of the same user): the
+   * host wipes the device (decision 0012). Never called on the relay's bare word. Called once.
+   */
+  onRevoked?: (revocation: c.Revocation) => void
+  /** A relay-signed offline lease arrived (the host verifies it against its pinned lease key). */
+  onLease?: (lease: Uint8Array) => void
 }
 
 const COMPACT_AFTER_UPDATES = 200
@@ -108,6 +115,8 @@ export class WardlineClient {
   readonly id: Identity
   readonly devices = new Map<string, c.VerifiedDevice>()
   readonly revoked = new Set<string>()
+  /** Who revoked each revoked device, when and why, from its verified certificate. */
+  readonly revocations = new Map<string, c.Revocation>()
   readonly conversations = new Map<string, ConversationState>()
   readonly connection: RelayConnection
   #o: ClientOptions
@@ -183,9 +192,10 @@ export class WardlineClient {
   /** Loads everything stored, then connects. */
   async start(): Promise<{ corrupt: number }> {
     const s = this.#o.store
-    for (const [, d] of await s.list<c.VerifiedDevice & { revoked?: boolean }>('dir/')) {
+    for (const [, d] of await s.list<c.VerifiedDevice & { revoked?: boolean; revocation?: c.Revocation }>('dir/')) {
       this.devices.set(d.deviceId, d)
       if (d.revoked) this.revoked.add(d.deviceId)
+      if (d.revocation) this.revocations.set(d.deviceId, d.revocation)
     }
     if (this.devices.size > 0) this.#resolveDirectory()
     let corrupt = 0
@@ -307,6 +317,8 @@ export class WardlineClient {
       case 'receiptUpdate': return this.#onReceipt(frame)
       case 'error': return this.#onError(frame)
       case 'keyBackup': return this.#backup.onFrame(frame)
+      case 'revoked': return this.#onRevokedFrame(frame)
+      case 'lease': return this.#o.onLease?.(frame.lease)
       default:
         return
     }
@@ -376,17 +388,20 @@ export class WardlineClient {
   }
 
   async #onDirectory(frame: FrameOf<'directory'>): Promise<void> {
-    const { devices, revoked, refused } = verifyDirectory(this.id.rootPublicKey, frame.rootPublicKey, frame.entries)
+    const { devices, revoked, refused, certificates } = verifyDirectory(this.id.rootPublicKey, frame.rootPublicKey, frame.entries)
     const writes: Write[] = []
     const fresh = new Set(devices.map((d) => d.deviceId))
     for (const d of devices) {
       const wasRevoked = this.revoked.has(d.deviceId)
       const isRevoked = revoked.has(d.deviceId) || wasRevoked // a revocation is never undone
       if (!this.devices.has(d.deviceId) || wasRevoked !== isRevoked) {
-        writes.push({ key: `dir/${d.deviceId}`, value: { ...d, revoked: isRevoked } })
+        const revocation = certificates.get(d.deviceId)
+        writes.push({ key: `dir/${d.deviceId}`, value: { ...d, revoked: isRevoked, ...(revocation ? { revocation } : {}) } })
       }
       this.devices.set(d.deviceId, d)
       if (isRevoked) this.revoked.add(d.deviceId)
+      const revocation = certificates.get(d.deviceId)
+      if (revocation) this.revocations.set(d.deviceId, revocation)
     }
     for (const id of [...this.devices.keys()]) {
       // A device the relay stops listing is kept if it is revoked (its past signatures still count).
@@ -396,6 +411,8 @@ export class WardlineClient {
       }
     }
     if (writes.length) await this.#o.store.write(writes)
+    const own = certificates.get(this.id.deviceId)
+    if (own) this.#revokedSelf(own)
     if (refused > 0) {
       this.#defence('forgery', '')
       this.#alert('trust/refused-device', `${refused} device(s) offered by the relay have no valid signature chain to your organisation and were refused`)
@@ -1043,10 +1060,36 @@ export class WardlineClient {
     let signer: string
     let key: Uint8Array
     if (this.id.rootSecretKey) [signer, key] = ['root', this.id.rootSecretKey]
-    else if (target.userId === this.id.userId && deviceId !== this.id.deviceId) [signer, key] = [this.id.deviceId, this.id.signingSecretKey]
+    // A device may sign its own removal ("Remove Wardline from this device", decision 0012).
+    else if (target.userId === this.id.userId) [signer, key] = [this.id.deviceId, this.id.signingSecretKey]
     else throw fail('admin/not-allowed')
     const revocation = c.signRevocation({ deviceId, revokedAt: this.#now(), signer, reason }, key)
     await this.request({ type: 'revokeDevice', ref: `rv/${deviceId}`, revocation })
+  }
+
+  #revokedNotified = false
+
+  /** Asks the relay for a fresh offline lease (answered with a `lease` frame) when online. */
+  renewLease(): void {
+    if (this.connection.state === 'online') this.connection.send({ type: 'renewLease' })
+  }
+
+  /** The relay shows this device its revocation: wipe only if the certificate verifies. */
+  #onRevokedFrame(frame: FrameOf<'revoked'>): void {
+    const self = c.verifyDeviceChain(this.id.rootPublicKey, this.id.authorization, this.id.binding)
+    const verified = self.ok
+      ? verifyOwnRevocation(this.id.rootPublicKey, self.value, this.devices, this.revoked, frame.certificate, frame.signer)
+      : null
+    if (verified) return this.#revokedSelf(verified)
+    this.#defence('forgery', '')
+    this.#alert('trust/bad-revocation', 'The server said this device was removed but could not prove it; nothing was erased')
+  }
+
+  #revokedSelf(revocation: c.Revocation): void {
+    if (this.#revokedNotified) return
+    this.#revokedNotified = true
+    this.connection.stop()
+    this.#o.onRevoked?.(revocation)
   }
 
   #member(conversationId: string): ConversationState {

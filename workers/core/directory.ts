@@ -8,7 +8,7 @@
  */
 import { bytesToHex, decodeTuple, equalBytes } from '../../crypto/bytes.ts'
 import { sha256 } from '../../crypto/hkdf.ts'
-import { verifyRevocation } from '../../crypto/revocation.ts'
+import { type Revocation, verifyRevocation } from '../../crypto/revocation.ts'
 import { type VerifiedDevice, verifyDeviceChain } from '../../crypto/trust.ts'
 
 const memo = new Map<string, VerifiedDevice | null>()
@@ -25,14 +25,20 @@ function verifyChain(root: Uint8Array, authorization: Uint8Array, binding: Uint8
   return value
 }
 
-export type DirectoryResult = { devices: VerifiedDevice[]; revoked: Set<string>; refused: number }
+export type DirectoryResult = {
+  devices: VerifiedDevice[]
+  revoked: Set<string>
+  refused: number
+  /** The verified certificate of each revoked device: who signed it, when, why (decision 0012). */
+  certificates: Map<string, Revocation>
+}
 
 export function verifyDirectory(
   pinnedRoot: Uint8Array,
   relayRoot: Uint8Array,
   entries: Uint8Array[],
 ): DirectoryResult {
-  if (!equalBytes(pinnedRoot, relayRoot)) return { devices: [], revoked: new Set(), refused: entries.length }
+  if (!equalBytes(pinnedRoot, relayRoot)) return { devices: [], revoked: new Set(), refused: entries.length, certificates: new Map() }
   const byAuthorization = new Map<string, VerifiedDevice[]>()
   const revocations: Array<[string, Uint8Array]> = []
   let refused = 0
@@ -57,33 +63,60 @@ export function verifyDirectory(
   // Root revocations first, then sibling ones whose signer is not itself revoked, until nothing
   // changes: a revoked device cannot revoke its user's other devices.
   const revoked = new Set<string>()
+  const certificates = new Map<string, Revocation>()
   for (let changed = true; changed;) {
     changed = false
     for (const [deviceId, certificate] of revocations) {
-      if (!revoked.has(deviceId) && isValidRevocation(pinnedRoot, byId, revoked, deviceId, certificate)) {
+      const valid = revoked.has(deviceId) ? null : isValidRevocation(pinnedRoot, byId, revoked, deviceId, certificate)
+      if (valid) {
         revoked.add(deviceId)
+        certificates.set(deviceId, valid)
         changed = true
       }
     }
   }
-  return { devices, revoked, refused }
+  return { devices, revoked, refused, certificates }
 }
 
-/** A revocation counts when signed by the root or by another device of the same user. */
-function isValidRevocation(
+/**
+ * A revocation counts when signed by the root or by an unrevoked device of the same user — the
+ * revoked device itself included ("Remove Wardline from this device", decision 0012).
+ */
+export function isValidRevocation(
   root: Uint8Array,
   devices: ReadonlyMap<string, VerifiedDevice>,
   revoked: ReadonlySet<string>,
   deviceId: string,
   certificate: Uint8Array,
-): boolean {
+): Revocation | null {
   const target = devices.get(deviceId)
-  if (!target) return false
+  if (!target) return null
   for (const [signer, key] of [['root', root] as const, ...[...devices.values()]
-    .filter((d) => d.userId === target.userId && d.deviceId !== deviceId && !revoked.has(d.deviceId))
+    .filter((d) => d.userId === target.userId && !revoked.has(d.deviceId))
     .map((d) => [d.deviceId, d.signingPublicKey] as const)]) {
     const r = verifyRevocation(certificate, key)
-    if (r.ok && r.value.deviceId === deviceId && r.value.signer === signer) return true
+    if (r.ok && r.value.deviceId === deviceId && r.value.signer === signer) return r.value
   }
-  return false
+  return null
+}
+
+/**
+ * The relay's `revoked` frame, checked before a device wipes itself: its own certificate, signed
+ * by the root or by a sibling the stored directory knows (or whose chain, sent along, verifies
+ * to the pinned root) and does not hold revoked. A bare claim, or anything else, is null.
+ */
+export function verifyOwnRevocation(
+  root: Uint8Array,
+  self: VerifiedDevice,
+  known: ReadonlyMap<string, VerifiedDevice>,
+  revoked: ReadonlySet<string>,
+  certificate: Uint8Array,
+  signerEntry: Uint8Array,
+): Revocation | null {
+  const devices = new Map(known)
+  devices.set(self.deviceId, self)
+  const parts = signerEntry.length > 0 ? decodeTuple(signerEntry, 2) : null
+  const sent = parts?.ok ? verifyChain(root, parts.value[0]!, parts.value[1]!) : null
+  if (sent && !devices.has(sent.deviceId)) devices.set(sent.deviceId, sent)
+  return isValidRevocation(root, devices, revoked, self.deviceId, certificate)
 }
