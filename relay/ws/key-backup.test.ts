@@ -54,6 +54,9 @@ Deno.test('a user’s devices store and read one key backup, replaced only by a 
     assertEquals((await b.waitFor('ack')).seq, 2)
     a.send({ type: 'getKeyBackup', ref: 'g2' })
     assertEquals((await a.waitFor('keyBackup')).backup, v2)
+    // A jump to the top of the version range would lock out every later upload: refused.
+    b.send({ type: 'putKeyBackup', ref: 'top', backup: backupOf('nurse', 2 ** 53 - 1) })
+    assertEquals(await b.waitFor('error'), { type: 'error', code: 'relay/stale-backup', ref: 'top' })
 
     // Another user can neither read nor overwrite it.
     c.send({ type: 'getKeyBackup', ref: 'g3' })

@@ -11,13 +11,21 @@ import type { SessionContext } from './context.ts'
 /** Snapshot uploads held in memory across all sessions at once (each ≤ MAX_SNAPSHOT_PARTS parts). */
 export const MAX_CONCURRENT_SNAPSHOT_UPLOADS = 8
 
-type Upload = { conversationId: string; seq: number; count: number; parts: Uint8Array[] }
+/** An upload with no part for this long gives up its slot to the next one that needs it. */
+export const SNAPSHOT_UPLOAD_IDLE_MS = 30_000
 
-const uploads = new WeakMap<SessionContext, Upload>()
-let inFlight = 0
+type Upload = { conversationId: string; seq: number; count: number; parts: Uint8Array[]; lastPartAt: number }
+
+// Per relay process; every entry is removed when its upload ends or its session closes.
+const uploads = new Map<SessionContext, Upload>()
 
 function end(s: SessionContext): void {
-  if (uploads.delete(s)) inFlight--
+  uploads.delete(s)
+}
+
+/** Frees the slots of uploads that stalled (a member cannot hold every slot by going quiet). */
+function evictStalled(now: number): void {
+  for (const [s, up] of uploads) if (now - up.lastPartAt > SNAPSHOT_UPLOAD_IDLE_MS) uploads.delete(s)
 }
 
 /** Forgets a closed session's unfinished upload. */
@@ -36,15 +44,16 @@ export async function handlePutSnapshot(s: SessionContext, f: FrameOf<'putSnapsh
   let up = uploads.get(s)
   if (f.index === 0) {
     end(s)
-    if (inFlight >= MAX_CONCURRENT_SNAPSHOT_UPLOADS) return s.sendError('relay/busy', f.ref)
-    up = { conversationId: f.conversationId, seq: f.seq, count: f.count, parts: [] }
+    evictStalled(Date.now())
+    if (uploads.size >= MAX_CONCURRENT_SNAPSHOT_UPLOADS) return s.sendError('relay/busy', f.ref)
+    up = { conversationId: f.conversationId, seq: f.seq, count: f.count, parts: [], lastPartAt: Date.now() }
     uploads.set(s, up)
-    inFlight++
   }
   if (!up || up.conversationId !== f.conversationId || up.seq !== f.seq || up.count !== f.count || up.parts.length !== f.index) {
     return refuse('relay/bad-snapshot')
   }
   up.parts.push(f.part)
+  up.lastPartAt = Date.now()
   if (up.parts.length < up.count) return s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: f.seq })
   end(s)
   const device = await storage.getDevice(s.deviceId)

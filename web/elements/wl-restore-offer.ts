@@ -17,7 +17,7 @@ export class WlRestoreOffer extends LitElement {
     baseStyles,
     css`
       /* Inside the list pane: never squeeze the conversation list out on a phone; scroll instead. */
-      :host { display: block; flex: 0 1 auto; min-height: 0; max-height: 55%; overflow-y: auto; }
+      :host { display: block; flex: 0 1 auto; min-height: 0; max-height: 80%; overflow-y: auto; }
       .card { margin: 0.75rem; padding: 0.9rem 1rem; border: 1px solid var(--wl-primary); border-radius: var(--wl-radius); background: var(--wl-primary-soft); }
       h3 { font-size: 1rem; }
       .row { display: flex; justify-content: flex-end; }

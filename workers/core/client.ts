@@ -150,6 +150,8 @@ export class WardlineClient {
   #badSnapshots = new Set<string>()
   /** Conversations whose history could not be taken in: not read again until restart. */
   #stalled = new Set<string>()
+  /** The snapshotSeq before the upload in flight, per conversation (restored when the relay is busy). */
+  #snapshotBefore = new Map<string, number>()
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null
   /** Heartbeats sent and not yet acked, by ref (their bytes join our chain when stored). */
   #beats = new Map<string, Uint8Array>()
@@ -355,7 +357,12 @@ export class WardlineClient {
     }
     // A snapshot upload refused (another member's covers more, or the relay is busy): the
     // entries stay on the relay and a later boundary tries again.
-    if (frame.ref.startsWith('ss/')) return
+    if (frame.ref.startsWith('ss/')) {
+      // The relay was busy with others' uploads: try again at the next entry rather than the next boundary.
+      const conv = this.conversations.get(frame.ref.split('/')[1] ?? '')
+      if (conv && frame.code === 'relay/busy') conv.meta.snapshotSeq = this.#snapshotBefore.get(conv.meta.conversationId) ?? 0
+      return
+    }
     if (frame.code === 'relay/rate-limited') return this.#onRateLimited(frame.ref)
     if (frame.ref.startsWith('ob/')) {
       const key = sendKey(frame.ref)
@@ -601,6 +608,7 @@ export class WardlineClient {
     if ((await this.#o.store.list<OutboxItem>('ob/')).some(([, item]) => item.conversationId === id)) return
     const parts = buildSnapshot(conv, this.id, this.#now())
     if (!parts) return
+    this.#snapshotBefore.set(id, m.snapshotSeq ?? 0)
     m.snapshotSeq = m.lastSeq
     await this.#o.store.write([{ key: `conv/${id}`, value: m }])
     parts.forEach((part, index) =>
@@ -786,10 +794,14 @@ export class WardlineClient {
     if (!sender || !m.epochs[String(epoch)]?.deviceIds.includes(senderDeviceId)) return c.err('sync/unknown-sender')
     const key = m.epochKeys[String(epoch)]
     if (!key) return c.err('sync/no-epoch-key')
-    const seen = m.counters[`${epoch}:${senderDeviceId}`] ?? -1
+    const known = m.counters[`${epoch}:${senderDeviceId}`]
+    const seen = known ?? -1
     if (counter <= seen) return c.err(senderDeviceId === this.id.deviceId ? 'sync/own-envelope' : 'sync/replay')
-    // Counters may skip (a heartbeat sealed while the link dropped), but not arbitrarily far.
-    if (counter > seen + MAX_COUNTER_SKIP) return c.err('sync/counter-skip')
+    // Counters may skip (a heartbeat sealed while the link dropped), but not arbitrarily far —
+    // except the first one seen of an epoch that began before this device resumed from a
+    // snapshot (its earlier counters were never seen here).
+    const unknownBefore = known === undefined && m.restoredSeq !== undefined && (m.epochs[String(epoch)]?.seq ?? 0) < m.restoredSeq
+    if (counter > seen + MAX_COUNTER_SKIP && !unknownBefore) return c.err('sync/counter-skip')
     const opened = c.verifyAndOpenEnvelope(blob, sender.signingPublicKey, key)
     if (!opened.ok) return opened
     const payload = decodePayload(opened.value.payload)

@@ -151,3 +151,50 @@ Deno.test('a snapshot altered by the operator is refused: the device shows none 
   await relay.close()
   await w.close()
 })
+
+/** Ben, a member, uploads a snapshot of his own making at the head of the log (not his turn). */
+function craftedSnapshot(w: Awaited<ReturnType<typeof adminAndNurse>>, conv: string, o: { reverse: boolean; poison: string }) {
+  const st = w.ben.conversations.get(conv)!
+  const m = st.meta
+  const ordered = st.ordered().map((r) => r.record.id)
+  const seqs: Record<string, number> = {}
+  ordered.forEach((id, k) => (seqs[id] = st.index.get(ordered[o.reverse ? ordered.length - 1 - k : k]!)!.seq!))
+  const counters = { [o.poison]: 2 ** 53 - 1 }
+  const plaintext = c.encodeTuple([st.encodeSegment(m.epoch), JSON.stringify(seqs), JSON.stringify(counters)])
+  const blob = c.sealSnapshot({
+    conversationId: conv, seq: m.lastSeq, chainHash: m.chain.hash, epoch: m.epoch, headHash: m.headHash,
+    signerDeviceId: w.benId.deviceId, createdAt: Date.now(),
+  }, [{ epoch: m.epoch, records: ordered.length, plaintext, epochKey: m.epochKeys[String(m.epoch)]! }], w.benId.signingSecretKey)
+  const parts = c.splitSnapshot(blob)
+  parts.forEach((part, index) =>
+    w.ben.connection.send({ type: 'putSnapshot', ref: `ss/crafted/${index}`, conversationId: conv, seq: m.lastSeq, index, count: parts.length, part })
+  )
+  return m.lastSeq
+}
+
+for (const reverse of [true, false]) {
+  Deno.test(
+    reverse
+      ? 'a member’s snapshot that reorders others’ messages is refused by the device restoring from it'
+      : 'a member’s snapshot cannot silence a sender: counters are not taken from it',
+    async () => {
+      const { w, conv, caraId, caraStore } = await groupWithCaraAway({ compactionGraceMs: 0, compactionIntervalMs: 50 })
+      await chat(w, conv, 6)
+      const honest = bodies(w.admin, conv)
+      const seq = craftedSnapshot(w, conv, { reverse, poison: w.adminId.deviceId })
+      await prunedPast(w.storage, conv, seq)
+      const cara = w.make(caraId, caraStore)
+      await cara.start()
+      if (reverse) {
+        await until(() => w.alerts.includes('sync/bad-snapshot'), 'cara refuses the snapshot', 15_000)
+        assert.deepEqual(bodies(cara, conv), ['before Cara left'])
+      } else {
+        await until(() => bodies(cara, conv).length === honest.length, 'cara catches up', 15_000)
+        assert.deepEqual(bodies(cara, conv), honest)
+        await w.admin.sendMessage(conv, 'after the snapshot', 'after')
+        await until(() => bodies(cara, conv).at(-1) === 'after the snapshot', 'cara reads the admin after it')
+      }
+      await w.close()
+    },
+  )
+}

@@ -37,7 +37,30 @@ function decodeSegment(bytes: Uint8Array, maxSeq: number): SegmentContent | null
   if (!t.ok) return null
   const seqs = readCountMap(t.value[1]!, (n) => n >= 1 && n <= maxSeq)
   const counters = readCountMap(t.value[2]!, () => true)
-  return seqs && counters ? { state: t.value[0]!, seqs, counters } : null
+  return seqs && counters && plausibleOrder(seqs) ? { state: t.value[0]!, seqs, counters } : null
+}
+
+/**
+ * What a reader can check of the positions a snapshot gives records (it cannot see the entries):
+ * one record per log position, and each device's records in the order it numbered them — its
+ * outbox sends them in that order. A snapshot that reverses or stacks records is refused.
+ */
+function plausibleOrder(seqs: Map<string, number>): boolean {
+  if (new Set(seqs.values()).size !== seqs.size) return false
+  const byDevice = new Map<string, { n: number; seq: number }[]>()
+  for (const [id, seq] of seqs) {
+    const dot = id.lastIndexOf('.')
+    const n = Number(id.slice(dot + 1))
+    if (dot < 1 || !Number.isSafeInteger(n)) return false
+    const list = byDevice.get(id.slice(0, dot)) ?? []
+    list.push({ n, seq })
+    byDevice.set(id.slice(0, dot), list)
+  }
+  for (const list of byDevice.values()) {
+    list.sort((a, b) => a.n - b.n)
+    for (let i = 1; i < list.length; i++) if (list[i]!.seq <= list[i - 1]!.seq) return false
+  }
+  return true
 }
 
 /** A JSON object of non-negative integers, each passing `ok`; null for anything else. */
@@ -161,6 +184,7 @@ export function restoreSnapshot(
   m.unavailable += unavailable
   m.chain = { seq, hash: head.chainHash, recent: { [String(seq)]: bytesToHex(head.chainHash) } }
   m.lastSeq = seq
+  m.restoredSeq = seq
   return c.ok({ ...applied, unavailable, kept })
 }
 
@@ -176,17 +200,15 @@ function applySegments(
   for (const { epoch, content } of open) {
     let r: { added: string[]; rejected: number }
     try {
-      r = conv.applySnapshotSegment(epoch, content.state, devices, content.seqs)
+      r = conv.applySnapshotSegment(epoch, content.state, devices, content.seqs, new Set(m.epochs[String(epoch)]?.deviceIds ?? []))
     } catch {
       return null // not a Yjs update: nothing of this segment was applied
     }
     added.push(...r.added)
     rejected += r.rejected
     for (const [id, s] of content.seqs) if (conv.index.has(id)) seqs.set(id, s)
-    for (const [sender, counter] of content.counters) {
-      const k = `${epoch}:${sender}`
-      m.counters[k] = Math.max(m.counters[k] ?? -1, counter)
-    }
+    // Counters are not taken from a snapshot: the member who made it could set one high and
+    // silence a sender here. Entries after the snapshot set them as they come (meta.restoredSeq).
   }
   return { added, rejected, seqs }
 }

@@ -47,6 +47,11 @@ export type ConversationMeta = {
   lastSeq: number
   /** The log position of the last compaction snapshot this device uploaded (0: none). */
   snapshotSeq?: number
+  /**
+   * The log position this device resumed at from a snapshot: counters of epochs that began before
+   * it are unknown here (snapshots carry none a member could poison), so their first one is taken.
+   */
+  restoredSeq?: number
   /** Highest sequence the user has seen on screen. */
   readSeq: number
   receiptSent: { delivered: number; read: number }
@@ -141,7 +146,7 @@ export class ConversationState {
     return { ...this.#indexChanged(s, devices, seq), foreign: false }
   }
 
-  #indexChanged(s: Segment, devices: ReadonlyMap<string, VerifiedDevice>, seq: number | null) {
+  #indexChanged(s: Segment, devices: ReadonlyMap<string, VerifiedDevice>, seq: number | null, authors?: ReadonlySet<string>) {
     const added: string[] = []
     const confirmed: string[] = []
     let rejected = 0
@@ -157,7 +162,7 @@ export class ConversationState {
         continue
       }
       const value = s.messages.get(key)
-      if (!this.#verify(key, value, devices)) {
+      if (!this.#verify(key, value, devices) || (authors && !authors.has((value as MessageRecord).device))) {
         rejected++
         continue
       }
@@ -266,11 +271,13 @@ export class ConversationState {
     state: Uint8Array,
     devices: ReadonlyMap<string, VerifiedDevice>,
     seqs: ReadonlyMap<string, number>,
+    authors: ReadonlySet<string>,
   ): { added: string[]; rejected: number } {
     const s = this.segment(epoch)
     s.changed.clear()
     Y.applyUpdate(s.doc, state, 'snapshot')
-    const { added, rejected } = this.#indexChanged(s, devices, null)
+    // Only devices of that epoch wrote into its segment: a record of anyone else is refused.
+    const { added, rejected } = this.#indexChanged(s, devices, null, authors)
     for (const [id, seq] of seqs) this.setSeq(id, seq)
     return { added, rejected }
   }
