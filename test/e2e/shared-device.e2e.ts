@@ -165,6 +165,7 @@ test('two people on one device: separate stores, switch locks, wrong person’s 
     const back = ward.getByTestId('back')
     if (await back.isVisible()) await back.click()
     await expect(ward.getByTestId('conversation')).toHaveCount(1)
+    await ward.screenshot({ path: `${SHOTS}/cat-list-360.png` })
     expect(await ward.content()).not.toContain(BEN_CANARY)
 
     // Two databases, one per person; the index names them by the labels typed, not by name.

@@ -18,7 +18,7 @@ export class WlProfilePicker extends LitElement {
     css`
       :host { height: 100%; box-sizing: border-box; }
       ul { list-style: none; margin: 0 0 1rem; padding: 0; display: grid; gap: 0.5rem; }
-      li button { width: 100%; display: flex; align-items: center; gap: 0.75rem; text-align: left; min-height: 48px; }
+      li button { width: 100%; display: flex; align-items: center; justify-content: flex-start; gap: 0.75rem; text-align: left; min-height: 48px; }
       .badge { flex: none; width: 2.25rem; height: 2.25rem; border-radius: 50%; display: grid; place-items: center;
         background: var(--wl-primary); color: white; font-weight: 700; }
       .add { width: 100%; }

@@ -63,6 +63,8 @@ export class WlShell extends LitElement {
       @media (max-width: 420px) {
         .brand span { display: none; }
         .conn { padding: 0.25rem 0.5rem; }
+        header { gap: 0.25rem; }
+        header button { padding-inline: 0.6rem; }
       }
       @media (min-width: 900px) {
         .pane-list { flex: 0 0 24rem; display: flex !important; border-right: 1px solid var(--wl-border); }
