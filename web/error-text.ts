@@ -15,6 +15,8 @@ const TEXT: Record<string, string> = {
   'local/session-limit': 'Wardline locked because your organisation limits how long a session stays open. Enter your PIN to continue.',
   'local/offline-remove':
     'You are offline. Connect to the network so your organisation learns this device is removed, then try again. (If the device is lost, report it from another device or ask your administrator.)',
+  'local/signed-out': 'Signed out: that person’s messages, keys and stored data were erased from this device, and your organisation was told. They need a new enrollment code to use Wardline here again.',
+  'local/offline-sign-out': 'You are offline. Connect to the network so your organisation learns you signed out, then try again. Until then, use Switch user: it locks your messages.',
   'trust/bad-revocation': 'The server said this device was removed but could not prove it; nothing was erased. Tell your IT team.',
   'lease/bad-signature': 'The server offered a lease this device could not verify; it was ignored. Tell your IT team.',
   'local/prf-failed': 'Unlocking with the screen lock did not work. Enter your PIN or passphrase.',

@@ -24,6 +24,12 @@ declare global {
     'wl-sent': Event
     /** Too many wrong PINs: the worker erased this device's data (show enrollment and why). */
     'wl-wiped': Event
+    /** Shared-device mode: lock this person's worker and show who else can unlock (main.ts). */
+    'wl-switch-user': Event
+    'wl-pick-profile': CustomEvent<string>
+    'wl-add-profile': Event
+    /** The lock-screen label a person typed while enrolling (saved once enrollment succeeds). */
+    'wl-profile-label': CustomEvent<string>
   }
 }
 
@@ -35,6 +41,6 @@ export function emit<K extends 'wl-status' | 'wl-navigate'>(
   from.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }))
 }
 
-export function emitPlain(from: EventTarget, name: 'wl-use-here' | 'wl-reload' | 'wl-dismiss' | 'wl-sent' | 'wl-restart-worker' | 'wl-wiped'): void {
+export function emitPlain(from: EventTarget, name: 'wl-use-here' | 'wl-reload' | 'wl-dismiss' | 'wl-sent' | 'wl-restart-worker' | 'wl-wiped' | 'wl-switch-user'): void {
   from.dispatchEvent(new Event(name, { bubbles: true, composed: true }))
 }

@@ -104,11 +104,14 @@ export class WorkerClient {
   }
 }
 
-/** Starts the real module worker; Vite emits it as its own file so `worker-src 'self'` holds. */
-export function startWorkerClient(): WorkerClient {
+/**
+ * Starts the real module worker; Vite emits it as its own file so `worker-src 'self'` holds.
+ * `db` names the one profile database it may open (shared-device mode, web/profiles.ts).
+ */
+export function startWorkerClient(db?: string): WorkerClient {
   const worker = new Worker(new URL('../workers/wardline.worker.ts', import.meta.url), {
     type: 'module',
-    name: 'wardline',
+    name: db ? `wardline:${db}` : 'wardline',
   })
   return new WorkerClient(worker)
 }

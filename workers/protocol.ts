@@ -150,6 +150,9 @@ export type Methods = {
   keyBackupStatus: { params: Record<string, never>; result: KeyBackupStatus }
   /** Revokes this device at the relay with its own signature, then erases it (needs the relay). */
   removeThisDevice: { params: Record<string, never>; result: null }
+  /** Shared-device sign-out at the end of a shift: revokes this profile's device registration
+   * with its own signature, then erases this profile's database only (needs the relay). */
+  signOut: { params: Record<string, never>; result: null }
 }
 /** The encrypted key backup as this device sees it (docs/decisions/0007-key-backup.md). */
 export type KeyBackupStatus = {
@@ -192,7 +195,7 @@ export type Events = {
   people: null // directory changed
   alert: { code: string; message: string } // something the user must see (e.g. rejected device)
   /** The worker erased this device (code says why); the page erases the rest of the origin. */
-  wiped: { code: 'local/device-revoked' | 'local/device-removed' | 'local/lease-wiped' }
+  wiped: { code: 'local/device-revoked' | 'local/device-removed' | 'local/lease-wiped' | 'local/signed-out' }
   /** The worker locked itself (lease ran out, session limit): the page shows the lock screen. */
   locked: { code: 'local/lease-expired' | 'local/session-limit' }
 }

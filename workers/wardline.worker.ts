@@ -30,10 +30,16 @@ import { fromBase64url } from '../crypto/bytes.ts'
 declare const self: DedicatedWorkerGlobalScope
 
 // The app's own origin serves the relay; tests (and a relay on a separate origin) pass
-// `?relay=ORIGIN`, and tests isolate storage with `?db=NAME`.
+// `?relay=ORIGIN`, and tests isolate storage with `?db=NAME`. Shared-device mode (decision 0012):
+// the page starts one worker per enrolled profile and names that profile's database in the
+// worker's name (`wardline:wardline-user-…`); the worker opens no other database. Every profile's
+// database holds its own PIN-wrapped local key, so a worker started on someone else's profile
+// still needs that person's PIN (and counts wrong guesses against that profile).
 const params = new URL(self.location.href).searchParams
 const relayOrigin = params.get('relay') ?? self.location.origin
-const dbName = params.get('db') ?? undefined
+const PROFILE_DB = /^wardline(-user-[0-9a-f]{16,32})?$/
+const namedDb = self.name.startsWith('wardline:') ? self.name.slice('wardline:'.length) : ''
+const dbName = params.get('db') ?? (PROFILE_DB.test(namedDb) ? namedDb : undefined)
 let db = new WardlineDb(dbName) // replaced after a wipe
 // The wrong-PIN waits in ms per "second" of the schedule (workers/core/pin-attempts.ts). Fixed:
 // nothing a page can pass shortens them (the schedule itself is unit-tested with its own clock).
@@ -366,6 +372,14 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     await eraseDevice('local/device-removed')
     return null
   },
+  async signOut() {
+    // Shared-device mode: the same self-signed revocation, then this profile's database only.
+    const c = requireClient()
+    if (c.connectionState !== 'online') throw new IdentityError('local/offline-sign-out', 'Connect to the network to sign out')
+    await c.revokeDevice(c.id.deviceId, 'signed out at the end of a shift')
+    await eraseDevice('local/signed-out')
+    return null
+  },
 }
 
 self.addEventListener('online', () => client?.connection.retryNow())
@@ -405,7 +419,10 @@ async function hasDatabase(): Promise<boolean> {
   }
 }
 
-/** Erases every key and database of this device; the page then clears the rest of the origin. */
+/**
+ * Erases every key of this worker and its profile's database. Other profiles' databases stay
+ * (shared-device mode); when no profile is left the page clears the rest of the origin.
+ */
 function eraseDevice(code: Events['wiped']['code']): Promise<void> {
   erasing ??= (async () => {
     client?.stop()
@@ -416,12 +433,6 @@ function eraseDevice(code: Events['wiped']['code']): Promise<void> {
     localKey = null
     sessionStore = null
     await wipeDatabase(db).catch(() => {})
-    for (const info of await indexedDB.databases().catch(() => [])) {
-      if (info.name) await new Promise<void>((done) => {
-        const req = indexedDB.deleteDatabase(info.name!)
-        req.onsuccess = req.onerror = req.onblocked = () => done()
-      })
-    }
     db = new WardlineDb(dbName)
     post('wiped', { code })
     erasing = null

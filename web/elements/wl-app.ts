@@ -40,6 +40,9 @@ export class WlApp extends LitElement {
   @property({ attribute: false }) codes: HashCodes = {}
   /** Why the app restarted (decision 0012): an erased device or a lock by lease or session limit. */
   @property({ attribute: false }) notice: string | null = null
+  /** Shared-device mode (web/profiles.ts): this person's lock-screen label, and how many others are enrolled here. */
+  @property({ attribute: false }) profileLabel = ''
+  @property({ attribute: false }) otherProfiles = 0
 
   @state() private status: StatusSnapshot | null = null
   @state() private startError: string | null = null
@@ -123,12 +126,13 @@ export class WlApp extends LitElement {
       case 'needs-enrollment':
         return html`${this.wiped || this.notice
           ? html`<p class="error wiped" role="alert" data-testid="wiped-notice">${describeError(this.wiped ? 'local/wiped' : this.notice!)}</p>`
-          : null}<wl-enroll .client=${this.client} .code=${this.codes.enroll ?? ''}></wl-enroll>`
+          : null}<wl-enroll .client=${this.client} .code=${this.codes.enroll ?? ''} .cancellable=${this.otherProfiles > 0}></wl-enroll>`
       case 'locked':
         return html`<wl-unlock .client=${this.client} .me=${s.me} .attemptsLeft=${s.pinAttemptsLeft}
-          .prfCredentialId=${s.prfCredentialId} .lease=${s.lease ?? null} .notice=${this.notice}></wl-unlock>`
+          .prfCredentialId=${s.prfCredentialId} .lease=${s.lease ?? null} .notice=${this.notice}
+          .label=${this.profileLabel} .canSwitch=${this.otherProfiles > 0}></wl-unlock>`
       case 'ready':
-        return html`<wl-shell .client=${this.client} .status=${s}></wl-shell>`
+        return html`<wl-shell .client=${this.client} .status=${s} .profileLabel=${this.profileLabel}></wl-shell>`
     }
   }
 }

@@ -33,11 +33,31 @@ export class WlRemoveDevice extends LitElement {
             <strong>${when(l.locksAt)}</strong>, or it locks until it does; if it still has not connected by
             ${when(l.wipesAt)}, Wardline erases its data here.</p>`
         : null}
+      <h4>End of shift on a shared device</h4>
+      <p class="muted">Signing out erases your messages and keys from this device and tells your organisation; other people’s
+        Wardline on this device stays. To use it here again you need a new enrollment code. To step away without erasing, use Switch user.</p>
+      <button class="danger" data-testid="sign-out" ?disabled=${this.action.busy} @click=${() => void this.#signOut()}>
+        ${this.action.busy ? 'Working…' : 'Sign out and erase my data here'}</button>
+      <h4>Remove Wardline</h4>
       <button class="danger" data-testid="remove-this-device" ?disabled=${this.action.busy} @click=${() => void this.#remove()}>
         ${this.action.busy ? 'Removing…' : 'Remove Wardline from this device'}</button>
       ${this.action.problem ? html`<p class="error" role="alert" data-testid="remove-problem">${this.action.problem}</p>` : null}
       <wl-confirm></wl-confirm>
     `
+  }
+
+  async #signOut(): Promise<void> {
+    const client = this.client
+    if (!client) return
+    const yes = await this.confirm.ask({
+      title: 'Sign out and erase your data here?',
+      text: 'Your organisation is told that you signed out of this device, then your messages, keys and stored data are erased from it. Other people’s Wardline on this device is not touched.',
+      confirmLabel: 'Sign out and erase',
+    })
+    if (yes === null) return
+    await this.action.run(async () => {
+      await client.call('signOut', {})
+    })
   }
 
   async #remove(): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * The unlocked app: header (connection, Install when offered, Lock), the conversation list, and one main view
+ * The unlocked app: header (connection, Install when offered, Lock, Switch user), the conversation list, and one main view
  * (conversation, new conversation, add person, organisation). Narrow screens show the list or
  * the main view with a back button; wide screens (≥ 900px) show both panes. Views are history
  * entries so the phone's back gesture returns to the list.
@@ -63,6 +63,8 @@ export class WlShell extends LitElement {
       @media (max-width: 420px) {
         .brand span { display: none; }
         .conn { padding: 0.25rem 0.5rem; }
+        header { gap: 0.25rem; }
+        header button { padding-inline: 0.6rem; }
       }
       @media (min-width: 900px) {
         .pane-list { flex: 0 0 24rem; display: flex !important; border-right: 1px solid var(--wl-border); }
@@ -73,6 +75,8 @@ export class WlShell extends LitElement {
 
   @property({ attribute: false }) client: WorkerClient | null = null
   @property({ attribute: false }) status: StatusSnapshot | null = null
+  /** Shared-device mode: the lock-screen label of the person using the app (web/profiles.ts). */
+  @property({ attribute: false }) profileLabel = ''
   @property({ reflect: true }) view: ShellView = 'list'
   @state() private conversationId: string | null = null
   @state() private locking = false
@@ -123,15 +127,19 @@ export class WlShell extends LitElement {
     this.conversationId = conversationId ?? null
   }
 
-  async #lock(): Promise<void> {
+  /**
+   * Locks, then lets main.ts replace the worker (terminating it drops the keys); with `switchUser`
+   * main.ts shows the picker of the people on this device instead of this person's lock screen.
+   */
+  async #lock(switchUser = false): Promise<void> {
     if (!this.client || this.locking) return
     this.locking = true
     // Stop sync cleanly, hide everything, then let main.ts replace the worker: terminating it
     // is what drops the keys from memory (workers/wardline.worker.ts).
     const locked = await this.client.call('lock', {}).catch(() => null)
     clearDrafts()
-    if (locked) emit(this, 'wl-status', locked)
-    emitPlain(this, 'wl-restart-worker')
+    if (locked && !switchUser) emit(this, 'wl-status', locked)
+    emitPlain(this, switchUser ? 'wl-switch-user' : 'wl-restart-worker')
   }
 
   override render() {
@@ -144,6 +152,8 @@ export class WlShell extends LitElement {
         ${this.#renderConnection()}
         <wl-install-button></wl-install-button>
         <button class="quiet" data-testid="lock" ?disabled=${this.locking} @click=${() => void this.#lock()}>Lock</button>
+        <button class="quiet" data-testid="switch-user" ?disabled=${this.locking} @click=${() => void this.#lock(true)}
+          title=${this.profileLabel ? `Lock ${this.profileLabel}’s messages and let someone else unlock` : 'Lock and let someone else unlock'}>Switch user</button>
       </header>
       ${s?.lease?.state === 'ending' && s.lease.locksAt
         ? html`<p class="lease-warning" role="status" data-testid="lease-warning">Connect to your organisation’s network before

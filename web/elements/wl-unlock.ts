@@ -29,6 +29,9 @@ export class WlUnlock extends LitElement {
   @property({ attribute: false }) lease: StatusSnapshot['lease'] | null = null
   /** Why the app locked itself, if it did (lease, session limit). */
   @property({ attribute: false }) notice: string | null = null
+  /** Shared-device mode: the label this person typed at enrollment, and whether others are enrolled here. */
+  @property({ attribute: false }) label = ''
+  @property({ attribute: false }) canSwitch = false
   readonly action = new PendingAction(this)
   @query('#pin') private pinInput!: HTMLInputElement
 
@@ -40,6 +43,7 @@ export class WlUnlock extends LitElement {
     return html`<div class="card">
       <div class="brand"><img src="/icons/icon-192.png" alt="" />Wardline</div>
       <h1>Wardline is locked</h1>
+      ${this.label ? html`<p class="who" data-testid="unlock-profile"><strong>${this.label}</strong></p>` : null}
       <p class="muted">${this.me ? `${this.me.displayName}: enter` : 'Enter'} your PIN or passphrase to continue.</p>
       ${this.#renderLease()}
       <form @submit=${this.#submit} novalidate>
@@ -57,6 +61,9 @@ export class WlUnlock extends LitElement {
         <button class="primary" type="submit" ?disabled=${this.action.busy}>${this.action.busy ? 'Unlocking…' : this.#expired ? 'Connect to renew' : 'Unlock'}</button>
         ${this.prfCredentialId
           ? html`<button type="button" data-testid="unlock-prf" ?disabled=${this.action.busy} @click=${() => void this.#unlockWithPrf()}>Unlock with screen lock</button>`
+          : null}
+        ${this.canSwitch
+          ? html`<button type="button" class="quiet" data-testid="switch-user" @click=${() => emitPlain(this, 'wl-switch-user')}>Someone else? Choose another person</button>`
           : null}
       </form>
     </div>`
