@@ -366,6 +366,7 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     await eraseDevice('local/device-removed')
     return null
   },
+  listMessagesPage: ({ conversationId, start, limit }) => requireClient().listMessagesPage(conversationId, start, limit),
 }
 
 self.addEventListener('online', () => client?.connection.retryNow())
