@@ -41,8 +41,8 @@ const EDGE_PX = 600
 export const COLLAPSE_CHARS = 1200
 export const COLLAPSE_LINES = 12
 /** How much of a collapsed message shows. */
-const PREVIEW_CHARS = 600
-const PREVIEW_LINES = 8
+const PREVIEW_CHARS = 300
+const PREVIEW_LINES = 6
 
 /** The start of a long message, or null when it is short enough to show whole. */
 export function preview(body: string): string | null {
@@ -191,6 +191,36 @@ export class WlConversation extends LitElement {
     return null
   }
 
+  /** Home / End in the message history jump to the first / newest messages directly. */
+  #onKeyDown = (e: KeyboardEvent): void => {
+    if (e.key === 'End' && !this.#atTail) {
+      e.preventDefault()
+      this.#jumpToNewest()
+    } else if (e.key === 'Home' && this.windowStart > 0) {
+      e.preventDefault()
+      void this.#jumpToStart()
+    }
+  }
+
+  #jumpToNewest(): void {
+    this.#atTail = true
+    this.#stickToBottom = true
+    this.#anchor = null
+    this.#refreshMessages()
+  }
+
+  async #jumpToStart(): Promise<void> {
+    const { client, conversationId } = this
+    if (!client) return
+    const page = await client.call('listMessagesPage', { conversationId, start: 0, limit: WINDOW }).catch(() => null)
+    if (!page || conversationId !== this.conversationId) return
+    this.#stickToBottom = false
+    this.#anchor = null
+    this.#show(page)
+    await this.updateComplete
+    if (this.scroller) this.scroller.scrollTop = 0
+  }
+
   #onScroll = (): void => {
     const el = this.scroller
     if (!el || !this.messages) return
@@ -285,7 +315,7 @@ export class WlConversation extends LitElement {
       <div class="main ${this.membersOpen ? 'with-members' : ''}">
         <div class="thread">
           <div class="scroll" tabindex="0" role="region" aria-label="Message history" data-testid="message-scroll"
-            @scroll=${this.#onScroll}>${this.windowStart === 0 ? this.#renderUnavailable() : null}${this.#renderMessages()}</div>
+            @scroll=${this.#onScroll} @keydown=${this.#onKeyDown}>${this.windowStart === 0 ? this.#renderUnavailable() : null}${this.#renderMessages()}</div>
           ${s?.removed
             ? html`<p class="removed" data-testid="removed-notice" role="status">You are no longer a member of this conversation</p>`
             : html`${s && s.memberUserIds.length < 2
@@ -329,7 +359,10 @@ export class WlConversation extends LitElement {
     const after = this.total - before - this.messages.length
     return html`${before > 0 ? html`<p class="window-edge" data-testid="earlier-messages">${before} earlier messages</p>` : null}
       <ol aria-label="Messages" data-start=${before} data-total=${this.total}>${repeat(this.messages, (m) => m.id, (m) => this.#renderMessage(m, group))}</ol>
-      ${after > 0 ? html`<p class="window-edge">${after} newer messages</p>` : null}`
+      ${after > 0
+        ? html`<p class="window-edge">${after} newer messages
+            <button class="quiet" data-testid="jump-newest" @click=${() => this.#jumpToNewest()}>Show newest</button></p>`
+        : null}`
   }
 
   #renderMessage(m: MessageView, group: boolean) {
