@@ -9,6 +9,7 @@
 //                     crypto, in the same page's worker: decode + sort + take the window (median of 5)
 //   scrollFrameP95Ms  95th percentile frame interval while scrolling up through history 40 px a frame
 //   appJsGzipBytes / workerJsGzipBytes  gzip -9 of the main-thread JS / the Wardline worker
+//   listWindowWorkerMs / listConversationsWorkerMs  worker-side time of the two calls an open makes
 // Prints progress on stderr and, as its last stdout line, one JSON object.
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -127,6 +128,9 @@ try {
   const plain = await benchCall(page, 'plainOpen', id, COUNT, 150, 5)
   result.openConversationPlainMs = round(median(plain.ms))
   log('open', opens.map(round), 'plain', plain.ms.map(round))
+  const views = await benchCall(page, 'timeViews', id, 150, 5)
+  result.listWindowWorkerMs = round(median(views.page))
+  result.listConversationsWorkerMs = round(median(views.summaries))
 
   result.scrollFrameP95Ms = round(await page.evaluate(async (root) => {
     const s = new Function(`return (${root})()`)().querySelector('.scroll')

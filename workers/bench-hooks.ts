@@ -60,6 +60,22 @@ export function install(getClient: () => WardlineClient | null): void {
       self.postMessage({ v: 1, event: 'conversations', data: null })
       return conv.index.size
     },
+    /** Worker-side cost of what opening a conversation asks for: its newest window and the summaries. */
+    timeViews(conversationId: string, window: number, runs = 5): { page: number[]; summaries: number[] } {
+      const client = getClient()
+      if (!client) throw new Error('locked')
+      const page: number[] = []
+      const summaries: number[] = []
+      for (let r = 0; r < runs; r++) {
+        let t0 = performance.now()
+        client.listMessagesPage(conversationId, undefined, window)
+        page.push(performance.now() - t0)
+        t0 = performance.now()
+        client.listConversations()
+        summaries.push(performance.now() - t0)
+      }
+      return { page, summaries }
+    },
     /** Builds the plain document once, then times loading it and taking the newest `window`. */
     plainOpen(conversationId: string, count: number, window: number, runs = 5): { ms: number[]; total: number } {
       const client = getClient()

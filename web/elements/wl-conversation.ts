@@ -7,7 +7,7 @@
  * `markRead` while the newest messages are shown and the page is visible.
  *
  * Long conversations are windowed: the page asks the worker (`listMessagesPage`) for at most
- * WINDOW messages around what is on screen — the newest at first — and loads a PAGE more as the
+ * WINDOW messages around what is on screen — the newest INITIAL at first — and loads a PAGE more as the
  * reader nears either end, keeping the message under the reader's eye in place. Messages over
  * COLLAPSE_CHARS characters or COLLAPSE_LINES lines show their start and a "Show more" button.
  */
@@ -36,6 +36,8 @@ const STATUS_TEXT: Record<MessageStatus, string> = {
 /** Messages kept in the page at once, and how many more are fetched near either end. */
 export const WINDOW = 150
 export const PAGE = 50
+/** Messages fetched when a conversation opens: a few screens, so it paints quickly. */
+export const INITIAL = 50
 /** Fetch more when the reader is this close (px) to the top or bottom of what is loaded. */
 const EDGE_PX = 600
 export const COLLAPSE_CHARS = 1200
@@ -137,7 +139,7 @@ export class WlConversation extends LitElement {
     if (!client || !conversationId) return
     try {
       const page = await client.call('listMessagesPage', this.#atTail
-        ? { conversationId, limit: WINDOW }
+        ? { conversationId, limit: Math.min(WINDOW, Math.max(INITIAL, this.messages?.length ?? 0)) }
         : { conversationId, start: this.windowStart, limit: Math.max(this.messages?.length ?? 0, PAGE) })
       if (conversationId !== this.conversationId) return
       this.#show(page)
