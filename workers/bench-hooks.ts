@@ -11,7 +11,10 @@
  * `plainOpen` is the bench's baseline: the same messages as one plain Yjs document, no crypto.
  */
 import * as Y from 'yjs'
+import { signRecord } from '../crypto/record.ts'
 import type { WardlineClient } from './core/client.ts'
+import { padSeq, type Write } from './core/store.ts'
+import type { EncryptedStore } from './encrypted-store.ts'
 import type { MessageRecord } from './core/conversation-state.ts'
 
 declare const self: DedicatedWorkerGlobalScope & { __wardlineBench?: unknown }
@@ -49,8 +52,46 @@ function records(client: WardlineClient, conversationId: string, count: number):
   return out
 }
 
-export function install(getClient: () => WardlineClient | null): void {
+export function install(getClient: () => WardlineClient | null, getStore: () => EncryptedStore | null): void {
   self.__wardlineBench = {
+    /**
+     * Writes `count` messages of this device into the encrypted store the way the engine stores
+     * sent ones (signed records in Yjs updates of the current epoch, `batch` to an update, with
+     * their relay positions), so the next unlock reads, decrypts and verifies them all. Slow:
+     * every record is signed. Positions are negative, before every real message.
+     */
+    async seedStored(conversationId: string, count: number, batch = 500): Promise<number> {
+      const client = getClient()
+      const store = getStore()
+      if (!client || !store) throw new Error('locked')
+      const conv = client.conversations.get(conversationId)
+      if (!conv) throw new Error('no such conversation')
+      const m = conv.meta
+      const me = client.id
+      for (let from = 0; from < count; from += batch) {
+        const updates: Uint8Array[] = []
+        const writes: Write[] = []
+        for (let i = from; i < Math.min(count, from + batch); i++) {
+          const n = m.nextRecordCounter++
+          const body = bodyFor(i)
+          const at = Date.now() - (count - i) * 60_000
+          const record: MessageRecord = {
+            id: `${me.deviceId}.${n}`, author: me.userId, device: me.deviceId, n, kind: 'text', body, at,
+            sig: signRecord(conversationId, me.deviceId, n, { kind: 'text', body, createdAt: at, authorUserId: me.userId }, me.signingSecretKey),
+          }
+          updates.push(conv.addOwnRecord(m.epoch, record))
+          const seq = -2 * count + i
+          conv.index.set(record.id, { record, seq, queuedOrder: null })
+          writes.push({ key: `rs/${conversationId}/${record.id}`, value: seq })
+        }
+        m.ownClocks = { ...m.ownClocks, [String(m.epoch)]: conv.ownClock(m.epoch) }
+        writes.push({ key: `yu/${conversationId}/${padSeq(m.nextUpdateKey++)}`, value: { epoch: m.epoch, update: Y.mergeUpdates(updates) } })
+        writes.push({ key: `conv/${conversationId}`, value: m })
+        await store.write(writes)
+      }
+      self.postMessage({ v: 1, event: 'messages', data: { conversationId } })
+      return conv.index.size
+    },
     seedMemory(conversationId: string, count: number): number {
       const client = getClient()
       if (!client) throw new Error('locked')

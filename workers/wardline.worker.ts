@@ -559,4 +559,4 @@ function revokedBy(c: WardlineClient, deviceId: string): NonNullable<DeviceView[
 
 // Bench builds only (`vite build --mode bench`, bench/web and test/e2e/large-conversation): a
 // production build folds this condition to false and leaves the module out.
-if (import.meta.env.MODE === 'bench') void import('./bench-hooks.ts').then((m) => m.install(() => client))
+if (import.meta.env.MODE === 'bench') void import('./bench-hooks.ts').then((m) => m.install(() => client, () => sessionStore))
