@@ -23,7 +23,7 @@ export const baseStyles = css`
   }
   button:hover { border-color: var(--wl-primary); }
   button:focus-visible, input:focus-visible, textarea:focus-visible, select:focus-visible, a:focus-visible {
-    outline: 3px solid #f2b705; outline-offset: 2px;
+    outline: 3px solid var(--wl-focus, #f2b705); outline-offset: 2px;
   }
   button.primary { background: var(--wl-primary); border-color: var(--wl-primary); color: var(--wl-on-primary); }
   button.primary:hover { background: var(--wl-primary-hover); }

@@ -153,7 +153,16 @@ export type Methods = {
   /** Shared-device sign-out at the end of a shift: revokes this profile's device registration
    * with its own signature, then erases this profile's database only (needs the relay). */
   signOut: { params: Record<string, never>; result: null }
+  /**
+   * One window of a conversation's messages in display order: `limit` (1..500) of them from index
+   * `start`, or the newest `limit` when `start` is omitted. `total` counts them all, so a long
+   * conversation is never sent to the page whole.
+   */
+  listMessagesPage: { params: { conversationId: string; start?: number; limit: number }; result: MessagePage }
 }
+
+/** A window of a conversation: `messages` are those at indexes start..start+messages.length-1 of `total`. */
+export type MessagePage = { messages: MessageView[]; start: number; total: number }
 /** The encrypted key backup as this device sees it (docs/decisions/0007-key-backup.md). */
 export type KeyBackupStatus = {
   enabled: boolean // this device holds the backup key and keeps the backup current

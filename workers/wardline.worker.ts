@@ -380,6 +380,7 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     await eraseDevice('local/signed-out')
     return null
   },
+  listMessagesPage: ({ conversationId, start, limit }) => requireClient().listMessagesPage(conversationId, start, limit),
 }
 
 self.addEventListener('online', () => client?.connection.retryNow())
@@ -566,3 +567,7 @@ function revokedBy(c: WardlineClient, deviceId: string): NonNullable<DeviceView[
   const by = r.signer === 'root' ? 'an administrator' : `${signer?.displayName ?? 'its user'}${r.signer === deviceId ? '' : ' from another device'}`
   return { by, at: r.revokedAt, reason: r.reason, self: r.signer === deviceId }
 }
+
+// Bench builds only (`vite build --mode bench`, bench/web and test/e2e/large-conversation): a
+// production build folds this condition to false and leaves the module out.
+if (import.meta.env.MODE === 'bench') void import('./bench-hooks.ts').then((m) => m.install(() => client, () => sessionStore))

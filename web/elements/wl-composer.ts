@@ -22,8 +22,9 @@ export class WlComposer extends LitElement {
         flex: 1; resize: none; field-sizing: content; min-height: var(--wl-tap); max-height: 40vh; line-height: 1.4;
       }
       .error { margin: 0 0 0.5rem; }
-      /* Dimmed, never disabled: a second tap must be a harmless no-op rather than wait or fail. */
-      button.idle { opacity: 0.55; }
+      /* Quieter, never disabled: a second tap must be a harmless no-op rather than wait or fail.
+         Outlined rather than faded, so its label keeps AA contrast. */
+      button.primary.idle { background: var(--wl-surface); color: var(--wl-primary); }
     `,
   ]
 

@@ -26,7 +26,7 @@ export class WlConfirm extends LitElement {
       }
       dialog::backdrop { background: rgb(0 0 0 / 0.4); }
       .buttons { display: flex; gap: 0.5rem; justify-content: flex-end; flex-wrap: wrap; margin-top: 1rem; }
-      button.danger { background: var(--wl-danger); border-color: var(--wl-danger); color: #fff; }
+      button.danger { background: var(--wl-danger); border-color: var(--wl-danger); color: var(--wl-on-primary); }
     `,
   ]
 

@@ -88,11 +88,13 @@ export class WlConversationList extends LitElement {
       <button class="row ${c.unread > 0 ? 'unread' : ''}" data-testid="conversation" data-conversation-id=${c.conversationId}
         aria-current=${c.conversationId === this.selectedId ? 'true' : 'false'}
         @click=${() => emit(this, 'wl-navigate', { view: 'conversation', conversationId: c.conversationId })}>
-        <span class="title">${c.title}</span>
+        <span class="title"><bdi>${c.title}</bdi></span>
         <span class="time">${last ? formatTime(last.at) : ''}</span>
         ${c.removed
           ? html`<span class="last removed" data-testid="removed-badge">You are no longer a member</span>`
-          : html`<span class="last">${last ? `${c.kind === 'group' ? `${last.authorName}: ` : ''}${last.body}` : 'No messages yet'}</span>`}
+          : html`<span class="last">${last
+            ? html`${c.kind === 'group' ? html`<bdi>${last.authorName}</bdi>: ` : null}<bdi>${last.body.slice(0, 200)}</bdi>`
+            : 'No messages yet'}</span>`}
         ${c.unread > 0
           ? html`<span class="badge" data-testid="unread" aria-label="${c.unread} unread">${c.unread}</span>`
           : html`<span></span>`}

@@ -2,13 +2,20 @@
  * One conversation: its messages in the order the worker returns them (never re-sorted), the
  * status of own messages (queued / sent / delivered / read / not sent), and the composer — or,
  * once this device is no longer a member, a notice instead of it. "Members" opens wl-members
- * (beside the messages on wide screens, instead of them on narrow ones). Bodies are text only. Calls `markRead` while the conversation is open and the
- * page is visible.
+ * (beside the messages on wide screens, instead of them on narrow ones). Bodies are text only
+ * (Lit text bindings, never HTML), in `dir=auto` blocks, and names sit in `<bdi>`. Calls
+ * `markRead` while the newest messages are shown and the page is visible.
+ *
+ * Long conversations are windowed: the page asks the worker (`listMessagesPage`) for at most
+ * WINDOW messages around what is on screen — the newest INITIAL at first — and loads a PAGE more as the
+ * reader nears either end, keeping the message under the reader's eye in place. Messages over
+ * COLLAPSE_CHARS characters or COLLAPSE_LINES lines show their start and a "Show more" button.
  */
 import { LitElement, css, html, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { ifDefined } from 'lit/directives/if-defined.js'
-import type { ConversationSummary, MessageStatus, MessageView } from '../../workers/protocol.ts'
+import { repeat } from 'lit/directives/repeat.js'
+import type { ConversationSummary, MessagePage, MessageStatus, MessageView } from '../../workers/protocol.ts'
 import { describeError } from '../error-text.ts'
 import { emit } from '../events.ts'
 import { formatTime } from '../format-time.ts'
@@ -24,6 +31,27 @@ const STATUS_TEXT: Record<MessageStatus, string> = {
   delivered: 'delivered',
   read: 'read',
   'not-sent': 'not sent',
+}
+
+/** Messages kept in the page at once, and how many more are fetched near either end. */
+export const WINDOW = 150
+export const PAGE = 50
+/** Messages fetched when a conversation opens: a few screens, so it paints quickly. */
+export const INITIAL = 50
+/** Fetch more when the reader is this close (px) to the top or bottom of what is loaded. */
+const EDGE_PX = 600
+export const COLLAPSE_CHARS = 1200
+export const COLLAPSE_LINES = 12
+/** How much of a collapsed message shows. */
+const PREVIEW_CHARS = 300
+const PREVIEW_LINES = 6
+
+/** The start of a long message, or null when it is short enough to show whole. */
+export function preview(body: string): string | null {
+  const lines = body.split('\n')
+  if (body.length <= COLLAPSE_CHARS && lines.length <= COLLAPSE_LINES) return null
+  const head = lines.slice(0, PREVIEW_LINES).join('\n')
+  return head.length > PREVIEW_CHARS ? head.slice(0, PREVIEW_CHARS) : head
 }
 
 @customElement('wl-conversation')
@@ -47,9 +75,13 @@ export class WlConversation extends LitElement {
         background: var(--wl-surface); border: 1px solid var(--wl-border); border-radius: 14px 14px 14px 4px;
         padding: 0.5rem 0.75rem;
       }
-      li.mine .bubble { background: var(--wl-mine); border-color: #b9d8e2; border-radius: 14px 14px 4px 14px; }
+      li.mine .bubble { background: var(--wl-mine); border-color: var(--wl-mine-border); border-radius: 14px 14px 4px 14px; }
       .author { font-size: 0.8rem; font-weight: 700; color: var(--wl-primary); margin-bottom: 0.1rem; }
-      .body { white-space: pre-wrap; overflow-wrap: anywhere; }
+      .body { white-space: pre-wrap; overflow-wrap: anywhere; unicode-bidi: isolate; }
+      .body.collapsed::after { content: '…'; }
+      button.more { min-height: 36px; margin-top: 0.25rem; padding: 0 0.6rem; font-size: 0.9rem; }
+      .scroll:focus-visible { outline: 3px solid var(--wl-focus); outline-offset: -3px; }
+      .window-edge { text-align: center; color: var(--wl-muted); font-size: 0.85rem; padding: 0.5rem; }
       .meta { font-size: 0.78rem; color: var(--wl-muted); margin-top: 0.2rem; text-align: right; }
       li:not(.mine) .meta { text-align: left; }
       .meta .status { font-weight: 600; }
@@ -86,6 +118,16 @@ export class WlConversation extends LitElement {
   @property({ attribute: false }) meUserId = ''
   @state() private membersOpen = false
   @state() private messages: MessageView[] | null = null
+  /** Index of messages[0] in the whole conversation, and how many it has. */
+  @state() private windowStart = 0
+  @state() private total = 0
+  /** Long messages the reader opened with "Show more". */
+  @state() private expanded = new Set<string>()
+  /** Following the newest messages (the window ends at the last one). */
+  #atTail = true
+  #loadingEdge = false
+  /** The message kept in place while the window moves: its id and its offset from the scroll top. */
+  #anchor: { id: string; offset: number } | null = null
   @state() private summary: ConversationSummary | null = null
   @state() private problem: string | null = null
   @query('.scroll') private scroller!: HTMLElement | null
@@ -96,15 +138,97 @@ export class WlConversation extends LitElement {
     const { client, conversationId } = this
     if (!client || !conversationId) return
     try {
-      const messages = await client.call('listMessages', { conversationId })
+      const page = await client.call('listMessagesPage', this.#atTail
+        ? { conversationId, limit: Math.min(WINDOW, Math.max(INITIAL, this.messages?.length ?? 0)) }
+        : { conversationId, start: this.windowStart, limit: Math.max(this.messages?.length ?? 0, PAGE) })
       if (conversationId !== this.conversationId) return
-      this.messages = messages
+      this.#show(page)
       this.problem = null
       this.#markReadIfSeen()
     } catch (error) {
       this.problem = describeError(errorCode(error))
     }
   })
+
+  #show(page: MessagePage): void {
+    this.messages = page.messages
+    this.windowStart = page.start
+    this.total = page.total
+    this.#atTail = page.start + page.messages.length >= page.total
+  }
+
+  /** Moves the window by PAGE towards the top (-1) or the bottom (+1), keeping the view in place. */
+  async #moveWindow(direction: -1 | 1): Promise<void> {
+    const { client, conversationId, messages } = this
+    if (!client || !messages || this.#loadingEdge) return
+    const end = this.windowStart + messages.length
+    if (direction < 0 ? this.windowStart === 0 : end >= this.total) return
+    this.#loadingEdge = true
+    try {
+      const start = direction < 0
+        ? Math.max(0, this.windowStart - PAGE)
+        : Math.max(0, Math.min(this.total, end + PAGE) - WINDOW)
+      const page = await client.call('listMessagesPage', { conversationId, start, limit: WINDOW })
+      if (conversationId !== this.conversationId) return
+      this.#anchor = this.#visibleAnchor()
+      this.#stickToBottom = false
+      this.#show(page)
+      await this.updateComplete
+    } catch {
+      // the next scroll tries again
+    } finally {
+      this.#loadingEdge = false
+    }
+  }
+
+  /** The first message at least partly on screen, with its distance from the top of the view. */
+  #visibleAnchor(): { id: string; offset: number } | null {
+    const el = this.scroller
+    if (!el) return null
+    const top = el.getBoundingClientRect().top
+    for (const li of el.querySelectorAll<HTMLElement>('li[data-message-id]')) {
+      const r = li.getBoundingClientRect()
+      if (r.bottom > top) return { id: li.dataset.messageId!, offset: r.top - top }
+    }
+    return null
+  }
+
+  /** Home / End in the message history jump to the first / newest messages directly. */
+  #onKeyDown = (e: KeyboardEvent): void => {
+    if (e.key === 'End' && !this.#atTail) {
+      e.preventDefault()
+      this.#jumpToNewest()
+    } else if (e.key === 'Home' && this.windowStart > 0) {
+      e.preventDefault()
+      void this.#jumpToStart()
+    }
+  }
+
+  #jumpToNewest(): void {
+    this.#atTail = true
+    this.#stickToBottom = true
+    this.#anchor = null
+    this.#refreshMessages()
+  }
+
+  async #jumpToStart(): Promise<void> {
+    const { client, conversationId } = this
+    if (!client) return
+    const page = await client.call('listMessagesPage', { conversationId, start: 0, limit: WINDOW }).catch(() => null)
+    if (!page || conversationId !== this.conversationId) return
+    this.#stickToBottom = false
+    this.#anchor = null
+    this.#show(page)
+    await this.updateComplete
+    if (this.scroller) this.scroller.scrollTop = 0
+  }
+
+  #onScroll = (): void => {
+    const el = this.scroller
+    if (!el || !this.messages) return
+    if (el.scrollTop < EDGE_PX) void this.#moveWindow(-1)
+    else if (el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX && !this.#atTail) void this.#moveWindow(1)
+  }
 
   #refreshSummary = coalesce(async () => {
     if (!this.client) return
@@ -136,6 +260,11 @@ export class WlConversation extends LitElement {
   protected override willUpdate(changed: PropertyValues): void {
     if (changed.has('conversationId')) {
       this.messages = null
+      this.windowStart = 0
+      this.total = 0
+      this.expanded = new Set()
+      this.#atTail = true
+      this.#anchor = null
       this.summary = null
       this.problem = null
       this.membersOpen = false
@@ -145,19 +274,24 @@ export class WlConversation extends LitElement {
       this.#refreshSummary()
     }
     const el = this.scroller
-    if (changed.has('messages') && el) {
-      this.#stickToBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 80
+    if (changed.has('messages') && el && !this.#anchor) {
+      this.#stickToBottom = this.#atTail && el.scrollHeight - el.scrollTop - el.clientHeight < 80
     }
   }
 
   protected override updated(changed: PropertyValues): void {
     const el = this.scroller
-    if (changed.has('messages') && el && this.#stickToBottom) el.scrollTop = el.scrollHeight
+    if (!changed.has('messages') || !el) return
+    const anchor = this.#anchor
+    this.#anchor = null
+    const li = anchor ? el.querySelector<HTMLElement>(`li[data-message-id="${CSS.escape(anchor.id)}"]`) : null
+    if (li) el.scrollTop += li.getBoundingClientRect().top - el.getBoundingClientRect().top - anchor!.offset
+    else if (this.#stickToBottom) el.scrollTop = el.scrollHeight
   }
 
   /** Marks read when new incoming messages are on screen (or the page just became visible). */
   #markReadIfSeen(force = false): void {
-    if (!this.client || !this.messages || document.visibilityState !== 'visible' || !this.isConnected) return
+    if (!this.client || !this.messages || !this.#atTail || document.visibilityState !== 'visible' || !this.isConnected) return
     const lastIncoming = this.messages.findLast((m) => !m.mine)
     const marker = lastIncoming ? lastIncoming.id : ''
     if (!force && marker === this.#lastReadMarker) return
@@ -172,7 +306,7 @@ export class WlConversation extends LitElement {
         <button class="quiet back" aria-label="Back to conversations" data-testid="back"
           @click=${() => emit(this, 'wl-navigate', { view: 'list' })}>← Back</button>
         <div class="titles">
-          <h2>${s?.title ?? 'Conversation'}</h2>
+          <h2><bdi>${s?.title ?? 'Conversation'}</bdi></h2>
           ${s ? html`<div class="sub">${s.kind === 'group' ? `${s.memberUserIds.length} people` : 'Direct'} · end-to-end encrypted</div>` : null}
         </div>
         ${s
@@ -182,7 +316,8 @@ export class WlConversation extends LitElement {
       </div>
       <div class="main ${this.membersOpen ? 'with-members' : ''}">
         <div class="thread">
-          <div class="scroll">${this.#renderUnavailable()}${this.#renderMessages()}</div>
+          <div class="scroll" tabindex="0" role="region" aria-label="Message history" data-testid="message-scroll"
+            @scroll=${this.#onScroll} @keydown=${this.#onKeyDown}>${this.windowStart === 0 ? this.#renderUnavailable() : null}${this.#renderMessages()}</div>
           ${s?.removed
             ? html`<p class="removed" data-testid="removed-notice" role="status">You are no longer a member of this conversation</p>`
             : html`${s && s.memberUserIds.length < 2
@@ -208,6 +343,7 @@ export class WlConversation extends LitElement {
 
   #onSent(): void {
     this.#stickToBottom = true
+    this.#atTail = true
     this.#refreshMessages()
   }
 
@@ -221,7 +357,14 @@ export class WlConversation extends LitElement {
       return html`<div class="state">${this.summary?.removed ? 'No messages.' : 'No messages yet. Say hello.'}</div>`
     }
     const group = this.summary?.kind === 'group'
-    return html`<ol aria-label="Messages">${this.messages.map((m) => this.#renderMessage(m, group))}</ol>`
+    const before = this.windowStart
+    const after = this.total - before - this.messages.length
+    return html`${before > 0 ? html`<p class="window-edge" data-testid="earlier-messages">${before} earlier messages</p>` : null}
+      <ol aria-label="Messages" data-start=${before} data-total=${this.total}>${repeat(this.messages, (m) => m.id, (m) => this.#renderMessage(m, group))}</ol>
+      ${after > 0
+        ? html`<p class="window-edge">${after} newer messages
+            <button class="quiet" data-testid="jump-newest" @click=${() => this.#jumpToNewest()}>Show newest</button></p>`
+        : null}`
   }
 
   #renderMessage(m: MessageView, group: boolean) {
@@ -229,8 +372,8 @@ export class WlConversation extends LitElement {
     return html`<li class=${m.mine ? 'mine' : 'theirs'} data-testid="message" data-message-id=${m.id}
       data-status=${ifDefined(status)}>
       <div class="bubble">
-        ${!m.mine && group ? html`<div class="author">${m.authorName}</div>` : null}
-        <div class="body" data-testid="message-body">${m.body}</div>
+        ${!m.mine && group ? html`<div class="author"><bdi>${m.authorName}</bdi></div>` : null}
+        ${this.#renderBody(m)}
       </div>
       <div class="meta">
         ${formatTime(m.createdAt)}${status
@@ -238,6 +381,24 @@ export class WlConversation extends LitElement {
           : null}
       </div>
     </li>`
+  }
+
+  #renderBody(m: MessageView) {
+    const head = preview(m.body)
+    if (head === null) return html`<div class="body" dir="auto" data-testid="message-body">${m.body}</div>`
+    const open = this.expanded.has(m.id)
+    const id = `body-${m.id}`
+    return html`<div class="body ${open ? '' : 'collapsed'}" id=${id} dir="auto" data-testid="message-body">${open ? m.body : head}</div>
+      <button class="quiet more" data-testid="show-more" aria-expanded=${open ? 'true' : 'false'} aria-controls=${id}
+        @click=${() => this.#toggle(m.id)}>${open ? 'Show less' : 'Show more'}</button>`
+  }
+
+  #toggle(id: string): void {
+    const next = new Set(this.expanded)
+    if (!next.delete(id)) next.add(id)
+    this.#anchor = null
+    this.#stickToBottom = false
+    this.expanded = next
   }
 }
 

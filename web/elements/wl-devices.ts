@@ -162,7 +162,7 @@ export class WlDevices extends LitElement {
       <p class="muted">Revoke a lost or stolen device at once: it can no longer read new messages or send any.</p>
       ${this.#groups(meUserId).map((g) => html`<div class="person" data-testid="device-person" data-user-id=${g.userId}>
         <div class="person-head">
-          <h4>${g.displayName}</h4>
+          <h4><bdi>${g.displayName}</bdi></h4>
           ${this.#verifyButton(g)}
         </div>
         <ul>${g.devices.map((d) => this.#renderDevice(d, g.userId))}</ul>
@@ -182,7 +182,7 @@ export class WlDevices extends LitElement {
     return html`<section data-testid="people" aria-labelledby="people-title">
       <h3 id="people-title">People</h3>
       <ul>${others.map((p) => html`<li class="device" data-testid="device-person" data-user-id=${p.userId}>
-        <span class="label">${p.displayName} <span class="muted">· ${p.role}</span></span>${this.#verifyButton(p)}
+        <span class="label"><bdi>${p.displayName}</bdi> <span class="muted">· ${p.role}</span></span>${this.#verifyButton(p)}
       </li>`)}</ul>
     </section>`
   }

@@ -88,10 +88,10 @@ export class WlMembers extends LitElement {
       ${s.removed ? html`<p class="note" data-testid="members-removed">You are no longer a member of this conversation.</p>` : null}
       <ul aria-labelledby="members-title" data-testid="members-list">
         ${s.memberUserIds.includes(this.meUserId)
-          ? html`<li data-testid="member" data-user-id=${this.meUserId}><span class="name">${this.#nameOf(this.meUserId)} <span class="you">(you)</span></span></li>`
+          ? html`<li data-testid="member" data-user-id=${this.meUserId}><span class="name"><bdi>${this.#nameOf(this.meUserId)}</bdi> <span class="you">(you)</span></span></li>`
           : null}
         ${others.map((u) => html`<li data-testid="member" data-user-id=${u}>
-          <span class="name">${this.#nameOf(u)}</span>
+          <span class="name"><bdi>${this.#nameOf(u)}</bdi></span>
           <button class="quiet" data-testid="verify-safety" @click=${() => void this.safety.open({ userId: u, displayName: this.#nameOf(u) })}>Verify safety number</button>
           ${canChange ? html`<button class="quiet danger-text" data-testid="remove-member" ?disabled=${this.action.busy}
             @click=${() => void this.#remove(u)}>Remove</button>` : null}
@@ -125,7 +125,7 @@ export class WlMembers extends LitElement {
       <div class="choose">
         ${candidates.map((p) => html`<label data-testid="candidate">
           <input type="checkbox" .checked=${this.chosen.has(p.userId)} @change=${() => this.#toggle(p.userId)} />
-          <span>${p.displayName} <span class="muted">· ${p.role}</span></span>
+          <span><bdi>${p.displayName}</bdi> <span class="muted">· ${p.role}</span></span>
         </label>`)}
       </div>
       <label class="share">

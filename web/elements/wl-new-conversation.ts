@@ -96,7 +96,7 @@ export class WlNewConversation extends LitElement {
           <label data-testid="person">
             <input type="checkbox" .checked=${this.chosen.has(p.userId)} @change=${() => this.#toggle(p.userId)} />
             <span>
-              <span class="name">${p.displayName}</span><br />
+              <span class="name"><bdi>${p.displayName}</bdi></span><br />
               <span class="detail">${p.role}${p.deviceCount === 0 ? ' · not enrolled on a device yet' : ''}</span>
             </span>
           </label>

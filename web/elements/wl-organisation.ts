@@ -113,7 +113,7 @@ export class WlOrganisation extends LitElement {
         ? html`<section>
             <h3>This device</h3>
             <dl>
-              <dt>Name</dt><dd>${me.displayName}</dd>
+              <dt>Name</dt><dd><bdi>${me.displayName}</bdi></dd>
               <dt>Role</dt><dd>${me.role}</dd>
               <dt>Device</dt><dd class="mono">${me.deviceId}</dd>
             </dl>

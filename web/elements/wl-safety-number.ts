@@ -39,7 +39,7 @@ export class WlSafetyNumber extends LitElement {
       .row { display: flex; gap: 0.5rem; align-items: flex-end; flex-wrap: wrap; }
       .row .field { flex: 1 1 14rem; margin: 0; }
       .verdict { font-weight: 700; margin-top: 0.75rem; padding: 0.5rem 0.75rem; border-radius: var(--wl-radius); }
-      .verdict.ok { color: var(--wl-ok); background: #e6f4ea; }
+      .verdict.ok { color: var(--wl-ok); background: var(--wl-primary-soft); }
       .verdict.bad { color: var(--wl-danger); background: var(--wl-danger-soft); }
       .buttons { display: flex; justify-content: flex-end; margin-top: 1rem; }
     `,
@@ -91,8 +91,8 @@ export class WlSafetyNumber extends LitElement {
     const s = this.safety
     const verified = s && verifiedInPerson.get(p.userId) === digitsOnly(s.digits)
     return html`
-      <h2 id="safety-title">Safety number with ${p.displayName}</h2>
-      <p class="muted">Meet ${p.displayName} and compare this number with the one on their screen. If it is the same,
+      <h2 id="safety-title">Safety number with <bdi>${p.displayName}</bdi></h2>
+      <p class="muted">Meet <bdi>${p.displayName}</bdi> and compare this number with the one on their screen. If it is the same,
         nobody has slipped a device between you. It changes when either of you gets a new device.</p>
       ${this.load.problem ? html`<p class="error" role="alert">${this.load.problem}</p>` : null}
       ${!s && !this.load.problem ? html`<p aria-busy="true">Working out the number…</p>` : null}

@@ -5,7 +5,7 @@
  */
 import type { VerifiedDevice } from '../../crypto/trust.ts'
 import type { ConversationSummary, MessageView, Person } from '../protocol.ts'
-import type { ConversationState } from './conversation-state.ts'
+import type { ConversationState, IndexedRecord } from './conversation-state.ts'
 import type { Identity } from './identity.ts'
 
 export type Receipts = ReadonlyMap<string, { delivered: number; read: number }>
@@ -53,11 +53,11 @@ export function summarise(v: ViewState, conversations: Iterable<ConversationStat
 }
 
 /** Own messages: queued → sent → delivered (every other device) → read (every other member). */
-export function messagesOf(v: ViewState, conv: ConversationState, receipts: Receipts): MessageView[] {
+export function messagesOf(v: ViewState, conv: ConversationState, receipts: Receipts, entries?: IndexedRecord[]): MessageView[] {
   const others = conv.meta.deviceIds.filter((d) => d !== v.id.deviceId)
   const otherUsers = conv.meta.memberUserIds.filter((u) => u !== v.id.userId)
   const userOf = (d: string) => v.devices.get(d)?.userId
-  return conv.ordered().map(({ record, seq }) => {
+  return (entries ?? conv.ordered()).map(({ record, seq }) => {
     const mine = record.author === v.id.userId
     let status: MessageView['status'] = null
     if (mine) {

@@ -8,7 +8,7 @@
  */
 import * as c from '../../crypto/mod.ts'
 import type { Frame, FrameOf } from '../../relay/wire/frames.ts'
-import type { ConnectionState, ConversationSummary, EventName, Events, MessageView, Person, RestoreReport } from '../protocol.ts'
+import type { ConnectionState, ConversationSummary, EventName, Events, MessagePage, MessageView, Person, RestoreReport } from '../protocol.ts'
 import { messagesOf, people, summarise, type ViewState } from './client-views.ts'
 import { realTimers, RelayConnection, type Timers } from './connection.ts'
 import { type ConversationMeta, ConversationState, type MessageRecord, recordId } from './conversation-state.ts'
@@ -1343,6 +1343,18 @@ export class WardlineClient {
   listMessages(conversationId: string): MessageView[] {
     const conv = this.conversations.get(conversationId)
     return conv ? messagesOf(this.#view, conv, this.#receipts.get(conversationId) ?? new Map()) : []
+  }
+
+  /** One window of `listMessages` (views are built for that window only). */
+  listMessagesPage(conversationId: string, start: number | undefined, limit: number): MessagePage {
+    const conv = this.conversations.get(conversationId)
+    if (!conv) return { messages: [], start: 0, total: 0 }
+    const ordered = conv.ordered()
+    const total = ordered.length
+    const n = Math.max(1, Math.min(500, Math.floor(Number(limit)) || 1))
+    const from = start === undefined || start === null ? Math.max(0, total - n) : Math.max(0, Math.min(total, Math.floor(Number(start)) || 0))
+    const slice = ordered.slice(from, from + n)
+    return { messages: messagesOf(this.#view, conv, this.#receipts.get(conversationId) ?? new Map(), slice), start: from, total }
   }
 
   // ---- encrypted key backup (workers/core/key-backup.ts, decision 0007) ----------------------
