@@ -105,6 +105,49 @@ export function runStorageContract(name: string, open: Open, openTwo: OpenTwo): 
       assertEquals((await s.getConversation('c1'))?.headSeq, 300)
     }))
 
+  Deno.test(`${name}: 200 concurrent appends resolve with their own seqs; refusals and errors among them touch no other`, () =>
+    withStorage(open, async (s) => {
+      await seed(s, 3)
+      // Issued together, so a group-committing backend puts them in one batch: a not-member,
+      // a stale epoch, an unknown conversation and an in-batch repeat sit among valid appends.
+      const calls: Promise<AppendResult>[] = []
+      const at: Record<string, number> = {}
+      for (let i = 0; i < 200; i++) {
+        const odd = i === 50
+          ? ['notMember', env(999, 'd9')]
+          : i === 100
+          ? ['staleEpoch', env(998, 'd1', 5)]
+          : i === 120
+          ? ['unknown', { ...env(997), conversationId: 'nope' }]
+          : i === 150
+          ? ['repeat', env(0, 'd1')]
+          : null
+        if (odd) {
+          at[odd[0] as string] = calls.length
+          calls.push(s.appendEnvelope(odd[1] as ReturnType<typeof env>))
+        }
+        calls.push(s.appendEnvelope(env(i, `d${(i % 3) + 1}`)))
+      }
+      const settled = await Promise.allSettled(calls)
+      const value = (k: number) => {
+        const r = settled[k]!
+        if (r.status !== 'fulfilled') throw new Error(`expected call ${k} to resolve, got ${r.reason}`)
+        return r.value
+      }
+      assertEquals(value(at.notMember!), { refused: 'relay/not-member' })
+      assertEquals(value(at.staleEpoch!), { refused: 'relay/stale-epoch' })
+      assertEquals(settled[at.unknown!]!.status, 'rejected')
+      assertEquals(value(at.repeat!), { seq: 1, duplicate: true })
+      const special = new Set(Object.values(at))
+      const accepted = settled.map((_, k) => k).filter((k) => !special.has(k)).map((k) => value(k))
+      assertEquals(accepted.length, 200)
+      // In call order, gap-free from 1: nothing refused or failed took or skipped a seq.
+      assertEquals(accepted.map(seqOf), Array.from({ length: 200 }, (_, i) => i + 1))
+      assert(accepted.every((r) => 'duplicate' in r && !r.duplicate), 'every valid append is new')
+      assertEquals((await s.getConversation('c1'))?.headSeq, 200)
+      assertEquals((await s.envelopesSince('c1', 0, 300)).map((e) => e.seq), accepted.map(seqOf))
+    }))
+
   Deno.test(`${name}: a repeated append with the same sender, epoch and counter is stored once`, () =>
     withStorage(open, async (s) => {
       await seed(s, 2)
