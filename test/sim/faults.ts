@@ -26,6 +26,9 @@ export class RelayFleet {
   }
 
   static async start(o: FleetOptions): Promise<RelayFleet> {
+    // One setup code for all: relays on one database share the organisation's setup.
+    const setupCode = crypto.randomUUID().replaceAll('-', '').toUpperCase()
+    o = { ...o, env: { WARDLINE_SETUP_CODE: setupCode, ...o.env } }
     const fleet = new RelayFleet(o)
     for (const dir of o.dataDirs) {
       const relay = await startRelayProcess(dir, { env: o.env ?? {} })
