@@ -86,6 +86,11 @@ export type FaultContext = {
   totalTurns: number
   /** Every device (and the admin) is online. */
   allOnline(): boolean
+  /**
+   * The replay hands no turn past this count to the engine until the fault plan moves it on, so
+   * each fault happens at its point of the replay however long the one before took to heal.
+   */
+  holdAt: number
 }
 
 export type FaultPlan = {
@@ -100,11 +105,20 @@ export type FaultReport = { kills: number; pauses: number; pauseStartedAt: numbe
 
 /**
  * Runs the plan against the fleet while the scenario sends. Kill points are seeded positions in
- * the replay (turn counts): when the replay reaches one, a seeded relay is killed (with a few
- * seeded milliseconds of jitter, so frames are caught in flight), restarted, and the plan waits
- * until every device has reconnected by itself before it arms the next one.
+ * the replay (turn counts): the replay is held at the next point until it fires; when it is
+ * reached, a seeded relay is killed (after a few seeded milliseconds, so frames are caught in
+ * flight) and restarted, the replay moves on to the following point, and the plan waits until
+ * every device has reconnected by itself before that one can fire.
  */
 export async function runFaults(fleet: RelayFleet, plan: FaultPlan, ctx: FaultContext): Promise<FaultReport> {
+  try {
+    return await runPlan(fleet, plan, ctx)
+  } finally {
+    ctx.holdAt = Infinity // never leave the replay held, even when a restart failed
+  }
+}
+
+async function runPlan(fleet: RelayFleet, plan: FaultPlan, ctx: FaultContext): Promise<FaultReport> {
   const report: FaultReport = { kills: 0, pauses: 0, pauseStartedAt: null, pauseEndedAt: null }
   const total = Math.max(1, ctx.totalTurns)
   const events: { kind: 'kill' | 'pause'; at: number }[] = Array.from(
@@ -114,7 +128,8 @@ export async function runFaults(fleet: RelayFleet, plan: FaultPlan, ctx: FaultCo
   if (plan.pauseSeconds > 0) events.push({ kind: 'pause', at: Math.floor((0.25 + plan.random() * 0.5) * total) })
   events.sort((a, b) => a.at - b.at)
   const pick = () => Math.floor(plan.random() * fleet.relays.length)
-  for (const event of events) {
+  ctx.holdAt = events[0]?.at ?? Infinity
+  for (const [n, event] of events.entries()) {
     while (ctx.sent() < event.at) await sleep(10)
     await sleep(Math.floor(plan.random() * 50))
     const i = pick()
@@ -132,6 +147,7 @@ export async function runFaults(fleet: RelayFleet, plan: FaultPlan, ctx: FaultCo
       report.pauses++
       log(`resumed relay ${i} (SIGCONT)`)
     }
+    ctx.holdAt = events[n + 1]?.at ?? Infinity
     const deadline = Date.now() + 180_000
     while (!ctx.allOnline()) {
       if (Date.now() > deadline) throw new Error('devices did not reconnect within 180 s of a relay fault')

@@ -94,6 +94,7 @@ export async function runScenario(o: {
   let sending = false
   let sent = 0
   let acksChanged = 0
+  let handed = 0 // turns handed to the engine (sendMessage called)
   const adversary = o.adversary?.length
     ? new Adversary({ kinds: o.adversary, seed: o.seed, active: () => sending && sent < totalTurns / 2 })
     : null
@@ -181,16 +182,20 @@ export async function runScenario(o: {
   // Computed from the corpus alone: every turn reaches every other device of its conversation.
   const expected = o.dialogues.reduce((sum, d) => sum + d.turns.length * (d.speakers.length - 1), 0)
   const sentIds = new Map<number, string[]>()
-  const faultRun = o.faults?.({
-    sent: () => sent,
+  const faultContext: FaultContext = {
+    sent: () => handed,
     totalTurns,
     allOnline: () => admin.connectionState === 'online' && devices.every((d) => d.client.connectionState === 'online'),
-  })
+    holdAt: Infinity,
+  }
+  const faultRun = o.faults?.(faultContext)
   const sendingDone = pool(o.dialogues.map((_, i) => i), 24, async (i) => {
     const members = byDialogue(i)
     const conversationId = conversationOf.get(i)!
     const ids: string[] = []
     for (const turn of o.dialogues[i]!.turns) {
+      while (handed >= faultContext.holdAt) await sleep(5)
+      handed++ // counted before the await below, so parallel senders cannot overshoot a hold
       const device = members.find((m) => m.speaker === turn.speaker)!
       const t0 = performance.now()
       const id = await device.client.sendMessage(conversationId, turn.text, crypto.randomUUID())
