@@ -105,6 +105,54 @@ export function runStorageContract(name: string, open: Open, openTwo: OpenTwo): 
       assertEquals((await s.getConversation('c1'))?.headSeq, 300)
     }))
 
+  Deno.test(`${name}: 200 concurrent appends resolve with their own seqs; refusals and errors among them touch no other`, () =>
+    withStorage(open, async (s) => {
+      await seed(s, 3)
+      // Issued together, so a group-committing backend puts them in one batch: a not-member,
+      // a stale epoch, an unknown conversation and an in-batch repeat sit among valid appends.
+      const calls: Promise<AppendResult>[] = []
+      const at: Record<string, number> = {}
+      for (let i = 0; i < 200; i++) {
+        const odd = i === 50
+          ? ['notMember', env(999, 'd9')]
+          : i === 100
+          ? ['staleEpoch', env(998, 'd1', 5)]
+          : i === 120
+          ? ['unknown', { ...env(997), conversationId: 'nope' }]
+          : i === 150
+          ? ['repeat', env(0, 'd1')]
+          : null
+        if (odd) {
+          at[odd[0] as string] = calls.length
+          calls.push(s.appendEnvelope(odd[1] as ReturnType<typeof env>))
+        }
+        calls.push(s.appendEnvelope(env(i, `d${(i % 3) + 1}`)))
+      }
+      const settled = await Promise.allSettled(calls)
+      const value = (k: number) => {
+        const r = settled[k]!
+        if (r.status !== 'fulfilled') throw new Error(`expected call ${k} to resolve, got ${r.reason}`)
+        return r.value
+      }
+      assertEquals(value(at.notMember!), { refused: 'relay/not-member' })
+      assertEquals(value(at.staleEpoch!), { refused: 'relay/stale-epoch' })
+      assertEquals(settled[at.unknown!]!.status, 'rejected')
+      // The repeat and its original (call 0) name one stored envelope, whichever came first.
+      const pair = [value(0), value(at.repeat!)]
+      assertEquals(seqOf(pair[0]!), seqOf(pair[1]!))
+      assertEquals(pair.filter((r) => 'duplicate' in r && r.duplicate).length, 1)
+      // Every valid call but one of that pair is new, and together they hold 1..200 with no gap
+      // or repeat: nothing refused or failed took or skipped a seq. Order among concurrent calls
+      // is the backend's own.
+      const refusedOrFailed = new Set([at.notMember!, at.staleEpoch!, at.unknown!])
+      const fresh = settled.map((_, k) => k).filter((k) => !refusedOrFailed.has(k)).map((k) => value(k))
+        .filter((r) => 'duplicate' in r && !r.duplicate)
+      const seqs = fresh.map(seqOf).sort((x, y) => x - y)
+      assertEquals(seqs, Array.from({ length: 200 }, (_, i) => i + 1))
+      assertEquals((await s.getConversation('c1'))?.headSeq, 200)
+      assertEquals((await s.envelopesSince('c1', 0, 300)).map((e) => e.seq), seqs)
+    }))
+
   Deno.test(`${name}: a repeated append with the same sender, epoch and counter is stored once`, () =>
     withStorage(open, async (s) => {
       await seed(s, 2)

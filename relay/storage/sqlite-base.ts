@@ -32,8 +32,15 @@ export class SqliteBase {
     return s
   }
 
+  /**
+   * Runs before every transaction: the storage class commits its queued appends here, so writes
+   * keep the order they were called in.
+   */
+  protected beforeTx(): void {}
+
   /** Runs fn in one IMMEDIATE transaction; rolls back on any throw. */
   protected tx<T>(fn: () => T): T {
+    this.beforeTx()
     this.db.exec('BEGIN IMMEDIATE')
     try {
       const out = fn()

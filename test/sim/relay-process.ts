@@ -10,7 +10,8 @@ export async function startRelayProcess(
   dataDir: string,
   options: { port?: number; env?: Record<string, string>; staticDir?: string } = {},
 ): Promise<RelayProcess> {
-  const setupCode = crypto.randomUUID().replaceAll('-', '').toUpperCase()
+  // A given WARDLINE_SETUP_CODE wins: relays sharing one Postgres must agree on it.
+  const setupCode = options.env?.WARDLINE_SETUP_CODE ?? crypto.randomUUID().replaceAll('-', '').toUpperCase()
   const child = new Deno.Command(Deno.execPath(), {
     args: ['run', '--allow-net', '--allow-read', '--allow-write', '--allow-env', '--allow-sys', 'relay/main.ts'],
     cwd: ROOT,

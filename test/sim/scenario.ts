@@ -9,6 +9,7 @@ import { MemoryStore } from '../../workers/core/store.ts'
 import { Adversary, type AdversaryReport, emptyAdversaryReport, type FaultKind } from './adversary.ts'
 import type { Dialogue } from './corpus.ts'
 import { seededRandom } from '../seeded-random.ts'
+import type { FaultContext } from './faults.ts'
 
 export type SimReport = {
   conversations: number
@@ -27,6 +28,11 @@ export type SimReport = {
   seed: number
   /** Pairs of messages shown, on some device, in another order than the relay's log. */
   visibleOrderChanges: number
+  /**
+   * Messages acknowledged at one seq and later at another: an acknowledged write the relay lost
+   * (a restart that forgot it, so the outbox's retry was stored anew). Must be 0.
+   */
+  acksChanged: number
 } & AdversaryReport
 
 /** The heartbeat period T used when the relay is hostile. */
@@ -68,11 +74,18 @@ export async function runScenario(o: {
   dataDir: string
   /** Malicious-relay mode: these faults, on the first half of the turns (test/sim/adversary.ts). */
   adversary?: FaultKind[]
+  /** WebSocket relays for the devices, spread round-robin (default: relayUrl alone); HTTP uses relayUrl. */
+  relayUrls?: string[]
+  /** Relay faults (test/sim/faults.ts), run while the turns are sent; awaited before delivery is measured. */
+  faults?: (ctx: FaultContext) => Promise<unknown>
+  /** Filled with the time of every socket a device opens (its reconnect attempts), by device id. */
+  socketAttempts?: Map<string, number[]>
 }): Promise<SimReport> {
   const started = performance.now()
   const random = seededRandom(o.seed)
   const http = { baseUrl: o.relayUrl, fetch: globalThis.fetch.bind(globalThis) }
-  const wsUrl = o.relayUrl.replace(/^http/, 'ws') + '/ws'
+  const wsUrls = (o.relayUrls?.length ? o.relayUrls : [o.relayUrl]).map((u) => u.replace(/^http/, 'ws') + '/ws')
+  let placed = 0
   const sentAt = new Map<string, number>()
   const receipts = new Map<string, number>() // "recordId|deviceId" → count
   const latencies: number[] = []
@@ -80,18 +93,25 @@ export async function runScenario(o: {
   const totalTurns = o.dialogues.reduce((sum, d) => sum + d.turns.length, 0)
   let sending = false
   let sent = 0
+  let acksChanged = 0
+  let handed = 0 // turns handed to the engine (sendMessage called)
   const adversary = o.adversary?.length
     ? new Adversary({ kinds: o.adversary, seed: o.seed, active: () => sending && sent < totalTurns / 2 })
     : null
 
-  const makeClient = (identity: Identity, attacked = true) =>
-    new WardlineClient({
-      ...(adversary && attacked
-        ? {
-          createSocket: adversary.socketFor(identity.deviceId),
-          onDefence: (event: DefenceEvent) => adversary.defence(identity.deviceId, event),
-        }
-        : {}),
+  const makeClient = (identity: Identity, attacked = true, wsUrl = wsUrls[0]!) => {
+    const base = adversary && attacked ? adversary.socketFor(identity.deviceId) : (url: string) => new WebSocket(url)
+    const createSocket = (url: string) => {
+      if (o.socketAttempts) {
+        const times = o.socketAttempts.get(identity.deviceId) ?? []
+        times.push(Date.now())
+        o.socketAttempts.set(identity.deviceId, times)
+      }
+      return base(url)
+    }
+    return new WardlineClient({
+      createSocket,
+      ...(adversary && attacked ? { onDefence: (event: DefenceEvent) => adversary.defence(identity.deviceId, event) } : {}),
       store: new MemoryStore(),
       identity,
       wsUrl,
@@ -99,7 +119,11 @@ export async function runScenario(o: {
       // Under attack the policy's heartbeat period T is short, so a fork or a withheld entry at
       // the end of a dialogue is noticed within the run (DESIGN §4); otherwise the default.
       ...(adversary ? { heartbeatMs: ADVERSARY_HEARTBEAT_MS } : {}),
-      onSent: (_conv, recordId, seq) => void relaySeq.set(recordId, seq),
+      onSent: (_conv, recordId, seq) => {
+        const before = relaySeq.get(recordId)
+        if (before !== undefined && before !== seq) acksChanged++
+        relaySeq.set(recordId, seq)
+      },
       onRecord: (_conv, record) => {
         const key = `${record.id}|${identity.deviceId}`
         receipts.set(key, (receipts.get(key) ?? 0) + 1)
@@ -107,6 +131,7 @@ export async function runScenario(o: {
         if (t0 !== undefined) latencies.push(performance.now() - t0)
       },
     })
+  }
 
   log(`setting up the organisation on ${o.relayUrl}`)
   const { identity: adminIdentity } = await setupOrganisation(http, o.setupCode, 'Simulation admin', {
@@ -130,7 +155,7 @@ export async function runScenario(o: {
     })
     await admin.putAuthorization(made.authorization)
     const identity = await enrollDevice(http, made.code)
-    devices.push({ identity, client: makeClient(identity), dialogue, speaker })
+    devices.push({ identity, client: makeClient(identity, true, wsUrls[placed++ % wsUrls.length]!), dialogue, speaker })
   })
   const byDialogue = (i: number) => devices.filter((d) => d.dialogue === i)
   await pool(devices, 32, async (d) => {
@@ -157,11 +182,20 @@ export async function runScenario(o: {
   // Computed from the corpus alone: every turn reaches every other device of its conversation.
   const expected = o.dialogues.reduce((sum, d) => sum + d.turns.length * (d.speakers.length - 1), 0)
   const sentIds = new Map<number, string[]>()
-  await pool(o.dialogues.map((_, i) => i), 24, async (i) => {
+  const faultContext: FaultContext = {
+    sent: () => handed,
+    totalTurns,
+    allOnline: () => admin.connectionState === 'online' && devices.every((d) => d.client.connectionState === 'online'),
+    holdAt: Infinity,
+  }
+  const faultRun = o.faults?.(faultContext)
+  const sendingDone = pool(o.dialogues.map((_, i) => i), 24, async (i) => {
     const members = byDialogue(i)
     const conversationId = conversationOf.get(i)!
     const ids: string[] = []
     for (const turn of o.dialogues[i]!.turns) {
+      while (handed >= faultContext.holdAt) await sleep(5)
+      handed++ // counted before the await below, so parallel senders cannot overshoot a hold
       const device = members.find((m) => m.speaker === turn.speaker)!
       const t0 = performance.now()
       const id = await device.client.sendMessage(conversationId, turn.text, crypto.randomUUID())
@@ -175,6 +209,7 @@ export async function runScenario(o: {
     }
     sentIds.set(i, ids)
   })
+  await Promise.all([sendingDone, faultRun])
 
   const delivered = () => receipts.size
   log(`sent ${sent}; waiting for delivery (${delivered()}/${expected})`)
@@ -301,6 +336,7 @@ export async function runScenario(o: {
     dataDir: o.dataDir,
     seed: o.seed,
     visibleOrderChanges,
+    acksChanged,
     ...(adversary ? adversary.report() : emptyAdversaryReport()),
   }
 }
