@@ -33,7 +33,7 @@ export default {
   nodeResolve: true,
   port: 8765,
   concurrency: 1,
-  plugins: [dexiePlugin, relayPlugin, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  plugins: [dexiePlugin, relayPlugin, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json', define: { 'import.meta.env.MODE': '"test"', 'import.meta.env.PROD': 'false', 'import.meta.env.DEV': 'true', 'import.meta.env.BASE_URL': '"/"' } })],
   browsers: [playwrightLauncher({
     product: 'chromium',
     launchOptions: {

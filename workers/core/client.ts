@@ -522,6 +522,8 @@ export class WardlineClient {
     if (restoring && !(await this.#finishRestore(conv))) return
     if (frame.seq <= meta.lastSeq) return // already applied (duplicate delivery)
     if (frame.seq !== meta.lastSeq + 1) {
+      // Not applied here (it comes again in order), but a forged one is still reported now.
+      this.#screenAhead(conv, frame.envelope)
       // A catch-up already asked for is on its way: live entries ahead of it are not gaps, but
       // remember how far the log reaches, in case the catch-up ends before them.
       if (this.#catchingUp.has(meta.conversationId)) {
@@ -544,6 +546,22 @@ export class WardlineClient {
     await this.#maybeCompact(conv, applied.length > 0 ? 1 : 0)
     this.#announce(conv, applied, frame.seq)
     await this.#maybeSnapshot(conv)
+  }
+
+  /**
+   * An entry that arrived ahead of this device's log position is not applied, but if its sender
+   * and epoch key are known here, a signature or ciphertext that does not verify is a forgery
+   * worth reporting at once (the copy that comes in order may be the genuine one).
+   */
+  #screenAhead(conv: ConversationState, blob: Uint8Array): void {
+    if (c.isCommitEntry(blob)) return
+    const h = c.parseEnvelopeHeader(blob)
+    if (!h.ok) return this.#refuse(h.code, conv.meta.conversationId)
+    const sender = this.devices.get(h.value.senderDeviceId)
+    const key = conv.meta.epochKeys[String(h.value.epoch)]
+    if (!sender || !key || h.value.conversationId !== conv.meta.conversationId) return
+    const opened = c.verifyAndOpenEnvelope(blob, sender.signingPublicKey, key)
+    if (!opened.ok) this.#refuse(opened.code, conv.meta.conversationId)
   }
 
   #onSnapshotPart(frame: FrameOf<'snapshotPart'>): void {
