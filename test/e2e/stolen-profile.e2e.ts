@@ -21,7 +21,7 @@ import { scanBytes } from './relay-scan.ts'
 
 const PIN = 'amber-ward-7'
 const CANARIES = 1000
-const PER_MESSAGE = 100
+const PER_MESSAGE = 50 // 50 × ~18 characters stays under COLLAPSE_CHARS, so every canary is on screen
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
