@@ -550,8 +550,8 @@ export class WardlineClient {
 
   /**
    * An entry that arrived ahead of this device's log position is not applied, but if its sender
-   * and epoch key are known here, a signature or ciphertext that does not verify is a forgery
-   * worth reporting at once (the copy that comes in order may be the genuine one).
+   * and epoch key are known here, a signature or ciphertext that does not verify (a forgery) or an
+   * old counter (a replay) is reported at once (the copy that comes in order may be the genuine one).
    */
   #screenAhead(conv: ConversationState, blob: Uint8Array): void {
     if (c.isCommitEntry(blob)) return
@@ -561,7 +561,13 @@ export class WardlineClient {
     const key = conv.meta.epochKeys[String(h.value.epoch)]
     if (!sender || !key || h.value.conversationId !== conv.meta.conversationId) return
     const opened = c.verifyAndOpenEnvelope(blob, sender.signingPublicKey, key)
-    if (!opened.ok) this.#refuse(opened.code, conv.meta.conversationId)
+    if (!opened.ok) return this.#refuse(opened.code, conv.meta.conversationId)
+    // A genuine later entry always carries a higher counter than any this device applied from
+    // its sender; one at or below it is a copy of an old envelope put ahead in the log.
+    const seen = conv.meta.counters[`${h.value.epoch}:${h.value.senderDeviceId}`]
+    if (h.value.senderDeviceId !== this.id.deviceId && seen !== undefined && h.value.counter <= seen) {
+      this.#refuse('sync/replay', conv.meta.conversationId)
+    }
   }
 
   #onSnapshotPart(frame: FrameOf<'snapshotPart'>): void {
