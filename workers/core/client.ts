@@ -939,6 +939,10 @@ export class WardlineClient {
       extendChain(conv.meta.chain, frame.seq, item.envelope.blob)
       conv.meta.lastSeq = frame.seq
       if (h.ok) conv.meta.counters[`${h.value.epoch}:${this.id.deviceId}`] = h.value.counter
+      // A copy read again after a fork may lack this item: it was written into the copy before.
+      // The log will not bring it back (the relay does not echo our own entries), so put it in now
+      // (a no-op when it is there), or the outbox would wait for it for ever (ownClocks).
+      this.#ensureOwnUpdate(conv, item.envelope, frame.seq, writes)
       writes.push({ key: `conv/${item.conversationId}`, value: conv.meta })
     } else if (frame.seq > conv.meta.lastSeq) {
       // Entries sit between (or the acked bytes are not the ones held now) and have not reached
@@ -951,6 +955,21 @@ export class WardlineClient {
     this.#o.onSent?.(item.conversationId, item.recordId, frame.seq)
     this.#o.emit('messages', { conversationId: item.conversationId })
     this.#o.onStatusChange?.()
+  }
+
+  #ensureOwnUpdate(conv: ConversationState, envelope: { epoch: number; blob: Uint8Array }, seq: number, writes: Write[]): void {
+    const m = conv.meta
+    const key = m.epochKeys[String(envelope.epoch)]
+    if (!key || conv.ownClock(envelope.epoch) >= (m.ownClocks?.[String(envelope.epoch)] ?? 0)) return
+    const opened = c.verifyAndOpenEnvelope(envelope.blob, this.id.signingPublicKey, key)
+    const payload = opened.ok ? decodePayload(opened.value.payload) : null
+    if (!payload?.ok || payload.value.kind !== 'yjs') return
+    try {
+      conv.applyUpdate(envelope.epoch, this.id.deviceId, payload.value.update, this.devices, seq)
+    } catch {
+      return
+    }
+    writes.push({ key: `yu/${m.conversationId}/${padSeq(m.nextUpdateKey++)}`, value: { epoch: envelope.epoch, update: payload.value.update } })
   }
 
   async #onReceipt(frame: FrameOf<'receiptUpdate'>): Promise<void> {
