@@ -88,6 +88,9 @@ export const RATE_LIMIT_BACKOFF_BASE_MS = 1000
 export const RATE_LIMIT_BACKOFF_MAX_MS = 30_000
 /** Default heartbeat period T: a withheld entry is noticed within it once the log moves on. */
 export const HEARTBEAT_MS = 5 * 60_000
+/** A hole the relay did not fill is asked for again after 1–2 s, doubling to at most 30–60 s. */
+export const GAP_RETRY_BASE_MS = 2000
+export const GAP_RETRY_MAX_MS = 60_000
 /** Rebuilds of one conversation after detected forks; past it, forks are reported and reading goes on. */
 export const MAX_FORK_REBUILDS = 3
 
@@ -142,6 +145,8 @@ export class WardlineClient {
   #catchingUp = new Set<string>()
   /** Where the latest catch-up of each conversation started (to tell progress from a hole). */
   #catchUpFrom = new Map<string, number>()
+  /** Holes reported per conversation: the position stuck at, retries so far, the pending timer. */
+  #gapRetry = new Map<string, { seq: number; attempts: number; timer: unknown }>()
   /** The furthest log position seen live while a catch-up was pending, per conversation. */
   #ahead = new Map<string, number>()
   /** Snapshot parts received ahead of a catch-up behind the relay's pruned point, per conversation. */
@@ -236,6 +241,8 @@ export class WardlineClient {
     this.#backup.stop()
     if (this.#outboxRetry !== null) (this.#o.timers ?? realTimers).clearTimeout(this.#outboxRetry)
     this.#outboxRetry = null
+    for (const g of this.#gapRetry.values()) if (g.timer !== null) (this.#o.timers ?? realTimers).clearTimeout(g.timer)
+    this.#gapRetry.clear()
     for (const p of this.#pending.values()) p.reject(new Error('net/stopped'))
     this.#pending.clear()
   }
@@ -340,8 +347,10 @@ export class WardlineClient {
       // A catch-up that moved nothing although the log reaches further has a hole the relay
       // did not fill (withheld, or pruned without a usable snapshot): report it, and do not ask
       // again in a loop — the next live entry asks once more.
-      if (from === conv.meta.lastSeq) this.#defence('gap', frame.conversationId)
-      else this.#subscribe(conv.meta)
+      if (from === conv.meta.lastSeq) {
+        this.#defence('gap', frame.conversationId)
+        this.#retryGapLater(conv.meta)
+      } else this.#subscribe(conv.meta)
     }
     this.#scheduleReceipt()
     if (!conv) return
@@ -494,6 +503,27 @@ export class WardlineClient {
     this.#receipts.set(meta.conversationId, new Map())
     this.#subscribe(meta)
     this.#o.emit('conversations', null)
+  }
+
+  /**
+   * A hole is asked for again later, with backoff (a relay that delivered out of order, or came
+   * back, fills it then; a hole that stays is not asked for at network speed), so a device never
+   * stays behind the log only because no new entry arrived.
+   */
+  #retryGapLater(meta: ConversationMeta): void {
+    const id = meta.conversationId
+    const prev = this.#gapRetry.get(id)
+    if (prev && prev.timer !== null) return
+    const attempts = prev && prev.seq === meta.lastSeq ? prev.attempts + 1 : 0
+    const t = this.#o.timers ?? realTimers
+    const cap = Math.min(GAP_RETRY_MAX_MS, GAP_RETRY_BASE_MS * 2 ** attempts)
+    const entry = { seq: meta.lastSeq, attempts, timer: null as unknown }
+    entry.timer = t.setTimeout(() => {
+      entry.timer = null
+      const conv = this.conversations.get(id)
+      if (conv && !conv.meta.removed && !this.#catchingUp.has(id)) this.#subscribe(conv.meta)
+    }, cap / 2 + t.random() * (cap / 2))
+    this.#gapRetry.set(id, entry)
   }
 
   #subscribe(meta: ConversationMeta): void {
