@@ -345,8 +345,8 @@ export class WardlineClient {
     this.#catchUpFrom.delete(frame.conversationId)
     if (conv && reach > conv.meta.lastSeq) {
       // A catch-up that moved nothing although the log reaches further has a hole the relay
-      // did not fill (withheld, or pruned without a usable snapshot): report it, and do not ask
-      // again in a loop — the next live entry asks once more.
+      // did not fill (withheld, lost on the way, or pruned without a usable snapshot): report
+      // it, and ask again later with backoff rather than in a loop (a live entry also asks).
       if (from === conv.meta.lastSeq) {
         this.#defence('gap', frame.conversationId)
         this.#retryGapLater(conv.meta)
@@ -382,6 +382,13 @@ export class WardlineClient {
       if (item && frame.code === 'relay/stale-epoch' && sendRef(item) === frame.ref) {
         // Sealed under an epoch that ended before it was stored: reseal under the current one.
         await this.#o.store.write([{ key: item.key, value: { ...item, envelope: null } }])
+        const conv = this.conversations.get(item.conversationId)
+        if (conv && item.envelope && item.envelope.epoch >= conv.meta.epoch) {
+          // This copy has not seen the commit that ended that epoch yet: read on to it first
+          // (its catch-up flushes the outbox), rather than resealing under the same old key.
+          if (!this.#catchingUp.has(item.conversationId)) this.#subscribe(conv.meta)
+          return
+        }
         void this.#enqueue(() => this.#flushOutbox())
         return
       }

@@ -5,8 +5,8 @@
  * Once the network heals, every current member shows the same messages in the same order, every
  * acknowledged message is there once, and all members agree on the membership.
  * Runs: WARDLINE_PROPERTY_RUNS (default 6 in CI); `npm run test:property` runs a longer search
- * (200); WARDLINE_PROPERTY_SEED picks the seed and WARDLINE_PROPERTY_DEBUG=1 prints each
- * replica's state and frame trace when a run fails.
+ * (200); WARDLINE_PROPERTY_SEED picks the seed. A failing run prints each replica's state;
+ * WARDLINE_PROPERTY_DEBUG=1 adds every replica's frame trace.
  */
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
@@ -72,13 +72,13 @@ async function run(ops: Op[], seed: number): Promise<void> {
   for (const name of ['Ben', 'Cara', 'Dan', 'Eve']) ids.push(await w.enroll(name))
   w.admin.stop()
   const log: string[] = []
-  const debug = Boolean(Deno.env.get('WARDLINE_PROPERTY_DEBUG'))
   const replicas: WardlineClient[] = ids.map((identity) =>
     w.makeWith({
       identity,
       store: new MemoryStore(),
       createSocket: faultySocketFactory(random, () => healed, debugOn ? (l) => traces.set(identity.displayName, [...(traces.get(identity.displayName) ?? []), l]) : undefined),
-      ...(debug ? { emit: (e, d) => e === 'alert' && log.push(`${identity.displayName}: ${(d as { code: string }).code}`), onDefence: (ev) => log.push(`${identity.displayName}: defence ${ev.kind}`) } : {}),
+      emit: (e, d) => e === 'alert' && log.push(`${identity.displayName}: ${(d as { code: string }).code}`),
+      onDefence: (ev) => log.push(`${identity.displayName}: defence ${ev.kind}`),
     })
   )
   for (const r of replicas) await r.start()
@@ -112,32 +112,20 @@ async function run(ops: Op[], seed: number): Promise<void> {
   for (const r of replicas) r.connection.retryNow()
   // Quiet: every queued message acknowledged or marked not sent, and every member caught up.
   const head = async () => (await w.storage.getConversation(conv))!.headSeq
-  const dump = (e: unknown) => {
-    if (Deno.env.get('WARDLINE_PROPERTY_DEBUG')) {
-      console.log('log', log)
-      for (const [name, t] of traces) console.log('trace', name, t.filter((l) => !l.startsWith('receipt')).join(' | '))
-      for (const r of replicas) {
-        const m = r.conversations.get(conv)!.meta
-        console.log(r.id.displayName, JSON.stringify({ queued: r.queuedCount(), epoch: m.epoch, lastSeq: m.lastSeq, removed: m.removed, keys: Object.keys(m.epochKeys), state: r.connectionState }))
-      }
+  const dump = async (e: unknown) => {
+    // The replicas' states always (a CI failure must say where each one stood); traces on request.
+    console.log('head', await head(), 'log', log)
+    for (const [name, t] of traces) console.log('trace', name, t.filter((l) => !l.startsWith('receipt')).join(' | '))
+    for (const r of replicas) {
+      const m = r.conversations.get(conv)!.meta
+      console.log(r.id.displayName, JSON.stringify({ queued: r.queuedCount(), epoch: m.epoch, lastSeq: m.lastSeq, removed: m.removed, keys: Object.keys(m.epochKeys), members: m.memberUserIds.length, devices: m.deviceIds.length, state: r.connectionState }))
     }
     throw e
   }
   await until(() => replicas.every((r) => r.queuedCount() === 0), 'outboxes drained', 30_000).catch(dump)
   const finalHead = await head()
   const members = () => replicas.filter((r) => !r.conversations.get(conv)!.meta.removed)
-  await until(() => members().every((r) => r.conversations.get(conv)!.meta.lastSeq === finalHead), 'members caught up', 30_000)
-    .catch((e) => {
-      if (Deno.env.get('WARDLINE_PROPERTY_DEBUG')) {
-        console.log('head', finalHead, log)
-        for (const [name, t] of traces) console.log('trace', name, t.filter((l) => !l.startsWith('receipt')).join(' | '))
-        for (const r of replicas) {
-          const m = r.conversations.get(conv)!.meta
-          console.log(r.id.displayName, { epoch: m.epoch, lastSeq: m.lastSeq, removed: m.removed, members: m.memberUserIds.length, devices: m.deviceIds.length, state: r.connectionState })
-        }
-      }
-      throw e
-    })
+  await until(() => members().every((r) => r.conversations.get(conv)!.meta.lastSeq === finalHead), 'members caught up', 30_000).catch(dump)
   // What each member shows as sent (a message refused because its author was removed shows only
   // to its author, as "not sent").
   const viewOf = (r: WardlineClient) => r.listMessages(conv).filter((m) => m.seq !== null).map((m) => m.id)

@@ -2,14 +2,17 @@
  * A hole the relay does not fill — entries deleted from its log with no snapshot to cover them
  * (an operator editing the database, a relay withholding them) before an entry it still serves —
  * is reported once as a gap, and the device does not ask for the same catch-up again in a loop
- * (before this, every caughtUp asked again at network speed).
+ * (before this, every caughtUp asked again at network speed). It does ask again later, with
+ * backoff, so a hole the link lost is filled even when no new entry comes to prompt it.
  */
 import assert from 'node:assert/strict'
 import { DatabaseSync } from 'node:sqlite'
 import { join } from 'node:path'
 import { SQLITE_FILE } from '../../relay/storage/sqlite.ts'
 import type { DefenceEvent } from './client.ts'
-import { adminAndNurse, sleep, until } from './test-world.ts'
+import { adminAndNurse, sleep, until, world } from './test-world.ts'
+import { MemoryStore } from './store.ts'
+import { decodeFrame } from '../../relay/wire/frames.ts'
 
 Deno.test('a catch-up that cannot move past a hole in the log is reported as a gap, not retried in a loop', async () => {
   const w = await adminAndNurse()
@@ -35,6 +38,64 @@ Deno.test('a catch-up that cannot move past a hole in the log is reported as a g
     await until(() => gaps.length > 0, 'the hole is reported')
     await sleep(1000)
     assert.ok(subscribes() - before <= 4, `${subscribes() - before} subscribes in a second`)
+  } finally {
+    await w.close()
+  }
+})
+
+Deno.test('a hole the link lost is asked for again later and filled, with no new entry to prompt it', async () => {
+  const w = await world()
+  try {
+    const benId = await w.enroll('Ben Nurse')
+    // For half a second after Ben comes back, his link loses every entry after the conversation's
+    // first, so his catch-ups move nothing although the log reaches further; then it heals.
+    const lost = new Set<number>()
+    let dropping = false
+    const createSocket = (url: string): WebSocket => {
+      const ws = new WebSocket(url)
+      ws.binaryType = 'arraybuffer'
+      const wrapper = {
+        binaryType: 'arraybuffer',
+        onmessage: null as ((ev: MessageEvent) => void) | null,
+        onclose: null as ((ev: CloseEvent) => void) | null,
+        onerror: null as ((ev: Event) => void) | null,
+        get readyState() {
+          return ws.readyState
+        },
+        send: (data: Uint8Array) => ws.send(data),
+        close: (code?: number) => ws.close(code),
+      }
+      ws.onmessage = (ev) => {
+        const f = decodeFrame(new Uint8Array(ev.data as ArrayBuffer))
+        if (f.ok && f.frame.type === 'envelope' && f.frame.seq >= 2 && dropping) {
+          lost.add(f.frame.seq)
+          return
+        }
+        wrapper.onmessage?.(ev)
+      }
+      ws.onclose = (ev) => wrapper.onclose?.(ev)
+      ws.onerror = (ev) => wrapper.onerror?.(ev)
+      return wrapper as unknown as WebSocket
+    }
+    const ben = w.makeWith({ identity: benId, store: new MemoryStore(), createSocket })
+    await ben.start()
+    await until(() => w.admin.people().length === 2 && ben.people().length === 2, 'directory')
+    const conv = await w.admin.createConversation([benId.userId])
+    await until(() => ben.conversations.has(conv), 'conversation reaches ben')
+    ben.connection.stop()
+    for (const i of [1, 2, 3]) await w.admin.sendMessage(conv, `m ${i}`, `m${i}`)
+    await until(() => w.admin.queuedCount() === 0, 'admin sent')
+    const head = (await w.storage.getConversation(conv))!.headSeq
+    const gaps: DefenceEvent[] = []
+    ben.watchDefences((e) => e.kind === 'gap' && gaps.push(e))
+    dropping = true
+    ben.connection.start()
+    await until(() => gaps.length > 0, 'the hole is reported')
+    await sleep(500)
+    dropping = false
+    await until(() => ben.conversations.get(conv)!.meta.lastSeq === head, 'ben reads to the head', 15_000)
+    assert.ok(lost.size >= 2, 'the link did lose entries')
+    assert.deepEqual(ben.listMessages(conv).map((m) => m.body), ['m 1', 'm 2', 'm 3'])
   } finally {
     await w.close()
   }
