@@ -299,7 +299,12 @@ export async function runScenario(o: {
       const view = d.client.listMessages(conversationId).map((m) => m.id).filter((id) => relaySeq.has(id))
       for (let a = 0; a < view.length; a++) {
         for (let b = a + 1; b < view.length; b++) {
-          if (relaySeq.get(view[a]!)! > relaySeq.get(view[b]!)!) inverted.add(`${view[b]}|${view[a]}`)
+          if (relaySeq.get(view[a]!)! > relaySeq.get(view[b]!)!) {
+            inverted.add(`${view[b]}|${view[a]}`)
+            if (Deno.env.get('WARDLINE_SIM_ADVERSARY_LOG')) {
+              log(`order changed on ${d.client.id.deviceId.slice(0, 8)} in ${conversationId.slice(0, 8)}: ${view[a]}@${relaySeq.get(view[a]!)} shown before ${view[b]}@${relaySeq.get(view[b]!)}`)
+            }
+          }
         }
       }
     }

@@ -147,6 +147,8 @@ export class WardlineClient {
   #catchUpFrom = new Map<string, number>()
   /** Holes reported per conversation: the position stuck at, retries so far, the pending timer. */
   #gapRetry = new Map<string, { seq: number; attempts: number; timer: unknown }>()
+  /** The highest counter per (epoch, sender) applied before a fork rebuild, per conversation. */
+  #counterFloor = new Map<string, Record<string, number>>()
   /** The furthest log position seen live while a catch-up was pending, per conversation. */
   #ahead = new Map<string, number>()
   /** Snapshot parts received ahead of a catch-up behind the relay's pruned point, per conversation. */
@@ -528,7 +530,8 @@ export class WardlineClient {
     entry.timer = t.setTimeout(() => {
       entry.timer = null
       const conv = this.conversations.get(id)
-      if (conv && !conv.meta.removed && !this.#catchingUp.has(id)) this.#subscribe(conv.meta)
+      // Only a hole still there: a log that moved on meanwhile was repaired some other way.
+      if (conv && !conv.meta.removed && conv.meta.lastSeq === entry.seq && !this.#catchingUp.has(id)) this.#subscribe(conv.meta)
     }, cap / 2 + t.random() * (cap / 2))
     this.#gapRetry.set(id, entry)
   }
@@ -601,7 +604,10 @@ export class WardlineClient {
     if (!opened.ok) return this.#refuse(opened.code, conv.meta.conversationId)
     // A genuine later entry always carries a higher counter than any this device applied from
     // its sender; one at or below it is a copy of an old envelope put ahead in the log.
-    const seen = conv.meta.counters[`${h.value.epoch}:${h.value.senderDeviceId}`]
+    const k = `${h.value.epoch}:${h.value.senderDeviceId}`
+    const applied = conv.meta.counters[k]
+    const before = this.#counterFloor.get(conv.meta.conversationId)?.[k]
+    const seen = applied === undefined ? before : before === undefined ? applied : Math.max(applied, before)
     if (h.value.senderDeviceId !== this.id.deviceId && seen !== undefined && h.value.counter <= seen) {
       this.#refuse('sync/replay', conv.meta.conversationId)
     }
@@ -693,11 +699,16 @@ export class WardlineClient {
   /**
    * This device's view of the log differs from another member's: the relay showed them different
    * histories. Read the conversation again from its genesis, keeping the keys, the outbox and the
-   * counters, and say so. After MAX_FORK_REBUILDS the device stops following and says that too.
+   * counters seen (to screen replays), and say so. After MAX_FORK_REBUILDS the device stops following and says that too.
    */
   async #rebuild(conv: ConversationState): Promise<void> {
     const old = conv.meta
     const id = old.conversationId
+    // The counters start again for reading, but a replay put ahead while the log is read again
+    // is still known by the counters seen before (genuine later entries carry higher ones).
+    const floor = { ...this.#counterFloor.get(id) }
+    for (const [k, n] of Object.entries(old.counters)) floor[k] = Math.max(n, floor[k] ?? n)
+    this.#counterFloor.set(id, floor)
     const genesis = c.parseCommit(old.genesis)
     if (!genesis.ok) return
     const g = genesis.value
