@@ -106,7 +106,7 @@ export class Adversary {
   readonly faults: Fault[] = []
   /** Defences reported that no injected fault accounts for (kind → count), for the log. */
   readonly unmatched = new Map<string, number>()
-  /** Drops withdrawn because the device's own next entry (an ack) revealed them first. */
+  /** Drops withdrawn because the device's own next entry (an ack) revealed them first, or it read again of its own accord. */
   silentRepairs = 0
   #random: () => number
   #devices = new Map<string, DeviceState>()
@@ -245,7 +245,18 @@ export class Adversary {
     const f = r.frame
     if (TRACE && f.type === 'subscribe') TRACE(`${d.deviceId.slice(0, 8)} → subscribe ${f.conversationId.slice(0, 8)} ${f.since}`)
     if (TRACE && f.type === 'send') TRACE(`${d.deviceId.slice(0, 8)} → send ${f.conversationId.slice(0, 8)}`)
-    if (f.type === 'subscribe') this.#lane(d, f.conversationId).subscriptions++
+    if (f.type === 'subscribe') {
+      const l = this.#lane(d, f.conversationId)
+      l.subscriptions++
+      if (l.held) {
+        // The device reads again of its own accord (another defence, a retry) while a frame is
+        // held: it never saw the hole, and its catch-up brings the held entry from the relay.
+        const held = l.held
+        this.#release(l)
+        if (held.fault) this.#withdraw(d, held.fault)
+        this.silentRepairs++
+      }
+    }
     else if (f.type === 'send') d.ownSends.set(f.ref, f.envelope)
   }
 
@@ -361,6 +372,7 @@ export class Adversary {
         this.#advance(l, frame.seq)
         deliver({ ...frame, envelope: pick.bytes })
         this.#record(d, 'replay', null, l.conversationId, frame.seq)
+        TRACE?.(`${d.deviceId.slice(0, 8)} replayed the entry at ${pick.seq} from ${pick.sender.slice(0, 8)}`)
         this.#keep(l, entry)
         return deliver(frame)
       }

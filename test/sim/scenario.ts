@@ -316,7 +316,7 @@ export async function runScenario(o: {
     }
     const extra = [...adversary.unmatched].map(([k, n]) => `${k} ×${n}`).join(', ')
     if (extra) log(`defences with no injected fault of this device awaiting them: ${extra}`)
-    if (adversary.silentRepairs) log(`drops withdrawn (the device's own next entry revealed them): ${adversary.silentRepairs}`)
+    if (adversary.silentRepairs) log(`faults withdrawn (the device's own next entry revealed them, or it read again of its own accord): ${adversary.silentRepairs}`)
   }
   let duplicates = shownTwice
   for (const n of receipts.values()) duplicates += n - 1
