@@ -45,11 +45,14 @@ export { signLease } from '../crypto/lease.ts'
 // The audit log (issue 8): chaining records, checking device-signed claims and checkpoints.
 export {
   auditRecordJson,
+  auditRecordHash,
   chainAuditRecord,
+  encodeAuditFields,
   isAuditEventName,
   MAX_AUDIT_CLAIM_BYTES,
   verifyAuditClaim,
 } from '../crypto/audit.ts'
 export type { AuditFields, AuditRecord } from '../crypto/audit.ts'
 export { parseCheckpointLine, verifyAuditCheckpoint } from '../crypto/audit-checkpoint.ts'
+export type { AuditCheckpoint } from '../crypto/audit-checkpoint.ts'
 export { rootFingerprint } from '../crypto/trust.ts'
