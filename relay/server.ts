@@ -280,6 +280,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     if (done === 'late') log('relay.drain-timeout')
     await pruner.stop()
     await server.shutdown()
+    await deps.audit.settled()
     await bus.close()
     await storage.close()
     log('relay.stopped')

@@ -11,8 +11,15 @@ import type { AuditFields } from '../crypto-surface.ts'
 import type { Log } from '../log.ts'
 import type { RelayStorage } from '../storage/storage.ts'
 
-/** Appends one event; resolves with its seq, or null when the append failed (it was logged). */
-export type AuditHook = (event: string, fields?: AuditFields, actor?: string) => Promise<number | null>
+/**
+ * Appends one event; resolves with its seq, or null when the append failed (it was logged).
+ * `settled()` resolves once every append started so far has finished: the relay's draining close
+ * waits for it, so records appended without being awaited (logins) are not lost at shutdown.
+ */
+export type AuditHook = {
+  (event: string, fields?: AuditFields, actor?: string): Promise<number | null>
+  settled(): Promise<void>
+}
 
 /** The actor of events the relay observes without anyone's signature (a refused login). */
 export const RELAY_ACTOR = 'relay'
@@ -29,7 +36,8 @@ export function createAuditHook(
   log: Log,
   now: () => number = Date.now,
 ): AuditHook {
-  return async (event, fields = {}, actor = RELAY_ACTOR) => {
+  const pending = new Set<Promise<unknown>>()
+  const append = async (event: string, fields: AuditFields = {}, actor = RELAY_ACTOR) => {
     try {
       const r = await storage.appendAudit({ time: now(), event, actor, fields })
       return r.seq
@@ -38,4 +46,11 @@ export function createAuditHook(
       return null
     }
   }
+  const hook = (event: string, fields?: AuditFields, actor?: string) => {
+    const p = append(event, fields, actor)
+    pending.add(p)
+    void p.finally(() => pending.delete(p))
+    return p
+  }
+  return Object.assign(hook, { settled: async () => void await Promise.all([...pending]) })
 }
