@@ -43,16 +43,35 @@ export type CheckpointSigner = {
   binding: Uint8Array
 }
 
-function checkpointBody(c: Pick<AuditCheckpoint, 'seq' | 'hash' | 'count' | 'time' | 'signer'>): Uint8Array {
-  return encodeTuple([CHECKPOINT_TAG, String(c.seq), c.hash, String(c.count), String(c.time), c.signer])
+function checkpointBody(
+  c: Pick<AuditCheckpoint, 'seq' | 'hash' | 'count' | 'time' | 'signer'>,
+): Uint8Array {
+  return encodeTuple([
+    CHECKPOINT_TAG,
+    String(c.seq),
+    c.hash,
+    String(c.count),
+    String(c.time),
+    c.signer,
+  ])
 }
 
 /** Signs the head a device was shown; `now` is the signing time. */
-export function makeAuditCheckpoint(head: AuditHead, signer: CheckpointSigner, now: number): AuditCheckpoint {
+export function makeAuditCheckpoint(
+  head: AuditHead,
+  signer: CheckpointSigner,
+  now: number,
+): AuditCheckpoint {
   if (!Number.isSafeInteger(head.seq) || head.seq < 1 || head.hash.length !== 32) {
     throw new RangeError('expected a head with seq ≥ 1 and a 32-byte hash')
   }
-  const fields = { seq: head.seq, hash: bytesToHex(head.hash), count: head.seq, time: now, signer: signer.deviceId }
+  const fields = {
+    seq: head.seq,
+    hash: bytesToHex(head.hash),
+    count: head.seq,
+    time: now,
+    signer: signer.deviceId,
+  }
   return {
     v: 1,
     ...fields,
@@ -65,7 +84,8 @@ export function makeAuditCheckpoint(head: AuditHead, signer: CheckpointSigner, n
 /** One line of a checkpoint file. */
 export const encodeCheckpointLine = (c: AuditCheckpoint): string => JSON.stringify(c)
 
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+const isCount = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length < 4096
 
 /** Parses one line's JSON object into a checkpoint's shape (no signature check yet). */
@@ -73,7 +93,9 @@ export function parseCheckpointLine(line: string): Result<AuditCheckpoint> {
   let o: Record<string, unknown>
   try {
     const v = JSON.parse(line)
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return err('audit/malformed-checkpoint')
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      return err('audit/malformed-checkpoint')
+    }
     o = v
   } catch {
     return err('audit/malformed-checkpoint')
@@ -110,5 +132,11 @@ export function verifyAuditCheckpoint(
     return err('audit/checkpoint-bad-signature')
   }
   if (c.count !== c.seq) return err('audit/checkpoint-bad-count')
-  return ok({ seq: c.seq, hash: hexToBytes(c.hash), time: c.time, signer: c.signer, role: device.value.role })
+  return ok({
+    seq: c.seq,
+    hash: hexToBytes(c.hash),
+    time: c.time,
+    signer: c.signer,
+    role: device.value.role,
+  })
 }

@@ -78,7 +78,10 @@ export function encodeAuditFields(fields: AuditFields): Uint8Array {
   const parts: string[] = []
   for (const k of Object.keys(fields).sort()) {
     const v = fields[k]!
-    parts.push(k, typeof v === 'string' ? `s${v}` : typeof v === 'number' ? `n${v}` : v ? 'b1' : 'b0')
+    parts.push(
+      k,
+      typeof v === 'string' ? `s${v}` : typeof v === 'number' ? `n${v}` : v ? 'b1' : 'b0',
+    )
   }
   return encodeTuple(parts)
 }
@@ -107,7 +110,9 @@ export function decodeAuditFields(bytes: Uint8Array): Result<AuditFields> {
 
 /** The bytes a record's hash covers: every field of the record, prevHash included. */
 export function encodeAuditRecord(r: Omit<AuditRecord, 'hash'>): Uint8Array {
-  if (r.prevHash.length !== 32) throw new RangeError(`expected a 32-byte prevHash, got ${r.prevHash.length}`)
+  if (r.prevHash.length !== 32) {
+    throw new RangeError(`expected a 32-byte prevHash, got ${r.prevHash.length}`)
+  }
   if (!Number.isSafeInteger(r.seq) || r.seq < 1 || !Number.isSafeInteger(r.time) || r.time < 0) {
     throw new RangeError('expected seq ≥ 1 and a non-negative integer time')
   }
@@ -131,7 +136,9 @@ export function auditRecordHash(r: Omit<AuditRecord, 'hash'>): Uint8Array {
 /** Chains a new record after `prev` (null for the first): seq and prevHash follow, hash computed. */
 export function chainAuditRecord(
   prev: { seq: number; hash: Uint8Array } | null,
-  e: Pick<AuditRecord, 'time' | 'event' | 'actor' | 'fields'> & Partial<Pick<AuditRecord, 'claim' | 'signature'>>,
+  e:
+    & Pick<AuditRecord, 'time' | 'event' | 'actor' | 'fields'>
+    & Partial<Pick<AuditRecord, 'claim' | 'signature'>>,
 ): AuditRecord {
   const base = {
     seq: (prev?.seq ?? 0) + 1,
@@ -150,7 +157,9 @@ export function chainAuditRecord(
 export type AuditClaim = { deviceId: string; event: string; time: number; fields: AuditFields }
 
 export function encodeAuditClaim(c: AuditClaim): Uint8Array {
-  if (!isAuditEventName(c.event)) throw new TypeError(`expected a dotted event name, got ${c.event}`)
+  if (!isAuditEventName(c.event)) {
+    throw new TypeError(`expected a dotted event name, got ${c.event}`)
+  }
   return encodeTuple([CLAIM_TAG, c.deviceId, c.event, String(c.time), encodeAuditFields(c.fields)])
 }
 

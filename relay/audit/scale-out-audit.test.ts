@@ -28,7 +28,12 @@ Deno.test('two relays on one Postgres append concurrent logins and signed events
     await Promise.all(devices.flatMap((d, i) =>
       Array.from({ length: rounds }, async (_, r) => {
         const c = await TestClient.loggedIn((i + r) % 2 === 0 ? t.url : second.url, d)
-        const signed = signAuditClaim({ deviceId: d.deviceId, event: 'breakglass.open', time: Date.now(), fields: { round: r } }, d.signing.secretKey)
+        const signed = signAuditClaim({
+          deviceId: d.deviceId,
+          event: 'breakglass.open',
+          time: Date.now(),
+          fields: { round: r },
+        }, d.signing.secretKey)
         c.send({ type: 'putAuditEvent', ref: `e${r}`, ...signed })
         await c.waitFor('ack')
         await c.close()

@@ -17,7 +17,7 @@ import { openPostgresStorage } from '../storage/postgres.ts'
 import { openSqliteAuditSource } from '../storage/sqlite-audit.ts'
 import { openSqliteStorage, SQLITE_FILE } from '../storage/sqlite.ts'
 import type { RelayStorage } from '../storage/storage.ts'
-import { type SeededAuditLog, seedAuditLog } from '../testing/audit-log.ts'
+import { seedAuditLog, type SeededAuditLog } from '../testing/audit-log.ts'
 import { createTestSchema } from '../testing/test-postgres.ts'
 import { formatRootFingerprint, verifyAuditLog } from './verify-log.ts'
 
@@ -47,7 +47,10 @@ async function sqliteStore(): Promise<Store> {
     log,
     // deno-lint-ignore require-await
     run: async (sql, ...params) => void db.prepare(sql).run(...(params as never[])),
-    dropTriggers: () => Promise.resolve(db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete')),
+    dropTriggers: () =>
+      Promise.resolve(
+        db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete'),
+      ),
     source: () => Promise.resolve(openSqliteAuditSource(dir)),
     cli: ['--data', dir],
     async cleanup() {
@@ -70,7 +73,9 @@ async function postgresStore(): Promise<Store> {
       await sql.unsafe(text.replace(/\?/g, () => `$${++n}`), params as never[])
     },
     async dropTriggers() {
-      await sql.unsafe('DROP TRIGGER audit_log_append_only ON audit_log; DROP TRIGGER audit_log_no_truncate ON audit_log')
+      await sql.unsafe(
+        'DROP TRIGGER audit_log_append_only ON audit_log; DROP TRIGGER audit_log_no_truncate ON audit_log',
+      )
     },
     source: () => openPostgresAuditSource(scoped.href),
     cli: ['--database-url', scoped.href],
@@ -84,7 +89,10 @@ async function postgresStore(): Promise<Store> {
 async function verify(store: Store, withCheckpoints = false) {
   const source = await store.source()
   try {
-    return await verifyAuditLog(source, withCheckpoints ? { checkpoints: store.log.checkpoints } : {})
+    return await verifyAuditLog(
+      source,
+      withCheckpoints ? { checkpoints: store.log.checkpoints } : {},
+    )
   } finally {
     await source.close()
   }
@@ -105,14 +113,30 @@ async function rewriteChain(store: Store, edit: (r: AuditRecord) => AuditRecord,
   for (const r of fresh) {
     await store.run(
       'INSERT INTO audit_log (seq, time, event, actor, fields, claim, signature, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      r.seq, r.time, r.event, r.actor, JSON.stringify(r.fields), r.claim, r.signature, r.prevHash, r.hash,
+      r.seq,
+      r.time,
+      r.event,
+      r.actor,
+      JSON.stringify(r.fields),
+      r.claim,
+      r.signature,
+      r.prevHash,
+      r.hash,
     )
   }
-  await store.run('UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1', fresh.at(-1)!.seq, fresh.at(-1)!.hash)
+  await store.run(
+    'UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1',
+    fresh.at(-1)!.seq,
+    fresh.at(-1)!.hash,
+  )
 }
 
 type Trial = { name: string; tamper(s: Store): Promise<void>; plain: unknown; checked: unknown }
-const bad = (seq: number, reason: string, records = 10) => ({ ok: false, records, firstBad: { seq, reason } })
+const bad = (seq: number, reason: string, records = 10) => ({
+  ok: false,
+  records,
+  firstBad: { seq, reason },
+})
 const intact = (records = 10) => ({ ok: true, records, firstBad: null })
 
 const TRIALS: Trial[] = [
@@ -125,7 +149,10 @@ const TRIALS: Trial[] = [
   },
   {
     name: 'a changed record is caught at its seq',
-    tamper: (s) => s.run(`UPDATE audit_log SET fields = '{"device":"-","reason":"bad-signature"}' WHERE seq = 5`),
+    tamper: (s) =>
+      s.run(
+        `UPDATE audit_log SET fields = '{"device":"-","reason":"bad-signature"}' WHERE seq = 5`,
+      ),
     plain: bad(5, 'bad-hash'),
     checked: bad(5, 'bad-hash'),
   },
@@ -152,24 +179,42 @@ const TRIALS: Trial[] = [
     checked: bad(5, 'checkpoint-mismatch'),
   },
   {
-    name: "a rewritten device-signed record is caught by the device's signature, even without checkpoints",
-    tamper: (s) => rewriteChain(s, (r) => (r.seq === 6 ? { ...r, fields: { conversations: 0, reason: 'court-order' } } : r)),
+    name:
+      "a rewritten device-signed record is caught by the device's signature, even without checkpoints",
+    tamper: (s) =>
+      rewriteChain(
+        s,
+        (r) => (r.seq === 6 ? { ...r, fields: { conversations: 0, reason: 'court-order' } } : r),
+      ),
     plain: bad(6, 'claim-mismatch'),
     checked: bad(6, 'claim-mismatch'),
   },
 ]
 
 async function npmVerify(args: string[]): Promise<{ code: number; last: unknown; stderr: string }> {
-  const out = await new Deno.Command('npm', { args: ['run', '--silent', 'audit:verify', '--', ...args], stdout: 'piped', stderr: 'piped' }).output()
+  const out = await new Deno.Command('npm', {
+    args: ['run', '--silent', 'audit:verify', '--', ...args],
+    stdout: 'piped',
+    stderr: 'piped',
+  }).output()
   const lines = new TextDecoder().decode(out.stdout).trim().split('\n')
-  return { code: out.code, last: JSON.parse(lines.at(-1)!), stderr: new TextDecoder().decode(out.stderr) }
+  return {
+    code: out.code,
+    last: JSON.parse(lines.at(-1)!),
+    stderr: new TextDecoder().decode(out.stderr),
+  }
 }
 
 for (const [backend, open] of [['SQLite', sqliteStore], ['Postgres', postgresStore]] as const) {
   Deno.test(`${backend} audit log: UPDATE and DELETE on audit_log are refused while its triggers stand`, async () => {
     const s = await open()
     try {
-      for (const sql of ['UPDATE audit_log SET event = ? WHERE seq = 1', 'DELETE FROM audit_log WHERE seq = ?']) {
+      for (
+        const sql of [
+          'UPDATE audit_log SET event = ? WHERE seq = 1',
+          'DELETE FROM audit_log WHERE seq = ?',
+        ]
+      ) {
         let refused = false
         await s.run(sql, sql.startsWith('UPDATE') ? 'x.y' : 1).catch(() => (refused = true))
         assert(refused, sql)
@@ -204,7 +249,11 @@ for (const [backend, open] of [['SQLite', sqliteStore], ['Postgres', postgresSto
       assertEquals([ok.code, ok.last], [0, intact()])
       const warned = await npmVerify(s.cli)
       assertEquals(warned.code, 0)
-      assert(warned.stderr.includes('trusting the relay') && warned.stderr.includes('cannot be detected'), warned.stderr)
+      assert(
+        warned.stderr.includes('trusting the relay') &&
+          warned.stderr.includes('cannot be detected'),
+        warned.stderr,
+      )
       const wrongRoot = await npmVerify([...s.cli, '--root', 'AAAA BBBB CCCC DDDD EEEE FFFF GGGG'])
       assertEquals([wrongRoot.code, wrongRoot.last], [1, bad(0, 'root-mismatch')])
       await s.dropTriggers()

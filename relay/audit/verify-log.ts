@@ -12,8 +12,8 @@ import {
   auditRecordHash,
   encodeAuditFields,
   equalBytes,
-  toBase32,
   rootFingerprint,
+  toBase32,
   verifyAuditCheckpoint,
   verifyAuditClaim,
   verifyDeviceChain,
@@ -42,7 +42,11 @@ const sameFields = (a: AuditRecord['fields'], b: AuditRecord['fields']): boolean
   equalBytes(encodeAuditFields(a), encodeAuditFields(b))
 
 /** Why a device-signed record does not verify, or null when it does. */
-async function checkClaim(r: AuditRecord, source: AuditSource, root: Uint8Array | null): Promise<string | null> {
+async function checkClaim(
+  r: AuditRecord,
+  source: AuditSource,
+  root: Uint8Array | null,
+): Promise<string | null> {
   if (!r.claim && !r.signature) return null
   if (!r.claim || !r.signature) return 'bad-signature'
   if (!root) return 'no-root'
@@ -52,7 +56,9 @@ async function checkClaim(r: AuditRecord, source: AuditSource, root: Uint8Array 
   const claim = verifyAuditClaim(r.claim, r.signature, device.value.signingPublicKey)
   if (!claim.ok) return claim.code === 'audit/bad-signature' ? 'bad-signature' : 'claim-mismatch'
   const c = claim.value
-  return c.deviceId === r.actor && c.event === r.event && sameFields(c.fields, r.fields) ? null : 'claim-mismatch'
+  return c.deviceId === r.actor && c.event === r.event && sameFields(c.fields, r.fields)
+    ? null
+    : 'claim-mismatch'
 }
 
 /** Why one record breaks the chain after `prev`, or null. */
@@ -93,19 +99,30 @@ function checkCheckpoints(
     let reason: string | null = null
     if (!v?.ok) reason = 'bad-checkpoint'
     else if (v.value.seq > last) reason = 'truncated'
-    else if (!equalBytes(bySeq.get(v.value.seq)?.hash ?? GENESIS, v.value.hash)) reason = 'checkpoint-mismatch'
+    else if (!equalBytes(bySeq.get(v.value.seq)?.hash ?? GENESIS, v.value.hash)) {
+      reason = 'checkpoint-mismatch'
+    }
     if (reason) bad = earliest(bad, { seq: c.seq, reason })
   }
   return bad
 }
 
-export async function verifyAuditLog(source: AuditSource, options: VerifyOptions = {}): Promise<AuditVerdict> {
+export async function verifyAuditLog(
+  source: AuditSource,
+  options: VerifyOptions = {},
+): Promise<AuditVerdict> {
   const records = source.records
   const root = source.rootPublicKey
-  const verdict = (firstBad: FirstBad | null): AuditVerdict => ({ ok: firstBad === null, records: records.length, firstBad })
+  const verdict = (firstBad: FirstBad | null): AuditVerdict => ({
+    ok: firstBad === null,
+    records: records.length,
+    firstBad,
+  })
   if (options.rootFingerprint !== undefined) {
     const stored = root ? normalizeFingerprint(formatRootFingerprint(root)) : ''
-    if (stored !== normalizeFingerprint(options.rootFingerprint)) return verdict({ seq: 0, reason: 'root-mismatch' })
+    if (stored !== normalizeFingerprint(options.rootFingerprint)) {
+      return verdict({ seq: 0, reason: 'root-mismatch' })
+    }
   }
   let bad: FirstBad | null = null
   let prev = GENESIS
@@ -121,7 +138,9 @@ export async function verifyAuditLog(source: AuditSource, options: VerifyOptions
   const head = source.head
   const last = records.length
   if (!bad && head && head.seq > last) bad = { seq: last + 1, reason: 'truncated' }
-  else if (!bad && head && (head.seq < last || !equalBytes(records[head.seq - 1]!.hash, head.hash))) {
+  else if (
+    !bad && head && (head.seq < last || !equalBytes(records[head.seq - 1]!.hash, head.hash))
+  ) {
     bad = { seq: head.seq, reason: 'head-mismatch' }
   }
   return verdict(earliest(bad, checkCheckpoints(options.checkpoints ?? [], records, root)))

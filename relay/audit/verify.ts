@@ -7,7 +7,7 @@
  * Without --root it trusts the relay's copy of the root key; without --checkpoints it cannot see
  * truncation or a rewritten chain: both say so on stderr.
  */
-import { parseCheckpointLine, type AuditCheckpoint } from '../crypto-surface.ts'
+import { type AuditCheckpoint, parseCheckpointLine } from '../crypto-surface.ts'
 import type { AuditSource } from '../storage/audit.ts'
 import { openSqliteAuditSource } from '../storage/sqlite-audit.ts'
 import { openPostgresAuditSource } from '../storage/postgres-audit.ts'
@@ -33,7 +33,9 @@ export function parseArgs(argv: string[]): Args | string {
     if (!key || value === undefined || value === '') return `unknown or incomplete option ${flag}`
     out[key] = value
   }
-  if ((out.data === undefined) === (out.databaseUrl === undefined)) return 'give exactly one of --data or --database-url'
+  if ((out.data === undefined) === (out.databaseUrl === undefined)) {
+    return 'give exactly one of --data or --database-url'
+  }
   return out
 }
 
@@ -54,7 +56,9 @@ const err = (line: string) => console.error(`audit:verify: ${line}`)
 
 function report(v: AuditVerdict): number {
   if (v.ok) console.log(`audit log intact: ${v.records} records`)
-  else console.log(`audit log NOT intact: first bad record at seq ${v.firstBad?.seq} (${v.firstBad?.reason})`)
+  else {console.log(
+      `audit log NOT intact: first bad record at seq ${v.firstBad?.seq} (${v.firstBad?.reason})`,
+    )}
   console.log(JSON.stringify({ ok: v.ok, records: v.records, firstBad: v.firstBad }))
   return v.ok ? 0 : 1
 }
@@ -70,22 +74,32 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof args === 'string') return failToRun(`${args}\n${USAGE}`)
   let checkpoints: AuditCheckpoint[] = []
   if (args.checkpoints !== undefined) {
-    const read = await readCheckpoints(args.checkpoints).catch((e) => `cannot read ${args.checkpoints}: ${e?.name}`)
+    const read = await readCheckpoints(args.checkpoints).catch((e) =>
+      `cannot read ${args.checkpoints}: ${e?.name}`
+    )
     if (typeof read === 'string') return failToRun(read)
     checkpoints = read
   } else {
-    err('warning: no --checkpoints: records cut off the end, or a whole chain rewritten with fresh hashes, cannot be detected')
+    err(
+      'warning: no --checkpoints: records cut off the end, or a whole chain rewritten with fresh hashes, cannot be detected',
+    )
   }
   let source: AuditSource
   try {
-    source = args.data !== undefined ? openSqliteAuditSource(args.data) : await openPostgresAuditSource(args.databaseUrl!)
+    source = args.data !== undefined
+      ? openSqliteAuditSource(args.data)
+      : await openPostgresAuditSource(args.databaseUrl!)
   } catch (e) {
     return failToRun(e instanceof Error ? e.message : 'cannot open the store')
   }
   try {
     if (args.root === undefined) {
-      const shown = source.rootPublicKey ? formatRootFingerprint(source.rootPublicKey) : 'none stored'
-      err(`warning: no --root: trusting the relay's copy of the root key (fingerprint ${shown}); compare it with the one the app shows`)
+      const shown = source.rootPublicKey
+        ? formatRootFingerprint(source.rootPublicKey)
+        : 'none stored'
+      err(
+        `warning: no --root: trusting the relay's copy of the root key (fingerprint ${shown}); compare it with the one the app shows`,
+      )
     }
     const verdict = await verifyAuditLog(source, {
       ...(args.root !== undefined ? { rootFingerprint: args.root } : {}),

@@ -86,7 +86,10 @@ export function runAuditContract(name: string, open: Open, openTwo: OpenTwo): vo
       const results = await Promise.all(
         Array.from({ length: n }, (_, i) => (i % 2 === 0 ? a : b).appendAudit(event(i))),
       )
-      assertEquals(results.map((r) => r.seq).sort((x, y) => x - y), Array.from({ length: n }, (_, i) => i + 1))
+      assertEquals(
+        results.map((r) => r.seq).sort((x, y) => x - y),
+        Array.from({ length: n }, (_, i) => i + 1),
+      )
       const stored = await b.auditRecords(0, n + 1)
       assertChain(stored, n)
       assert((await a.auditHead())?.seq === n)

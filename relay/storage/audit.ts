@@ -58,7 +58,9 @@ export function auditRecordFromRow(r: AuditRowValues): AuditRecord {
   let fields: AuditFields
   try {
     const parsed = JSON.parse(r.fields)
-    fields = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : { '!': true }
+    fields = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? parsed
+      : { '!': true }
   } catch {
     fields = { '!': true }
   }

@@ -85,7 +85,11 @@ export async function auditHeadPostgres(sql: Sql): Promise<AuditHeadRow | null> 
   return r ? { seq: num(r.seq), hash: bytes(r.hash), time: num(r.time) } : null
 }
 
-export async function auditRecordsPostgres(sql: Sql, since: number, limit: number): Promise<AuditRecord[]> {
+export async function auditRecordsPostgres(
+  sql: Sql,
+  since: number,
+  limit: number,
+): Promise<AuditRecord[]> {
   const rows = await sql`SELECT * FROM audit_log WHERE seq > ${since} ORDER BY seq LIMIT ${limit}`
   return rows.map(toRecord)
 }

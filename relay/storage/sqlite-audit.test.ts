@@ -32,17 +32,30 @@ Deno.test('SQLite audit log: a schema 5 data directory is migrated to 6 at start
   const dir = await Deno.makeTempDir({ prefix: 'wardline-sqlite-v5-' })
   try {
     const first = await openSqliteStorage(dir)
-    await first.putAuthorization({ id: 'a1', blob: new Uint8Array([1]), userId: 'u1', displayName: 'N', role: 'member', expiresAt: 9e12 })
+    await first.putAuthorization({
+      id: 'a1',
+      blob: new Uint8Array([1]),
+      userId: 'u1',
+      displayName: 'N',
+      role: 'member',
+      expiresAt: 9e12,
+    })
     await first.close()
     const raw = new DatabaseSync(join(dir, SQLITE_FILE))
     raw.exec('DROP TABLE audit_log; DROP TABLE audit_head; PRAGMA user_version = 5')
     raw.close()
     const migrated = await openSqliteStorage(dir)
     assertEquals((await migrated.getAuthorization('a1'))?.userId, 'u1')
-    assertEquals((await migrated.appendAudit({ time: 1, event: 'org.setup', actor: 'd', fields: {} })).seq, 1)
+    assertEquals(
+      (await migrated.appendAudit({ time: 1, event: 'org.setup', actor: 'd', fields: {} })).seq,
+      1,
+    )
     await migrated.close()
     const check = new DatabaseSync(join(dir, SQLITE_FILE))
-    assertEquals(Number((check.prepare('PRAGMA user_version').get() as { user_version: number }).user_version), SCHEMA_VERSION)
+    assertEquals(
+      Number((check.prepare('PRAGMA user_version').get() as { user_version: number }).user_version),
+      SCHEMA_VERSION,
+    )
     check.close()
   } finally {
     await Deno.remove(dir, { recursive: true })

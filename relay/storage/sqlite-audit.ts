@@ -79,7 +79,11 @@ export class SqliteAuditLog extends SqliteBase {
   }
 
   since(since: number, limit: number): AuditRecord[] {
-    return this.all(`SELECT ${COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`, since, limit)
+    return this.all(
+      `SELECT ${COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`,
+      since,
+      limit,
+    )
       .map(toRecord)
   }
 }
@@ -93,11 +97,14 @@ export function openSqliteAuditSource(dataDir: string, file = 'wardline.sqlite')
     throw new RangeError(`expected a relay data directory with ${file}, got none at ${dataDir}`)
   }
   const db = new DatabaseSync(path, { readOnly: true })
-  const one = (sql: string, ...p: unknown[]) => db.prepare(sql).get(...(p as never[])) as Row | undefined
+  const one = (sql: string, ...p: unknown[]) =>
+    db.prepare(sql).get(...(p as never[])) as Row | undefined
   const hasLog = one("SELECT 1 FROM sqlite_master WHERE name = 'audit_log'")
   const org = one('SELECT root_public_key FROM org WHERE id = 1')
   const head = hasLog ? one('SELECT seq, hash FROM audit_head WHERE id = 1') : undefined
-  const rows = hasLog ? db.prepare(`SELECT ${COLUMNS} FROM audit_log ORDER BY seq`).all() as Row[] : []
+  const rows = hasLog
+    ? db.prepare(`SELECT ${COLUMNS} FROM audit_log ORDER BY seq`).all() as Row[]
+    : []
   return {
     rootPublicKey: org?.root_public_key == null ? null : bytes(org.root_public_key),
     head: head ? { seq: num(head.seq), hash: bytes(head.hash) } : null,

@@ -5,11 +5,21 @@
  * tamper trials (relay/audit/tamper.test.ts) edit it behind the relay's back.
  */
 import { signAuditClaim } from '../../crypto/audit.ts'
-import { type AuditCheckpoint, encodeCheckpointLine, makeAuditCheckpoint } from '../../crypto/audit-checkpoint.ts'
+import {
+  type AuditCheckpoint,
+  encodeCheckpointLine,
+  makeAuditCheckpoint,
+} from '../../crypto/audit-checkpoint.ts'
 import { createAuditHook } from '../audit/hook.ts'
 import { silentLog } from '../log.ts'
 import type { RelayStorage } from '../storage/storage.ts'
-import { createAuthorization, createDevice, createTestOrg, type TestDevice, type TestOrg } from './fixtures.ts'
+import {
+  createAuthorization,
+  createDevice,
+  createTestOrg,
+  type TestDevice,
+  type TestOrg,
+} from './fixtures.ts'
 
 export type SeededAuditLog = {
   org: TestOrg
@@ -23,13 +33,30 @@ export type SeededAuditLog = {
 }
 
 async function register(storage: RelayStorage, d: TestDevice, role: string): Promise<void> {
-  const row = { id: d.authorization.id, blob: d.authorization.blob, userId: d.userId, displayName: `Name of ${d.userId}`, role, expiresAt: 9e12 }
+  const row = {
+    id: d.authorization.id,
+    blob: d.authorization.blob,
+    userId: d.userId,
+    displayName: `Name of ${d.userId}`,
+    role,
+    expiresAt: 9e12,
+  }
   await storage.putAuthorization(row)
-  await storage.registerDevice({ deviceId: d.deviceId, userId: d.userId, authorizationId: row.id, binding: d.binding })
+  await storage.registerDevice({
+    deviceId: d.deviceId,
+    userId: d.userId,
+    authorizationId: row.id,
+    binding: d.binding,
+  })
 }
 
 export function checkpointSigner(d: TestDevice) {
-  return { deviceId: d.deviceId, signingSecretKey: d.signing.secretKey, authorization: d.authorization.blob, binding: d.binding }
+  return {
+    deviceId: d.deviceId,
+    signingSecretKey: d.signing.secretKey,
+    authorization: d.authorization.blob,
+    binding: d.binding,
+  }
 }
 
 export async function seedAuditLog(storage: RelayStorage): Promise<SeededAuditLog> {
@@ -40,8 +67,20 @@ export async function seedAuditLog(storage: RelayStorage): Promise<SeededAuditLo
   const setup = await storage.completeSetup({
     rootPublicKey: org.root.publicKey,
     complianceCertificate: org.complianceCertificate,
-    authorization: { id: admin.authorization.id, blob: admin.authorization.blob, userId: 'admin', displayName: 'Name of admin', role: 'admin', expiresAt: 9e12 },
-    device: { deviceId: admin.deviceId, userId: 'admin', authorizationId: admin.authorization.id, binding: admin.binding },
+    authorization: {
+      id: admin.authorization.id,
+      blob: admin.authorization.blob,
+      userId: 'admin',
+      displayName: 'Name of admin',
+      role: 'admin',
+      expiresAt: 9e12,
+    },
+    device: {
+      deviceId: admin.deviceId,
+      userId: 'admin',
+      authorizationId: admin.authorization.id,
+      binding: admin.binding,
+    },
   })
   if (setup !== 'ok') throw new Error('setup failed')
   await register(storage, officer, 'compliance')
@@ -61,12 +100,28 @@ export async function seedAuditLog(storage: RelayStorage): Promise<SeededAuditLo
   await checkpoint()
   const time = Date.now()
   const fields = { conversations: 2, reason: 'court-order' }
-  const signed = signAuditClaim({ deviceId: officer.deviceId, event: 'compliance.export', time, fields }, officer.signing.secretKey)
-  await storage.appendAudit({ time, event: 'compliance.export', actor: officer.deviceId, fields, ...signed }) // 6
+  const signed = signAuditClaim({
+    deviceId: officer.deviceId,
+    event: 'compliance.export',
+    time,
+    fields,
+  }, officer.signing.secretKey)
+  await storage.appendAudit({
+    time,
+    event: 'compliance.export',
+    actor: officer.deviceId,
+    fields,
+    ...signed,
+  }) // 6
   await audit('policy.changed', { version: 2 }, admin.deviceId) // 7
   await audit('device.enrolled', { role: 'clinician' }, nurse.deviceId) // 8
   await audit('login.ok', {}, nurse.deviceId) // 9
-  await audit('device.revoked', { device: nurse.deviceId, by: 'admin', signer: 'root', conversations: 0 }, admin.deviceId) // 10
+  await audit('device.revoked', {
+    device: nurse.deviceId,
+    by: 'admin',
+    signer: 'root',
+    conversations: 0,
+  }, admin.deviceId) // 10
   await checkpoint()
   return {
     org,

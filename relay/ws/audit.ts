@@ -31,20 +31,26 @@ export async function handlePutAuditEvent(
   f: FrameOf<'putAuditEvent'>,
 ): Promise<void> {
   const { storage, log } = s.deps
-  if (f.claim.length > MAX_AUDIT_CLAIM_BYTES) return s.sendError('relay/malformed-audit-claim', f.ref)
+  if (f.claim.length > MAX_AUDIT_CLAIM_BYTES) {
+    return s.sendError('relay/malformed-audit-claim', f.ref)
+  }
   const device = await storage.getDevice(s.deviceId)
   const binding = device ? parseDeviceBinding(device.binding) : null
   if (!binding?.ok) return s.sendError('relay/unknown-device', f.ref)
   const claim = verifyAuditClaim(f.claim, f.signature, binding.value.signingPublicKey)
   if (!claim.ok) {
-    const code = claim.code === 'audit/bad-signature' ? 'relay/bad-audit-signature' : 'relay/malformed-audit-claim'
+    const code = claim.code === 'audit/bad-signature'
+      ? 'relay/bad-audit-signature'
+      : 'relay/malformed-audit-claim'
     return s.sendError(code, f.ref)
   }
   const c = claim.value
   if (c.deviceId !== s.deviceId) return s.sendError('relay/wrong-sender', f.ref)
   if (!CLIENT_EVENT.test(c.event)) return s.sendError('relay/bad-audit-event', f.ref)
   const now = Date.now()
-  if (Math.abs(now - c.time) > AUDIT_CLAIM_SKEW_MS) return s.sendError('relay/stale-audit-claim', f.ref)
+  if (Math.abs(now - c.time) > AUDIT_CLAIM_SKEW_MS) {
+    return s.sendError('relay/stale-audit-claim', f.ref)
+  }
   const r = await storage.appendAudit({
     time: now,
     event: c.event,
@@ -57,7 +63,10 @@ export async function handlePutAuditEvent(
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: '', seq: r.seq })
 }
 
-export async function handleGetAuditHead(s: SessionContext, f: FrameOf<'getAuditHead'>): Promise<void> {
+export async function handleGetAuditHead(
+  s: SessionContext,
+  f: FrameOf<'getAuditHead'>,
+): Promise<void> {
   if (!READER_ROLES.has(s.role)) return s.sendError('relay/forbidden', f.ref)
   const head = await s.deps.storage.auditHead()
   s.sendFrame({

@@ -6,7 +6,11 @@
  * No storage, no network: the caller sends the frame and files the checkpoint line.
  */
 import { type AuditFields, signAuditClaim } from '../../crypto/audit.ts'
-import { type AuditCheckpoint, encodeCheckpointLine, makeAuditCheckpoint } from '../../crypto/audit-checkpoint.ts'
+import {
+  type AuditCheckpoint,
+  encodeCheckpointLine,
+  makeAuditCheckpoint,
+} from '../../crypto/audit-checkpoint.ts'
 import type { Identity } from './identity.ts'
 
 /** The fields of a `putAuditEvent` frame (without `ref`) for an event this device states. */
@@ -16,7 +20,10 @@ export function signedAuditEvent(
   fields: AuditFields,
   now: number,
 ): { claim: Uint8Array; signature: Uint8Array } {
-  return signAuditClaim({ deviceId: identity.deviceId, event, time: now, fields }, identity.signingSecretKey)
+  return signAuditClaim(
+    { deviceId: identity.deviceId, event, time: now, fields },
+    identity.signingSecretKey,
+  )
 }
 
 /** A signed checkpoint of the served head and its checkpoint-file line. */
