@@ -25,6 +25,11 @@ export const AUDIT_GENESIS_PREV_HASH: Uint8Array = new Uint8Array(32)
 /** Most fields in one record, and the longest field value (keeps records small and structured). */
 export const MAX_AUDIT_FIELDS = 16
 export const MAX_AUDIT_VALUE_LENGTH = 128
+/**
+ * How far a claim's own time may be from the time of the record that holds it: the relay refuses
+ * a claim outside it, and a verifier flags a record outside it (an old claim appended again).
+ */
+export const AUDIT_CLAIM_MAX_SKEW_MS = 10 * 60_000
 /** Longest claim a device may append (the relay refuses longer ones). */
 export const MAX_AUDIT_CLAIM_BYTES = 1024
 

@@ -45,6 +45,7 @@ export { signLease } from '../crypto/lease.ts'
 // The audit log (issue 8): chaining records, checking device-signed claims and checkpoints.
 export {
   auditRecordJson,
+  AUDIT_CLAIM_MAX_SKEW_MS,
   auditRecordHash,
   chainAuditRecord,
   encodeAuditFields,

@@ -26,6 +26,8 @@ type Store = {
   log: SeededAuditLog
   run(sql: string, ...params: unknown[]): Promise<void>
   dropTriggers(): Promise<void>
+  /** Also drops the UNIQUE on signatures (SQLite: rebuilds the table without constraints). */
+  dropUnique(): Promise<void>
   source(): Promise<AuditSource>
   cli: string[]
   cleanup(): Promise<void>
@@ -51,6 +53,10 @@ async function sqliteStore(): Promise<Store> {
       Promise.resolve(
         db.exec('DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete'),
       ),
+    dropUnique: () =>
+      Promise.resolve(db.exec(
+        'CREATE TABLE plain AS SELECT * FROM audit_log; DROP TABLE audit_log; ALTER TABLE plain RENAME TO audit_log',
+      )),
     source: () => Promise.resolve(openSqliteAuditSource(dir)),
     cli: ['--data', dir],
     async cleanup() {
@@ -76,6 +82,9 @@ async function postgresStore(): Promise<Store> {
       await sql.unsafe(
         'DROP TRIGGER audit_log_append_only ON audit_log; DROP TRIGGER audit_log_no_truncate ON audit_log',
       )
+    },
+    async dropUnique() {
+      await sql.unsafe('ALTER TABLE audit_log DROP CONSTRAINT audit_log_signature_key')
     },
     source: () => openPostgresAuditSource(scoped.href),
     cli: ['--database-url', scoped.href],
@@ -105,8 +114,14 @@ async function records(store: Store): Promise<AuditRecord[]> {
 }
 
 /** Replaces the whole log by a consistent chain over the edited records, and moves the head. */
-async function rewriteChain(store: Store, edit: (r: AuditRecord) => AuditRecord, keep = Infinity) {
-  const old = (await records(store)).slice(0, keep)
+async function rewriteChain(
+  store: Store,
+  edit: (r: AuditRecord) => AuditRecord,
+  keep = Infinity,
+  extra: (old: AuditRecord[]) => AuditRecord[] = () => [],
+) {
+  const kept = (await records(store)).slice(0, keep)
+  const old = [...kept, ...extra(kept)]
   let prev: AuditRecord | null = null
   const fresh = old.map((r) => (prev = chainAuditRecord(prev, edit(r))))
   await store.run('DELETE FROM audit_log')
@@ -188,6 +203,22 @@ const TRIALS: Trial[] = [
       ),
     plain: bad(6, 'claim-mismatch'),
     checked: bad(6, 'claim-mismatch'),
+  },
+  {
+    name: 'a device-signed record appended again later (chain recomputed) is caught as a replay',
+    async tamper(s) {
+      await s.dropUnique()
+      await rewriteChain(s, (r) => r, Infinity, (old) => [{ ...old[5]!, time: old[9]!.time }])
+    },
+    plain: bad(11, 'duplicate-claim', 11),
+    checked: bad(11, 'duplicate-claim', 11),
+  },
+  {
+    name:
+      "a device-signed record moved in time (chain recomputed) is caught against the claim's own time",
+    tamper: (s) => rewriteChain(s, (r) => (r.seq === 6 ? { ...r, time: r.time + 3600_000 } : r)),
+    plain: bad(6, 'claim-time'),
+    checked: bad(6, 'claim-time'),
   },
 ]
 

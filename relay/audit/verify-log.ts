@@ -7,6 +7,7 @@
  * or that everything was rewritten with fresh hashes: only checkpoints kept elsewhere can.
  */
 import {
+  AUDIT_CLAIM_MAX_SKEW_MS,
   type AuditCheckpoint,
   type AuditRecord,
   auditRecordHash,
@@ -41,24 +42,28 @@ export const formatRootFingerprint = (root: Uint8Array): string =>
 const sameFields = (a: AuditRecord['fields'], b: AuditRecord['fields']): boolean =>
   equalBytes(encodeAuditFields(a), encodeAuditFields(b))
 
+/** What checking a record needs besides the record: the store, its root, signatures seen so far. */
+type Context = { source: AuditSource; root: Uint8Array | null; seen: Set<string> }
+
 /** Why a device-signed record does not verify, or null when it does. */
-async function checkClaim(
-  r: AuditRecord,
-  source: AuditSource,
-  root: Uint8Array | null,
-): Promise<string | null> {
+async function checkClaim(r: AuditRecord, { source, root, seen }: Context): Promise<string | null> {
   if (!r.claim && !r.signature) return null
   if (!r.claim || !r.signature) return 'bad-signature'
   if (!root) return 'no-root'
+  // The relay stores a claim once; the same signed claim twice is a replay.
+  const id = r.signature.join(',')
+  if (seen.has(id)) return 'duplicate-claim'
+  seen.add(id)
   const chain = await source.deviceChain(r.actor)
   const device = chain ? verifyDeviceChain(root, chain.authorization, chain.binding) : null
   if (!device?.ok || device.value.deviceId !== r.actor) return 'unknown-signer'
   const claim = verifyAuditClaim(r.claim, r.signature, device.value.signingPublicKey)
   if (!claim.ok) return claim.code === 'audit/bad-signature' ? 'bad-signature' : 'claim-mismatch'
   const c = claim.value
-  return c.deviceId === r.actor && c.event === r.event && sameFields(c.fields, r.fields)
-    ? null
-    : 'claim-mismatch'
+  if (c.deviceId !== r.actor || c.event !== r.event || !sameFields(c.fields, r.fields)) {
+    return 'claim-mismatch'
+  }
+  return Math.abs(r.time - c.time) > AUDIT_CLAIM_MAX_SKEW_MS ? 'claim-time' : null
 }
 
 /** Why one record breaks the chain after `prev`, or null. */
@@ -66,8 +71,7 @@ async function checkRecord(
   r: AuditRecord,
   seq: number,
   prev: Uint8Array,
-  source: AuditSource,
-  root: Uint8Array | null,
+  ctx: Context,
 ): Promise<string | null> {
   if (r.seq !== seq) return r.seq > seq ? 'missing-record' : 'bad-seq'
   if (!equalBytes(r.prevHash, prev)) return 'bad-prev-hash'
@@ -79,7 +83,7 @@ async function checkRecord(
     return 'malformed-record'
   }
   if (!equalBytes(hash, r.hash)) return 'bad-hash'
-  return await checkClaim(r, source, root)
+  return await checkClaim(r, ctx)
 }
 
 /** The earliest of two problems (the chain's wins a tie: it explains the checkpoint's). */
@@ -126,8 +130,9 @@ export async function verifyAuditLog(
   }
   let bad: FirstBad | null = null
   let prev = GENESIS
+  const ctx: Context = { source, root, seen: new Set() }
   for (let i = 0; i < records.length; i++) {
-    const reason = await checkRecord(records[i]!, i + 1, prev, source, root)
+    const reason = await checkRecord(records[i]!, i + 1, prev, ctx)
     if (reason) {
       bad = { seq: i + 1, reason }
       break

@@ -8,6 +8,7 @@
  * the logged-in session's role like every other admin-only frame.
  */
 import {
+  AUDIT_CLAIM_MAX_SKEW_MS,
   auditRecordJson,
   MAX_AUDIT_CLAIM_BYTES,
   parseDeviceBinding,
@@ -19,8 +20,6 @@ import type { SessionContext } from './context.ts'
 
 /** Event namespaces a device may append; everything else is the relay's own to record. */
 const CLIENT_EVENT = /^(compliance|breakglass)\./
-/** How far a claim's own time may be from the relay's clock (a replay window, not a clock sync). */
-export const AUDIT_CLAIM_SKEW_MS = 10 * 60_000
 /** Most records in one `auditRecords` frame (≤ ~3 KiB each: well under MAX_FRAME_BYTES). */
 export const AUDIT_PAGE_MAX = 100
 /** Roles that may read the audit log. */
@@ -48,7 +47,7 @@ export async function handlePutAuditEvent(
   if (c.deviceId !== s.deviceId) return s.sendError('relay/wrong-sender', f.ref)
   if (!CLIENT_EVENT.test(c.event)) return s.sendError('relay/bad-audit-event', f.ref)
   const now = Date.now()
-  if (Math.abs(now - c.time) > AUDIT_CLAIM_SKEW_MS) {
+  if (Math.abs(now - c.time) > AUDIT_CLAIM_MAX_SKEW_MS) {
     return s.sendError('relay/stale-audit-claim', f.ref)
   }
   const r = await storage.appendAudit({
