@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { bytesToHex, utf8 } from './bytes.ts'
+import { bytesToHex, encodeTuple, utf8 } from './bytes.ts'
 import { generateSigningKeyPair } from './ed25519.ts'
 import { sha256 } from './hkdf.ts'
 import {
@@ -66,6 +66,15 @@ Deno.test('encodeAuditFields is one encoding per field set (key order does not m
   assert.deepEqual(decodeAuditFields(a), { ok: true, value: { n: -3, ok: true, role: 'admin' } })
   assert.notDeepEqual(encodeAuditFields({ n: 1 }), encodeAuditFields({ n: '1' }))
   assert.throws(() => encodeAuditFields({ n: 1.5 }), TypeError)
+  // One spelling per value: no "-0", leading zeros, unsorted or repeated keys, unknown types.
+  for (
+    const bad of [['n', 'n-0'], ['n', 'n01'], ['b', 's', 'a', 's'], ['a', 's', 'a', 's'], [
+      'a',
+      'x1',
+    ]]
+  ) {
+    assert.equal(decodeAuditFields(encodeTuple(bad)).ok, false, bad.join(','))
+  }
   assert.throws(() => encodeAuditFields({ 'Bad-Key': 1 }), TypeError)
   assert.throws(() => encodeAuditFields({ long: 'x'.repeat(129) }), RangeError)
 })

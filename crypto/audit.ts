@@ -52,7 +52,7 @@ export type AuditRecord = {
 
 const FIELD_KEY = /^[a-z][A-Za-z0-9]{0,31}$/
 const EVENT_NAME = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/
-const INTEGER = /^-?(0|[1-9][0-9]*)$/
+const INTEGER = /^(0|-?[1-9][0-9]*)$/
 
 export const isAuditEventName = (s: string): boolean => s.length <= 64 && EVENT_NAME.test(s)
 
