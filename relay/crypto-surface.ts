@@ -42,3 +42,18 @@ export { parseKeyBackupHeader } from '../crypto/key-backup-header.ts'
 // The relay's own offline-lease signatures (decision 0012): signing, never decrypting.
 export { publicKeyFromSecret, sign } from '../crypto/ed25519.ts'
 export { signLease } from '../crypto/lease.ts'
+// The audit log (issue 8): chaining records, checking device-signed claims and checkpoints.
+export {
+  auditRecordJson,
+  AUDIT_CLAIM_MAX_SKEW_MS,
+  auditRecordHash,
+  chainAuditRecord,
+  encodeAuditFields,
+  isAuditEventName,
+  MAX_AUDIT_CLAIM_BYTES,
+  verifyAuditClaim,
+} from '../crypto/audit.ts'
+export type { AuditFields, AuditRecord } from '../crypto/audit.ts'
+export { parseCheckpointLine, verifyAuditCheckpoint } from '../crypto/audit-checkpoint.ts'
+export type { AuditCheckpoint } from '../crypto/audit-checkpoint.ts'
+export { rootFingerprint } from '../crypto/trust.ts'

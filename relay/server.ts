@@ -30,6 +30,7 @@ import { DeviceRateLimiter } from './ws/rate-limit.ts'
 import { createRemoteEventQueue } from './ws/remote-events.ts'
 import { CLOSE, Session } from './ws/session.ts'
 import { openLeaseIssuer } from './ws/lease.ts'
+import { createAuditHook } from './audit/hook.ts'
 
 export type RelayOptions = {
   /** 0 picks any free port. */
@@ -156,6 +157,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     limits,
     sendRate: new DeviceRateLimiter(limits.messagesPerSecond, limits.messageBurst),
     lease: await openLeaseIssuer(storage, options.leaseMs),
+    audit: createAuditHook(storage, log),
   }
   const remote = createRemoteEventQueue(deps)
   await bus.listen(remote.apply, remote.resync)
@@ -278,6 +280,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     if (done === 'late') log('relay.drain-timeout')
     await pruner.stop()
     await server.shutdown()
+    await deps.audit.settled()
     await bus.close()
     await storage.close()
     log('relay.stopped')

@@ -86,6 +86,7 @@ async function postSetup(req: Request, deps: RelayDeps): Promise<Response> {
   })
   if (done !== 'ok') return jsonError(done, 409)
   deps.log('setup.done', { device: shortId(d.deviceId) })
+  await deps.audit('org.setup', { role: d.role }, d.deviceId)
   return json({ deviceId: d.deviceId })
 }
 
@@ -134,6 +135,7 @@ async function postDevice(req: Request, deps: RelayDeps): Promise<Response> {
   if (stored === 'enroll/unknown-code') return jsonError(stored, 404)
   if (stored !== 'ok') return jsonError(stored, 409)
   deps.log('device.enrolled', { device: shortId(d.deviceId) })
+  await deps.audit('device.enrolled', { role: d.role, authorization: shortId(id) }, d.deviceId)
   announceDirectoryChanged(deps)
   return json({ deviceId: d.deviceId })
 }

@@ -6,6 +6,7 @@
  * Migrations run at start under an advisory lock, so relays starting together apply each once.
  */
 import type { Sql } from './postgres-base.ts'
+import { AUDIT_MIGRATION } from './postgres-audit.ts'
 
 /** Each entry migrates from version i to i + 1; the schema version is the list's length. */
 const MIGRATIONS: readonly string[] = [
@@ -163,6 +164,8 @@ CREATE TABLE relay_keys (
   created_at BIGINT NOT NULL
 );
 `,
+  // The hash-chained audit log and its head row (issue 8, postgres-audit.ts).
+  AUDIT_MIGRATION,
 ]
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length

@@ -34,6 +34,8 @@ import {
 } from './postgres-base.ts'
 import { PostgresDirectory } from './postgres-directory.ts'
 import { migratePostgres } from './postgres-schema.ts'
+import { appendAuditPostgres, auditHeadPostgres, auditRecordsPostgres } from './postgres-audit.ts'
+import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
 import { pruneCovered, prunedSnapshot, putSnapshot } from './postgres-snapshots.ts'
 
 export type { PostgresOptions } from './postgres-base.ts'
@@ -323,5 +325,18 @@ export class PostgresStorage extends PostgresDirectory implements RelayStorage {
 
   async close(): Promise<void> {
     await this.sql.end({ timeout: 5 })
+  }
+
+  // The audit log (issue 8): postgres-audit.ts.
+  appendAudit(e: NewAuditEvent): Promise<AuditRecord> {
+    return appendAuditPostgres(this.sql, e)
+  }
+
+  auditHead(): Promise<AuditHeadRow | null> {
+    return auditHeadPostgres(this.sql)
+  }
+
+  auditRecords(since: number, limit: number): Promise<AuditRecord[]> {
+    return auditRecordsPostgres(this.sql, since, limit)
   }
 }

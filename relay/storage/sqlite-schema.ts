@@ -7,7 +7,7 @@
  */
 
 /** PRAGMA user_version of this schema; 0 with tables present means a pre-epoch data directory. */
-export const SCHEMA_VERSION = 5
+export const SCHEMA_VERSION = 6
 
 /**
  * Steps from an older schema version to the next, run in order at start inside one transaction
@@ -30,6 +30,27 @@ ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT;`,
     secret BLOB NOT NULL,
     created_at INTEGER NOT NULL
   );`,
+  // 5 → 6: the hash-chained audit log and its head row (issue 8, storage/sqlite-audit.ts).
+  5: `CREATE TABLE IF NOT EXISTS audit_log (
+    seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+    time INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    claim BLOB,
+    signature BLOB UNIQUE,
+    prev_hash BLOB NOT NULL,
+    hash BLOB NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash BLOB NOT NULL
+  );
+  CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+  CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`,
 }
 
 export const SCHEMA = `
@@ -128,5 +149,6 @@ CREATE TABLE IF NOT EXISTS policy (
 );
 ${MIGRATIONS[2]}
 ${MIGRATIONS[4]}
+${MIGRATIONS[5]}
 `
 

@@ -27,6 +27,8 @@ import type {
 import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './sqlite-schema.ts'
 import { bytes, num, type Row, sameBytes } from './sqlite-base.ts'
 import { SqliteDirectory } from './sqlite-directory.ts'
+import { SqliteAuditLog } from './sqlite-audit.ts'
+import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
 
 export const SQLITE_FILE = 'wardline.sqlite'
 
@@ -527,5 +529,20 @@ class SqliteStorage extends SqliteDirectory implements RelayStorage {
       Date.now(),
     )
     return Promise.resolve(bytes(this.get("SELECT secret FROM relay_keys WHERE name = 'lease'")!.secret))
+  }
+
+  /** The audit log (issue 8): its own statements over this connection (sqlite-audit.ts). */
+  private readonly auditLog = new SqliteAuditLog(this.db)
+
+  appendAudit(e: NewAuditEvent): Promise<AuditRecord> {
+    return Promise.resolve(this.auditLog.append(e))
+  }
+
+  auditHead(): Promise<AuditHeadRow | null> {
+    return Promise.resolve(this.auditLog.head())
+  }
+
+  auditRecords(since: number, limit: number): Promise<AuditRecord[]> {
+    return Promise.resolve(this.auditLog.since(since, limit))
   }
 }

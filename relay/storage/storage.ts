@@ -5,6 +5,8 @@
  * Methods are async even though node:sqlite is synchronous, because Postgres is not.
  */
 
+import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
+
 export type AuthorizationRow = {
   id: string
   blob: Uint8Array
@@ -223,4 +225,15 @@ export interface RelayStorage {
    * stored yet and returns the stored one, so concurrent first starts agree on one key.
    */
   leaseKey(candidate: Uint8Array): Promise<Uint8Array>
+
+  /**
+   * Audit log (issue 8, storage/audit.ts): appends the next record after the chain head in one
+   * transaction under the head row's lock. A device-signed claim whose signature is already
+   * stored returns that record (a retried upload), not a new one.
+   */
+  appendAudit(e: NewAuditEvent): Promise<AuditRecord>
+  /** The newest record's seq, hash and time; null while the log is empty. */
+  auditHead(): Promise<AuditHeadRow | null>
+  /** Records with seq > since in seq order, at most `limit`. */
+  auditRecords(since: number, limit: number): Promise<AuditRecord[]>
 }

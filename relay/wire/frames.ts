@@ -56,6 +56,13 @@ export const FRAME_FIELDS = {
   revoked: { certificate: 'bytes', signer: 'bytes' },
   lease: { lease: 'bytes' },
   renewLease: {},
+  // audit log (appended; issue 8, docs/decisions/0013-audit-log.md): a device appends an event it
+  // signed (crypto/audit.ts claim); admin and compliance devices read the head and the records
+  putAuditEvent: { ref: 'str', claim: 'bytes', signature: 'bytes' },
+  getAuditHead: { ref: 'str' },
+  auditHead: { ref: 'str', seq: 'uint', hash: 'bytes', time: 'uint' },
+  getAuditRecords: { ref: 'str', since: 'uint', limit: 'uint' },
+  auditRecords: { ref: 'str', lines: 'strs' },
 } as const satisfies Record<string, Record<string, FieldKind>>
 
 export type FrameType = keyof typeof FRAME_FIELDS

@@ -7,6 +7,7 @@ import type { RelayBus } from '../bus/bus.ts'
 import type { Limits } from '../limits.ts'
 import type { Log } from '../log.ts'
 import type { Metrics } from '../metrics.ts'
+import type { AuditHook } from '../audit/hook.ts'
 import type { RelayStorage } from '../storage/storage.ts'
 import type { Frame } from '../wire/frames.ts'
 import type { Hub, HubMember } from './hub.ts'
@@ -23,6 +24,8 @@ export type RelayDeps = {
   /** The per-device `send` token buckets (limits.messagesPerSecond, messageBurst). */
   sendRate: DeviceRateLimiter
   lease?: LeaseIssuer
+  /** Appends an event to the hash-chained audit log (relay/audit/hook.ts, issue 8). */
+  audit: AuditHook
 }
 
 /** Tells every logged-in session, on this relay and the others, to refetch the directory. */

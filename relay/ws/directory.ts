@@ -44,5 +44,10 @@ export async function handlePutAuthorization(
   })
   if (stored !== 'ok') return s.sendError(stored, f.ref)
   log('authorization.stored', { role: a.role })
+  // A directory change: who may enroll, under which role (the display name stays out).
+  await s.deps.audit('authorization.stored', {
+    role: a.role,
+    authorization: authorizationId(a.enrollPublicKey).slice(0, 8),
+  }, s.deviceId)
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: '', seq: 0 })
 }

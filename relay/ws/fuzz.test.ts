@@ -7,6 +7,8 @@
  * or a close — never a throw past the session, an unhandled rejection, or `relay/internal`.
  */
 import { soloBus } from '../bus/bus.ts'
+import { createAuditHook } from '../audit/hook.ts'
+import { signAuditClaim } from '../../crypto/audit.ts'
 import { DEFAULT_LIMITS } from '../limits.ts'
 import { silentLog } from '../log.ts'
 import { Metrics } from '../metrics.ts'
@@ -82,6 +84,9 @@ function seeds(admin: TestDevice, nurse: TestDevice, victim: TestDevice, genesis
     { type: 'putSnapshot', ref: 'ps', conversationId: 'c1', seq: 1, index: 0, count: 1, part: new Uint8Array(64) },
     { type: 'putKeyBackup', ref: 'kb', backup: new Uint8Array(96) },
     { type: 'getKeyBackup', ref: 'gk' },
+    { type: 'putAuditEvent', ref: 'au', ...signAuditClaim({ deviceId: admin.deviceId, event: 'breakglass.open', time: Date.now(), fields: { conversation: 'c1' } }, admin.signing.secretKey) },
+    { type: 'getAuditHead', ref: 'ah' },
+    { type: 'getAuditRecords', ref: 'ar', since: 0, limit: 10 },
     { type: 'snapshotPart', conversationId: 'c1', seq: 1, index: 0, count: 1, part: new Uint8Array(8) },
     { type: 'getDirectory' },
     { type: 'ping', nonce: 5 },
@@ -156,6 +161,7 @@ Deno.test(`${FRAMES} random and mutated frames: every one answered or closed, no
       metrics: new Metrics(),
       limits: { ...DEFAULT_LIMITS },
       sendRate: new DeviceRateLimiter(0, 0),
+      audit: createAuditHook(reopened, silentLog),
     }
     const corpus = seeds(t.admin, nurse, victim, genesisFrame.manifest).map(encodeFrame)
     const rnd = seededRandom(SEED)

@@ -17,6 +17,7 @@ export async function handlePutPolicy(s: SessionContext, f: FrameOf<'putPolicy'>
   const stored = await storage.putPolicy(f.policy, policy.value.version)
   if (stored !== 'ok') return s.sendError(stored, f.ref)
   log('policy.stored', { version: policy.value.version })
+  await s.deps.audit('policy.changed', { version: policy.value.version }, s.deviceId)
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: '', seq: 0 })
   // Clients refetch GET /api/policy on directoryChanged (workers/wardline.worker.ts).
   announceDirectoryChanged(s.deps)

@@ -97,6 +97,15 @@ export async function handleRevokeDevice(
       }
     }
     announceDirectoryChanged(s.deps)
+    // After the notices, so recording it never delays them.
+    await s.deps.audit('device.revoked', {
+      device: revoked,
+      // admin: root-signed; self: "remove Wardline from this device"; sibling: reported lost
+      // from the user's other device. The certificate's free-text reason stays out of the log.
+      by: deviceId.value.signer === 'root' ? 'admin' : deviceId.value.signer === revoked ? 'self' : 'sibling',
+      signer: deviceId.value.signer,
+      conversations: result.pending.length,
+    }, s.deviceId)
   }
   if (revoked !== s.deviceId) ack()
 }

@@ -30,6 +30,8 @@ import { sendLease } from './lease.ts'
 import { dropSnapshotUpload, handlePutSnapshot } from './snapshots.ts'
 import { handlePutPolicy } from './policy.ts'
 import { handleGetKeyBackup, handlePutKeyBackup } from './key-backup.ts'
+import { handleGetAuditHead, handleGetAuditRecords, handlePutAuditEvent } from './audit.ts'
+import { auditDeviceId } from '../audit/hook.ts'
 
 export { LOGIN_TIMEOUT_MS }
 export const CHALLENGE_NONCE_BYTES = 32
@@ -243,6 +245,12 @@ export class Session implements SessionContext {
         // Asked for explicitly: a relay without a lease key says so rather than staying silent.
         if (!this.deps.lease) return this.sendError('relay/no-lease', '')
         return sendLease(this, this.deps.lease)
+      case 'putAuditEvent':
+        return await handlePutAuditEvent(this, frame)
+      case 'getAuditHead':
+        return await handleGetAuditHead(this, frame)
+      case 'getAuditRecords':
+        return await handleGetAuditRecords(this, frame)
       default:
         // relay → device frames (or a second login) are not valid from a device.
         return this.sendError('relay/unexpected-frame', '')
@@ -261,6 +269,8 @@ export class Session implements SessionContext {
       !verifySignature(f.signature, message, binding.value.signingPublicKey)
     ) {
       log('login.refused', { device: shortId(f.deviceId) })
+      const reason = binding?.ok && auth ? 'bad-signature' : 'unknown-device'
+      void this.deps.audit('login.refused', { device: auditDeviceId(f.deviceId), reason })
       this.sendError('relay/bad-login', '')
       return this.close(CLOSE.badLogin)
     }
@@ -281,6 +291,7 @@ export class Session implements SessionContext {
     // A revocation that landed while this login read storage found no session to close.
     if ((await storage.getDevice(f.deviceId))?.revoked) return await this.refuseRevoked(f.deviceId)
     log('login.ok', { device: shortId(f.deviceId), connections: hub.connectionCount })
+    void this.deps.audit('login.ok', {}, f.deviceId)
     this.sendFrame({ type: 'ready', deviceId: this.deviceId, userId: this.userId, role: this.role })
     sendLease(this, this.deps.lease)
     await sendConversationList(this)
@@ -288,6 +299,7 @@ export class Session implements SessionContext {
 
   private async refuseRevoked(deviceId: string): Promise<void> {
     this.deps.log('login.revoked', { device: shortId(deviceId) })
+    void this.deps.audit('login.refused', { device: deviceId, reason: 'revoked-device' })
     // The certificate lets the device verify its revocation before it wipes (decision 0012).
     const notice = await revocationNotice(this.deps.storage, deviceId).catch(() => null)
     if (notice) this.sendFrame(notice)
