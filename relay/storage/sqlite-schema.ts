@@ -7,7 +7,7 @@
  */
 
 /** PRAGMA user_version of this schema; 0 with tables present means a pre-epoch data directory. */
-export const SCHEMA_VERSION = 5
+export const SCHEMA_VERSION = 6
 
 /**
  * Steps from an older schema version to the next, run in order at start inside one transaction
@@ -29,6 +29,43 @@ ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT;`,
     name TEXT PRIMARY KEY,
     secret BLOB NOT NULL,
     created_at INTEGER NOT NULL
+  );`,
+  // 5 → 6: SCIM directory sync (issue 7, decision 0014): users, groups, memberships and the
+  // devices a deactivation refused. Staff names live only in these directory tables.
+  5: `CREATE TABLE IF NOT EXISTS scim_users (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL UNIQUE,
+    external_id TEXT,
+    user_name TEXT NOT NULL,
+    user_name_key TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    display_name TEXT,
+    document TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    deleted_at INTEGER
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS scim_users_by_name ON scim_users (user_name_key)
+    WHERE deleted_at IS NULL;
+  CREATE TABLE IF NOT EXISTS scim_groups (
+    id TEXT PRIMARY KEY,
+    external_id TEXT,
+    display_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    version INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS scim_members (
+    group_id TEXT NOT NULL REFERENCES scim_groups (id) ON DELETE CASCADE,
+    member_id TEXT NOT NULL REFERENCES scim_users (id),
+    PRIMARY KEY (group_id, member_id)
+  );
+  CREATE INDEX IF NOT EXISTS scim_members_by_member ON scim_members (member_id);
+  CREATE TABLE IF NOT EXISTS scim_refused_devices (
+    device_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    refused_at INTEGER NOT NULL
   );`,
 }
 
@@ -128,5 +165,6 @@ CREATE TABLE IF NOT EXISTS policy (
 );
 ${MIGRATIONS[2]}
 ${MIGRATIONS[4]}
+${MIGRATIONS[5]}
 `
 

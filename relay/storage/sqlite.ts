@@ -27,6 +27,7 @@ import type {
 import { MIGRATIONS, SCHEMA, SCHEMA_VERSION } from './sqlite-schema.ts'
 import { bytes, num, type Row, sameBytes } from './sqlite-base.ts'
 import { SqliteDirectory } from './sqlite-directory.ts'
+import { SqliteScim } from './sqlite-scim.ts'
 
 export const SQLITE_FILE = 'wardline.sqlite'
 
@@ -84,6 +85,9 @@ const CONVERSATION_COLUMNS =
 
 /** Adds conversations, the envelope log, commits, revocations and receipts to the directory. */
 class SqliteStorage extends SqliteDirectory implements RelayStorage {
+  /** SCIM directory sync on the same connection (sqlite-scim.ts, issue 7). */
+  readonly scim = new SqliteScim(this.db)
+
   private insertBoxes(conversationId: string, boxes: KeyBoxRow[]): void {
     for (const b of boxes) {
       this.run(

@@ -5,6 +5,8 @@
  * Methods are async even though node:sqlite is synchronous, because Postgres is not.
  */
 
+import type { ScimStorage } from './scim-storage.ts'
+
 export type AuthorizationRow = {
   id: string
   blob: Uint8Array
@@ -223,4 +225,7 @@ export interface RelayStorage {
    * stored yet and returns the stored one, so concurrent first starts agree on one key.
    */
   leaseKey(candidate: Uint8Array): Promise<Uint8Array>
+
+  /** SCIM 2.0 directory sync: users, groups, devices refused by deactivation (issue 7). */
+  readonly scim: ScimStorage
 }
