@@ -29,6 +29,7 @@ function toUser(r: Row): ScimUserRow {
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
     version: num(r.version),
+    deletedAt: r.deleted_at == null ? null : num(r.deleted_at),
   }
 }
 
@@ -75,9 +76,10 @@ export class PostgresScim implements ScimStorage {
     return r ? toUser(r) : null
   }
 
-  async listUsers(): Promise<ScimUserRow[]> {
-    const rows = await this.sql`SELECT * FROM scim_users WHERE deleted_at IS NULL
-      ORDER BY created_at, id`
+  async listUsers(options: { includeDeleted?: boolean } = {}): Promise<ScimUserRow[]> {
+    const rows = options.includeDeleted
+      ? await this.sql`SELECT * FROM scim_users ORDER BY created_at, id`
+      : await this.sql`SELECT * FROM scim_users WHERE deleted_at IS NULL ORDER BY created_at, id`
     return rows.map(toUser)
   }
 
@@ -247,5 +249,13 @@ export class PostgresScim implements ScimStorage {
       revoked: r.revoked === true,
       refused: r.refused === true,
     }))
+  }
+
+  async adminDeviceIds(): Promise<string[]> {
+    const rows = await this.sql`SELECT d.device_id FROM devices d
+      JOIN authorizations a ON a.id = d.authorization_id
+      WHERE a.role = 'admin' AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.device_id = d.device_id)
+      ORDER BY d.device_id`
+    return rows.map((r) => r.device_id as string)
   }
 }

@@ -28,13 +28,13 @@ async function withStorage(open: Open, fn: (s: RelayStorage) => Promise<void>): 
 }
 
 /** Registers a device of `userId` the way enrollment does (authorization, then device). */
-async function enroll(s: RelayStorage, userId: string, n: number): Promise<string> {
+async function enroll(s: RelayStorage, userId: string, n: number, role = 'clinician'): Promise<string> {
   await s.putAuthorization({
     id: `a-${userId}-${n}`,
     blob: new Uint8Array([n]),
     userId,
     displayName: 'N',
-    role: 'clinician',
+    role,
     expiresAt: 9e12,
   })
   const deviceId = `d-${userId}-${n}`
@@ -58,7 +58,7 @@ export function runScimStorageContract(name: string, open: Open): void {
     withStorage(open, async (s) => {
       const a = created(await s.scim.createUser(user('Ann@Ward.example'))).row
       assert(/^u[0-9a-f]{16}$/.test(a.userId), a.userId)
-      assert(a.id !== a.userId && a.version === 1 && a.active)
+      assert(a.id !== a.userId && a.version === 1 && a.active && a.deletedAt === null)
       assertEquals(await s.scim.createUser(user('ann@ward.EXAMPLE')), { refused: 'scim/uniqueness' })
       const b = created(await s.scim.createUser(user('bob@ward.example'))).row
       assertEquals((await s.scim.listUsers()).map((u) => u.userName), ['Ann@Ward.example', 'bob@ward.example'])
@@ -96,6 +96,9 @@ export function runScimStorageContract(name: string, open: Open): void {
       assert(await s.scim.isDeviceRefused(phone, a.userId), 'the old phone stays refused')
       const newPhone = await enroll(s, a.userId, 3)
       assertEquals(await s.scim.isDeviceRefused(newPhone, a.userId), false)
+      assertEquals(await s.scim.adminDeviceIds(), [])
+      const admin = await enroll(s, 'it-admin', 4, 'admin')
+      assertEquals(await s.scim.adminDeviceIds(), [admin])
       assertEquals(await s.scim.devicesOfUser(a.userId), [
         { deviceId: phone, revoked: false, refused: true },
         { deviceId: newPhone, revoked: false, refused: false },
@@ -112,6 +115,8 @@ export function runScimStorageContract(name: string, open: Open): void {
       assertEquals(await s.scim.getUser(a.id), null)
       assertEquals(await s.scim.deleteUser(a.id), null)
       assertEquals(await s.scim.listUsers(), [])
+      const kept = await s.scim.listUsers({ includeDeleted: true })
+      assert(kept.length === 1 && kept[0]!.deletedAt !== null && !kept[0]!.active)
       assert(await s.scim.isUserRefused(a.userId))
       assert(await s.scim.isDeviceRefused(phone, a.userId))
       assertEquals((await s.scim.getGroup(g.id))?.memberIds, [])

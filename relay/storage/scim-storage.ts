@@ -20,6 +20,8 @@ export type ScimUserRow = {
   createdAt: number
   updatedAt: number
   version: number
+  /** Set once DELETEd: the SCIM id answers 404, the user id and its devices stay refused. */
+  deletedAt: number | null
 }
 
 export type ScimGroupRow = {
@@ -56,8 +58,8 @@ export interface ScimStorage {
   /** A new user with a fresh SCIM id and Wardline user id; userName is unique ignoring case. */
   createUser(fields: ScimUserFields): Promise<ScimUserWrite | { refused: ScimRefusal }>
   getUser(id: string): Promise<ScimUserRow | null>
-  /** Every user not deleted, oldest first. */
-  listUsers(): Promise<ScimUserRow[]>
+  /** Every user not deleted, oldest first; with `includeDeleted` the deleted ones too. */
+  listUsers(options?: { includeDeleted?: boolean }): Promise<ScimUserRow[]>
   /**
    * Reads the user, applies `change` and writes the result in one transaction. Setting active
    * to false refuses every device the user has now (kept refused after reactivation).
@@ -88,4 +90,6 @@ export interface ScimStorage {
   isUserRefused(userId: string): Promise<boolean>
   /** Registered devices of a Wardline user, with whether each is revoked or refused. */
   devicesOfUser(userId: string): Promise<{ deviceId: string; revoked: boolean; refused: boolean }[]>
+  /** Unrevoked devices enrolled under a root-signed `admin` authorization (who is told). */
+  adminDeviceIds(): Promise<string[]>
 }

@@ -30,6 +30,7 @@ function toUser(r: Row): ScimUserRow {
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
     version: num(r.version),
+    deletedAt: r.deleted_at == null ? null : num(r.deleted_at),
   }
 }
 
@@ -100,8 +101,10 @@ export class SqliteScim extends SqliteBase implements ScimStorage {
     return Promise.resolve(r ? toUser(r) : null)
   }
 
-  listUsers(): Promise<ScimUserRow[]> {
-    const rows = this.all('SELECT * FROM scim_users WHERE deleted_at IS NULL ORDER BY created_at, id')
+  listUsers(options: { includeDeleted?: boolean } = {}): Promise<ScimUserRow[]> {
+    const rows = options.includeDeleted
+      ? this.all('SELECT * FROM scim_users ORDER BY created_at, id')
+      : this.all('SELECT * FROM scim_users WHERE deleted_at IS NULL ORDER BY created_at, id')
     return Promise.resolve(rows.map(toUser))
   }
 
@@ -151,8 +154,8 @@ export class SqliteScim extends SqliteBase implements ScimStorage {
         id,
       )
       this.run('DELETE FROM scim_members WHERE member_id = ?', id)
-      const row = toUser(r)
-      return { row: { ...row, active: false }, refusedDeviceIds: this.refuseDevices(row.userId, now) }
+      const row = toUser(this.get('SELECT * FROM scim_users WHERE id = ?', id)!)
+      return { row, refusedDeviceIds: this.refuseDevices(row.userId, now) }
     }))
   }
 
@@ -273,6 +276,14 @@ export class SqliteScim extends SqliteBase implements ScimStorage {
       revoked: num(r.revoked) === 1,
       refused: num(r.refused) === 1,
     })))
+  }
+
+  adminDeviceIds(): Promise<string[]> {
+    return Promise.resolve(this.all(
+      `SELECT d.device_id FROM devices d JOIN authorizations a ON a.id = d.authorization_id
+       WHERE a.role = 'admin' AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.device_id = d.device_id)
+       ORDER BY d.device_id`,
+    ).map((r) => r.device_id as string))
   }
 }
 

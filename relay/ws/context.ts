@@ -10,6 +10,7 @@ import type { Metrics } from '../metrics.ts'
 import type { RelayStorage } from '../storage/storage.ts'
 import type { Frame } from '../wire/frames.ts'
 import type { Hub, HubMember } from './hub.ts'
+import type { RoleMap } from '../scim/roles.ts'
 import type { DeviceRateLimiter } from './rate-limit.ts'
 
 /** `bus` reaches the other relays on the same store (none on SQLite). */
@@ -23,6 +24,8 @@ export type RelayDeps = {
   /** The per-device `send` token buckets (limits.messagesPerSecond, messageBurst). */
   sendRate: DeviceRateLimiter
   lease?: LeaseIssuer
+  /** WARDLINE_SCIM_ROLE_MAP: SCIM group names → the role the directory wishes for (issue 7). */
+  scimRoleMap?: RoleMap
 }
 
 /** Tells every logged-in session, on this relay and the others, to refetch the directory. */

@@ -1,0 +1,91 @@
+/**
+ * `getDirectoryUsers` (admin devices only, issue 7): the SCIM users with their Wardline user id,
+ * state (`awaiting-enrollment`, `enrolled`, `deactivated`), the role their groups wish for, and
+ * their devices, so the admin console can issue a root-signed enrollment code for a new person
+ * and sign revocations for a deactivated one. The directory alone never vouches for a device:
+ * nothing here enrolls anyone. Each entry is UTF-8 JSON (docs/PROTOCOL.md).
+ */
+import type { ScimGroupRow, ScimUserRow } from '../storage/scim-storage.ts'
+import type { FrameOf } from '../wire/frames.ts'
+import type { SessionContext } from '../ws/context.ts'
+import { roleWish } from './roles.ts'
+
+export type DirectoryUserState = 'awaiting-enrollment' | 'enrolled' | 'deactivated'
+
+export type DirectoryUser = {
+  userId: string
+  scimId: string
+  userName: string
+  displayName: string | null
+  givenName: string | null
+  familyName: string | null
+  emails: string[]
+  active: boolean
+  /** DELETEd from the directory (then also deactivated). */
+  deleted: boolean
+  state: DirectoryUserState
+  /** The role the user's SCIM groups ask for; only a root-signed authorization grants one. */
+  roleWish: string | null
+  groups: string[]
+  devices: { deviceId: string; revoked: boolean; refused: boolean }[]
+  /** Devices an admin should sign revocation certificates for (deactivated, not yet revoked). */
+  toRevoke: string[]
+}
+
+function nameParts(doc: Record<string, unknown>): { givenName: string | null; familyName: string | null } {
+  const name = doc.name as Record<string, unknown> | undefined
+  const s = (v: unknown) => (typeof v === 'string' ? v : null)
+  return { givenName: s(name?.givenName), familyName: s(name?.familyName) }
+}
+
+export async function listDirectoryUsers(s: SessionContext): Promise<DirectoryUser[]> {
+  const { storage } = s.deps
+  // Deleted users stay listed (state deactivated) until an admin revoked all their devices.
+  const users = await storage.scim.listUsers({ includeDeleted: true })
+  const groups = await storage.scim.listGroups()
+  const map = s.deps.scimRoleMap ?? new Map()
+  const groupsOf = (u: ScimUserRow) =>
+    groups.filter((g: ScimGroupRow) => g.memberIds.includes(u.id)).map((g) => g.displayName)
+  const out: DirectoryUser[] = []
+  for (const u of users) {
+    const doc = JSON.parse(u.document) as Record<string, unknown>
+    const devices = await storage.scim.devicesOfUser(u.userId)
+    const usable = devices.some((d) => !d.revoked && !d.refused)
+    if (u.deletedAt !== null && devices.every((d) => d.revoked)) continue
+    const emails = Array.isArray(doc.emails)
+      ? (doc.emails as Record<string, unknown>[]).map((e) => e.value).filter((v): v is string => typeof v === 'string')
+      : []
+    const names = groupsOf(u)
+    out.push({
+      userId: u.userId,
+      scimId: u.id,
+      userName: u.userName,
+      displayName: u.displayName,
+      ...nameParts(doc),
+      emails,
+      active: u.active,
+      deleted: u.deletedAt !== null,
+      state: !u.active ? 'deactivated' : usable ? 'enrolled' : 'awaiting-enrollment',
+      roleWish: roleWish(names, map),
+      groups: names,
+      devices,
+      toRevoke: devices.filter((d) => !d.revoked && (d.refused || !u.active)).map((d) => d.deviceId),
+    })
+  }
+  return out
+}
+
+export async function handleGetDirectoryUsers(
+  s: SessionContext,
+  f: FrameOf<'getDirectoryUsers'>,
+): Promise<void> {
+  // The root-signed role decides, never the SCIM wish (DESIGN §3).
+  if (s.role !== 'admin') return s.sendError('relay/forbidden', f.ref)
+  const encoder = new TextEncoder()
+  const users = await listDirectoryUsers(s)
+  s.sendFrame({
+    type: 'directoryUsers',
+    ref: f.ref,
+    users: users.map((u) => encoder.encode(JSON.stringify(u))),
+  })
+}
