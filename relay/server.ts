@@ -30,6 +30,8 @@ import { DeviceRateLimiter } from './ws/rate-limit.ts'
 import { createRemoteEventQueue } from './ws/remote-events.ts'
 import { CLOSE, Session } from './ws/session.ts'
 import { openLeaseIssuer } from './ws/lease.ts'
+import { createScimHandler, isScimPath } from './scim/handler.ts'
+import type { RoleMap } from './scim/roles.ts'
 
 export type RelayOptions = {
   /** 0 picks any free port. */
@@ -69,6 +71,10 @@ export type RelayOptions = {
   compactionIntervalMs?: number
   /** Offline lease length the relay signs at each login (WARDLINE_LEASE_SECONDS; default 72 h). */
   leaseMs?: number
+  /** Serves SCIM 2.0 under /scim/v2 with this bearer token (WARDLINE_SCIM_TOKEN); 404 without. */
+  scimToken?: string
+  /** SCIM group names → the role they wish for (WARDLINE_SCIM_ROLE_MAP, scim/roles.ts). */
+  scimRoleMap?: RoleMap
 }
 
 export { COMPACTION_GRACE_MS, COMPACTION_INTERVAL_MS } from './limits.ts'
@@ -156,6 +162,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     limits,
     sendRate: new DeviceRateLimiter(limits.messagesPerSecond, limits.messageBurst),
     lease: await openLeaseIssuer(storage, options.leaseMs),
+    ...(options.scimRoleMap ? { scimRoleMap: options.scimRoleMap } : {}),
   }
   const remote = createRemoteEventQueue(deps)
   await bus.listen(remote.apply, remote.resync)
@@ -173,6 +180,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     publicOrigin: options.publicOrigin ? new URL(options.publicOrigin).origin : null,
     allowed: options.allowedOrigins ?? new Set(),
   }
+  const scim = options.scimToken
+    ? await createScimHandler(deps, { token: options.scimToken, publicOrigin: origins.publicOrigin })
+    : null
   const hsts = options.tls !== undefined || origins.publicOrigin?.startsWith('https:') === true
   const secured = (res: Response) => {
     metrics.inc('wardline_http_responses_total', String(res.status))
@@ -235,6 +245,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
         const ops = { storage, metrics, isClosing: () => closing !== null }
         return secured(await handleOps(req, url.pathname, { ...ops, metricsToken: options.metricsToken ?? null }))
       }
+      if (isScimPath(url.pathname)) return secured(scim ? await scim(req, url) : jsonError('api/not-found', 404))
       const origin = req.headers.get('origin')
       if (url.pathname.startsWith('/api/')) {
         if (req.method === 'OPTIONS') return secured(withCors(new Response(null, { status: 204 }), origin, origins))
