@@ -16,7 +16,9 @@ export type ScimContext = {
 export function refusalResponse(code: string, detail = ''): Response {
   if (code === 'scim/uniqueness') return scimError(409, 'userName is already taken', 'uniqueness')
   if (code === 'scim/not-found') return scimError(404, 'no such resource')
-  if (code === 'scim/unknown-member') return scimError(400, 'a member is not a known user', 'invalidValue')
+  if (code === 'scim/unknown-member') {
+    return scimError(400, 'a member is not a known user', 'invalidValue')
+  }
   const patch = /^scim\/patch-(\w+)$/.exec(code)
   if (patch) return scimError(400, detail || 'the patch cannot be applied', patch[1])
   return scimError(400, detail || 'refused', 'invalidValue')

@@ -39,18 +39,34 @@ async function assertLoginRefused(t: TestRelay, device: TestDevice): Promise<voi
 }
 
 async function assertCutOff(live: TestClient): Promise<void> {
-  assertEquals(await live.waitFor('error'), { type: 'error', code: 'relay/device-revoked', ref: '' })
+  assertEquals(await live.waitFor('error'), {
+    type: 'error',
+    code: 'relay/device-revoked',
+    ref: '',
+  })
   assertEquals((await live.closed).code, 4003)
 }
 
 Deno.test('Entra PATCH active "False" closes the live socket, refuses logins and enrollment, and tells the admin device', () =>
   withScimRelay(async (t) => {
     const admin = await TestClient.loggedIn(t.url, t.admin)
-    const made = await scimRequest(t, 'POST', '/scim/v2/Users', entraUser('nurse@ward.example', 'ext-1'))
+    const made = await scimRequest(
+      t,
+      'POST',
+      '/scim/v2/Users',
+      entraUser('nurse@ward.example', 'ext-1'),
+    )
     const scimId = made.body?.id as string
     const listed = await userNamed(admin, 'nurse@ward.example')
-    assertEquals([listed.state, listed.scimId, listed.roleWish, listed.devices], ['awaiting-enrollment', scimId, null, []])
-    assertEquals([listed.givenName, listed.familyName, listed.emails], ['Alex', 'Carter', ['nurse@ward.example']])
+    assertEquals([listed.state, listed.scimId, listed.roleWish, listed.devices], [
+      'awaiting-enrollment',
+      scimId,
+      null,
+      [],
+    ])
+    assertEquals([listed.givenName, listed.familyName, listed.emails], ['Alex', 'Carter', [
+      'nurse@ward.example',
+    ]])
 
     // The admin console issues a root-signed enrollment for the directory's user id.
     const phone = await t.enroll(listed.userId, 'clinician')
@@ -71,7 +87,10 @@ Deno.test('Entra PATCH active "False" closes the live socket, refuses logins and
     await assertLoginRefused(t, phone)
     let enrollError = ''
     await t.enroll(listed.userId).catch((e) => (enrollError = String(e)))
-    assert(enrollError.includes('403') && enrollError.includes('enroll/user-deactivated'), enrollError)
+    assert(
+      enrollError.includes('403') && enrollError.includes('enroll/user-deactivated'),
+      enrollError,
+    )
     const after = await userNamed(admin, 'nurse@ward.example')
     assertEquals([after.state, after.toRevoke], ['deactivated', [phone.deviceId]])
 
@@ -87,7 +106,11 @@ Deno.test('Entra PATCH active "False" closes the live socket, refuses logins and
     assertEquals([again.state, again.toRevoke], ['enrolled', [phone.deviceId]])
 
     // The admin device signs the revocation the relay cannot sign; then nothing is left to do.
-    admin.send({ type: 'revokeDevice', ref: 'rv', revocation: signTestRevocation(phone.deviceId, t.org) })
+    admin.send({
+      type: 'revokeDevice',
+      ref: 'rv',
+      revocation: signTestRevocation(phone.deviceId, t.org),
+    })
     assertEquals((await admin.waitFor('ack')).ref, 'rv')
     assertEquals((await userNamed(admin, 'nurse@ward.example')).toRevoke, [])
     await back.close()
@@ -106,10 +129,16 @@ Deno.test('Okta PUT with active false, and DELETE, cut off every device of the u
       await t.enroll(sam.userId, 'clinician'),
       await t.enroll(kim.userId, 'clinician'),
     ]
-    const sockets = [await TestClient.loggedIn(t.url, samPhone), await TestClient.loggedIn(t.url, samTablet)]
+    const sockets = [
+      await TestClient.loggedIn(t.url, samPhone),
+      await TestClient.loggedIn(t.url, samTablet),
+    ]
     const kimLive = await TestClient.loggedIn(t.url, kimPhone)
 
-    const put = await scimRequest(t, 'PUT', `/scim/v2/Users/${a.body?.id}`, { ...oktaUser('sam@ward.example', '00u1', false), id: a.body?.id })
+    const put = await scimRequest(t, 'PUT', `/scim/v2/Users/${a.body?.id}`, {
+      ...oktaUser('sam@ward.example', '00u1', false),
+      id: a.body?.id,
+    })
     assertEquals([put.status, put.body?.active], [200, false])
     for (const s of sockets) await assertCutOff(s)
     const told = await admin.waitFor('userDeactivated')
@@ -121,7 +150,9 @@ Deno.test('Okta PUT with active false, and DELETE, cut off every device of the u
     await assertLoginRefused(t, kimPhone)
     await assertLoginRefused(t, samTablet)
     const gone = (await directoryUsers(admin)).find((u) => u.userName === 'kim@ward.example')
-    assertEquals([gone?.deleted, gone?.state, gone?.toRevoke], [true, 'deactivated', [kimPhone.deviceId]])
+    assertEquals([gone?.deleted, gone?.state, gone?.toRevoke], [true, 'deactivated', [
+      kimPhone.deviceId,
+    ]])
     await admin.close()
   }))
 
@@ -130,8 +161,16 @@ Deno.test('a role from SCIM groups is only a wish: shown to admins, never grante
     const admin = await TestClient.loggedIn(t.url, t.admin)
     const u = await scimRequest(t, 'POST', '/scim/v2/Users', entraUser('it@ward.example', 'it-1'))
     const v = await scimRequest(t, 'POST', '/scim/v2/Users', entraUser('co@ward.example', 'co-1'))
-    await scimRequest(t, 'POST', '/scim/v2/Groups', { schemas: [CORE_GROUP], displayName: 'IT Admins', members: [{ value: u.body?.id }] })
-    await scimRequest(t, 'POST', '/scim/v2/Groups', { schemas: [CORE_GROUP], displayName: 'Compliance Officer', members: [{ value: v.body?.id }] })
+    await scimRequest(t, 'POST', '/scim/v2/Groups', {
+      schemas: [CORE_GROUP],
+      displayName: 'IT Admins',
+      members: [{ value: u.body?.id }],
+    })
+    await scimRequest(t, 'POST', '/scim/v2/Groups', {
+      schemas: [CORE_GROUP],
+      displayName: 'Compliance Officer',
+      members: [{ value: v.body?.id }],
+    })
     const it = await userNamed(admin, 'it@ward.example')
     assertEquals([it.roleWish, it.groups], ['admin', ['IT Admins']])
     assertEquals((await userNamed(admin, 'co@ward.example')).roleWish, 'compliance')

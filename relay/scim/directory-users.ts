@@ -32,7 +32,9 @@ export type DirectoryUser = {
   toRevoke: string[]
 }
 
-function nameParts(doc: Record<string, unknown>): { givenName: string | null; familyName: string | null } {
+function nameParts(
+  doc: Record<string, unknown>,
+): { givenName: string | null; familyName: string | null } {
   const name = doc.name as Record<string, unknown> | undefined
   const s = (v: unknown) => (typeof v === 'string' ? v : null)
   return { givenName: s(name?.givenName), familyName: s(name?.familyName) }
@@ -53,7 +55,9 @@ export async function listDirectoryUsers(s: SessionContext): Promise<DirectoryUs
     const usable = devices.some((d) => !d.revoked && !d.refused)
     if (u.deletedAt !== null && devices.every((d) => d.revoked)) continue
     const emails = Array.isArray(doc.emails)
-      ? (doc.emails as Record<string, unknown>[]).map((e) => e.value).filter((v): v is string => typeof v === 'string')
+      ? (doc.emails as Record<string, unknown>[]).map((e) => e.value).filter((v): v is string =>
+        typeof v === 'string'
+      )
       : []
     const names = groupsOf(u)
     out.push({
@@ -69,7 +73,9 @@ export async function listDirectoryUsers(s: SessionContext): Promise<DirectoryUs
       roleWish: roleWish(names, map),
       groups: names,
       devices,
-      toRevoke: devices.filter((d) => !d.revoked && (d.refused || !u.active)).map((d) => d.deviceId),
+      toRevoke: devices.filter((d) => !d.revoked && (d.refused || !u.active)).map((d) =>
+        d.deviceId
+      ),
     })
   }
   return out

@@ -52,8 +52,14 @@ function resourceTypes(base: string) {
 }
 
 /** null when `resource` is not a discovery endpoint. */
-export function handleDiscovery(base: string, resource: string, id: string | null): Response | null {
-  if (resource === 'ServiceProviderConfig' && id === null) return scimJson(serviceProviderConfig(base))
+export function handleDiscovery(
+  base: string,
+  resource: string,
+  id: string | null,
+): Response | null {
+  if (resource === 'ServiceProviderConfig' && id === null) {
+    return scimJson(serviceProviderConfig(base))
+  }
   if (resource === 'ResourceTypes') {
     const all = resourceTypes(base)
     if (id === null) return listResponse(all, all.length, 1)
@@ -61,7 +67,10 @@ export function handleDiscovery(base: string, resource: string, id: string | nul
     return one ? scimJson(one) : scimError(404, 'no such resource type')
   }
   if (resource === 'Schemas') {
-    const all = SCHEMA_RESOURCES.map((s) => ({ ...s, meta: { ...s.meta, location: `${base}${s.meta.location}` } }))
+    const all = SCHEMA_RESOURCES.map((s) => ({
+      ...s,
+      meta: { ...s.meta, location: `${base}${s.meta.location}` },
+    }))
     if (id === null) return listResponse(all, all.length, 1)
     const one = all.find((s) => s.id.toLowerCase() === id.toLowerCase())
     return one ? scimJson(one) : scimError(404, 'no such schema')

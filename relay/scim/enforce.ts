@@ -24,5 +24,9 @@ export async function enforceDeactivation(deps: RelayDeps, user: ScimUserRow): P
   for (const admin of hub.sessionsOf(await storage.scim.adminDeviceIds())) admin.sendFrame(notice)
   // Admins on other relays (and this one's later logins) find the same list in directoryUsers.
   announceDirectoryChanged(deps)
-  log('scim.user-deactivated', { user: shortId(user.userId), devices: devices.length, toRevoke: toRevoke.length })
+  log('scim.user-deactivated', {
+    user: shortId(user.userId),
+    devices: devices.length,
+    toRevoke: toRevoke.length,
+  })
 }

@@ -49,17 +49,38 @@ Deno.test('filters: and, or, not, parentheses, co, sw, ew, pr, booleans and date
 })
 
 Deno.test('filters: malformed input is invalid-filter, never a throw', () => {
-  for (const f of ['', 'userName', 'userName eq', 'userName eq "unterminated', 'userName xx "a"', '(userName eq "a"',
-    'userName eq "a" or', 'not userName eq "a"', 'emails[type eq "work"', 'eq eq eq', 'a eq b', '"x" eq "y"',
-    '('.repeat(100) + 'userName eq "a"' + ')'.repeat(100), 'x'.repeat(3000)]) {
+  for (
+    const f of [
+      '',
+      'userName',
+      'userName eq',
+      'userName eq "unterminated',
+      'userName xx "a"',
+      '(userName eq "a"',
+      'userName eq "a" or',
+      'not userName eq "a"',
+      'emails[type eq "work"',
+      'eq eq eq',
+      'a eq b',
+      '"x" eq "y"',
+      '('.repeat(100) + 'userName eq "a"' + ')'.repeat(100),
+      'x'.repeat(3000),
+    ]
+  ) {
     assertEquals(parseFilter(f), { ok: false, code: 'scim/invalid-filter' }, f)
   }
 })
 
 Deno.test('attribute paths: core prefix dropped, extension named, sub-attributes kept', () => {
   assertEquals(parseAttrPath('name.givenName'), { attr: 'name', sub: 'givenName' })
-  assertEquals(parseAttrPath('urn:ietf:params:scim:schemas:core:2.0:User:userName'), { attr: 'userName' })
-  assertEquals(parseAttrPath(`${ENT}:manager.value`), { schema: ENT, attr: 'manager', sub: 'value' })
+  assertEquals(parseAttrPath('urn:ietf:params:scim:schemas:core:2.0:User:userName'), {
+    attr: 'userName',
+  })
+  assertEquals(parseAttrPath(`${ENT}:manager.value`), {
+    schema: ENT,
+    attr: 'manager',
+    sub: 'value',
+  })
   assertEquals(parseAttrPath(ENT.toUpperCase()), { attr: ENT })
   assertEquals(parseAttrPath('a.b.c'), null)
   assertEquals(parseAttrPath('urn:unknown:ext:attr'), null)
@@ -79,6 +100,9 @@ Deno.test('WARDLINE_SCIM_ROLE_MAP: a JSON object of group name → role; misuse 
     } catch (e) {
       thrown = e
     }
-    assert(thrown instanceof RangeError && thrown.message.startsWith('expected WARDLINE_SCIM_ROLE_MAP'), bad)
+    assert(
+      thrown instanceof RangeError && thrown.message.startsWith('expected WARDLINE_SCIM_ROLE_MAP'),
+      bad,
+    )
   }
 })

@@ -14,7 +14,11 @@ import { notifyAdmins, refusalResponse, type ScimContext } from './context.ts'
 
 function one(ctx: ScimContext, url: URL, row: ScimGroupRow, status = 200): Response {
   const resource = groupResource(row, ctx.base)
-  const body = projectResource(resource, queryParam(url, 'attributes'), queryParam(url, 'excludedAttributes'))
+  const body = projectResource(
+    resource,
+    queryParam(url, 'attributes'),
+    queryParam(url, 'excludedAttributes'),
+  )
   const meta = resource.meta as { location: string; version: string }
   return scimJson(body, status, {
     ETag: meta.version,
@@ -64,7 +68,9 @@ async function update(
   if ('refused' in r) return refusalResponse(r.refused, detail)
   await notifyAdmins(ctx.deps)
   // Entra accepts 204 for a group PATCH and it spares sending thousands of members back.
-  if (kind === 'PATCH' && queryParam(url, 'attributes') === null) return new Response(null, { status: 204 })
+  if (kind === 'PATCH' && queryParam(url, 'attributes') === null) {
+    return new Response(null, { status: 204 })
+  }
   return one(ctx, url, r)
 }
 
@@ -77,7 +83,12 @@ export async function handleGroups(
   const { scim } = ctx.deps.storage
   const m = req.method
   if (id === null) {
-    if (m === 'GET') return listResources(url, (await scim.listGroups()).map((g) => groupResource(g, ctx.base)))
+    if (m === 'GET') {
+      return listResources(
+        url,
+        (await scim.listGroups()).map((g) => groupResource(g, ctx.base)),
+      )
+    }
     if (m === 'POST') return await create(ctx, req, url)
     return scimError(405, 'method not allowed on /Groups')
   }

@@ -43,7 +43,9 @@ export async function createScimHandler(
       return res
     }
     const ctx: ScimContext = { deps, base: `${options.publicOrigin ?? url.origin}${SCIM_PREFIX}` }
-    const rest = url.pathname.startsWith(`${SCIM_PREFIX}/`) ? url.pathname.slice(SCIM_PREFIX.length + 1) : null
+    const rest = url.pathname.startsWith(`${SCIM_PREFIX}/`)
+      ? url.pathname.slice(SCIM_PREFIX.length + 1)
+      : null
     const parts = rest === null ? [] : rest.split('/').map(safeDecode)
     if (parts.length === 0 || parts.length > 2 || parts.some((p) => p === '')) {
       return scimError(404, 'no such endpoint')

@@ -54,12 +54,20 @@ Deno.test('main serves /scim/v2 with WARDLINE_SCIM_TOKEN and refuses a bad WARDL
     assertEquals((await child.status).code, 0)
     await child.stderr.cancel()
 
-    const bad = spawnMain(dataDir, { WARDLINE_SCIM_TOKEN: 'x', WARDLINE_SCIM_ROLE_MAP: '{"IT Admins":"root"}' })
+    const bad = spawnMain(dataDir, {
+      WARDLINE_SCIM_TOKEN: 'x',
+      WARDLINE_SCIM_ROLE_MAP: '{"IT Admins":"root"}',
+    })
     const status = await bad.status
     const stderr = new TextDecoder().decode(await new Response(bad.stderr).arrayBuffer())
     await bad.stdout.cancel()
     assertEquals(status.code, 2)
-    assert(stderr.includes('expected WARDLINE_SCIM_ROLE_MAP roles to be one of admin, compliance, clinician'), stderr)
+    assert(
+      stderr.includes(
+        'expected WARDLINE_SCIM_ROLE_MAP roles to be one of admin, compliance, clinician',
+      ),
+      stderr,
+    )
   } finally {
     await Deno.remove(dataDir, { recursive: true })
   }

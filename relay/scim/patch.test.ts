@@ -18,13 +18,20 @@ const patch = (doc: Record<string, unknown>, ...Operations: unknown[]) => {
 }
 
 Deno.test('PATCH: Entra "Replace" of active with the string "False" gives a boolean', () => {
-  assertEquals(patch(base(), { op: 'Replace', path: 'active', value: 'False' }), { ...base(), active: false })
+  assertEquals(patch(base(), { op: 'Replace', path: 'active', value: 'False' }), {
+    ...base(),
+    active: false,
+  })
   assertEquals(patch(base(), { op: 'replace', path: 'ACTIVE', value: 'true' }), base())
 })
 
 Deno.test('PATCH: a filtered path replaces the matching element, or adds one seeded from the filter', () => {
   const r = patch(base(), { op: 'Replace', path: 'emails[type eq "work"].value', value: 'new@x' })
-  assertEquals((r as Record<string, unknown>).emails, [{ value: 'new@x', type: 'work', primary: true }])
+  assertEquals((r as Record<string, unknown>).emails, [{
+    value: 'new@x',
+    type: 'work',
+    primary: true,
+  }])
   const added = patch(base(), { op: 'Add', path: 'emails[type eq "home"].value', value: 'h@x' })
   assertEquals((added as Record<string, unknown>).emails, [
     { value: 'a@x', type: 'work', primary: true },
@@ -41,15 +48,23 @@ Deno.test('PATCH: no path merges the value object, whose keys may be paths or th
     { op: 'Add', value: { [ENT]: { department: 'ICU', manager: 'm-1' } } },
     { op: 'add', value: { [`${ENT}:costCenter`]: 'CC9' } },
   ) as Record<string, unknown>
-  assertEquals([r.active, (r.name as Record<string, unknown>).givenName, r.displayName], [false, 'Z', 'Z B'])
+  assertEquals([r.active, (r.name as Record<string, unknown>).givenName, r.displayName], [
+    false,
+    'Z',
+    'Z B',
+  ])
   assertEquals(r[ENT], { costCenter: 'CC9', department: 'ICU', manager: { value: 'm-1' } })
 })
 
 Deno.test('PATCH: add to a multi-valued attribute appends without duplicates; remove with a value array', () => {
   const g = { displayName: 'G', members: [{ value: 'u1' }] }
-  const added = applyPatch(g, { Operations: [{ op: 'Add', path: 'members', value: [{ value: 'u1' }, { value: 'u2' }] }] })
+  const added = applyPatch(g, {
+    Operations: [{ op: 'Add', path: 'members', value: [{ value: 'u1' }, { value: 'u2' }] }],
+  })
   assertEquals(added.ok && added.value.members, [{ value: 'u1' }, { value: 'u2' }])
-  const removed = applyPatch(g, { Operations: [{ op: 'Remove', path: 'members', value: [{ value: 'u1' }] }] })
+  const removed = applyPatch(g, {
+    Operations: [{ op: 'Remove', path: 'members', value: [{ value: 'u1' }] }],
+  })
   assertEquals(removed.ok && removed.value.members, [])
   const byFilter = applyPatch(g, { Operations: [{ op: 'remove', path: 'members[value eq "u1"]' }] })
   assertEquals(byFilter.ok && byFilter.value.members, [])

@@ -14,7 +14,12 @@ export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
 /** More operations than any IdP sends in one request; bounds the work per request. */
 export const MAX_PATCH_OPERATIONS = 1000
 
-export type ScimErrorType = 'invalidSyntax' | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidFilter'
+export type ScimErrorType =
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'invalidValue'
+  | 'invalidFilter'
 export type PatchResult =
   | { ok: true; value: Record<string, unknown> }
   | { ok: false; scimType: ScimErrorType; detail: string }
@@ -24,7 +29,9 @@ type Op = 'add' | 'replace' | 'remove'
 type PatchPath = { path: AttrPath; filter?: Filter; filterSub?: string }
 
 const MULTI_VALUED = new Set(
-  [...USER_ATTRIBUTES, ...GROUP_ATTRIBUTES].filter((a) => a.multiValued).map((a) => a.name.toLowerCase()),
+  [...USER_ATTRIBUTES, ...GROUP_ATTRIBUTES].filter((a) => a.multiValued).map((a) =>
+    a.name.toLowerCase()
+  ),
 )
 
 class PatchError extends Error {
@@ -82,9 +89,13 @@ function sameElement(a: unknown, b: unknown): boolean {
 function applyPlain(op: Op, container: Json, path: AttrPath, value: unknown): void {
   const k = keyOf(container, path.attr)
   if (path.sub) {
-    if (Array.isArray(container[k])) throw new PatchError('invalidPath', `${path.attr} is multi-valued`)
+    if (Array.isArray(container[k])) {
+      throw new PatchError('invalidPath', `${path.attr} is multi-valued`)
+    }
     if (op === 'remove') {
-      if (isObject(container[k])) delete (container[k] as Json)[keyOf(container[k] as Json, path.sub)]
+      if (isObject(container[k])) {
+        delete (container[k] as Json)[keyOf(container[k] as Json, path.sub)]
+      }
       return
     }
     if (!isObject(container[k])) container[k] = {}
@@ -135,7 +146,7 @@ function applyFiltered(op: Op, container: Json, p: PatchPath, value: unknown): v
   const list = Array.isArray(container[k]) ? container[k] as unknown[] : []
   const matches = list.filter((el) => isObject(el) && matchesFilter(el, p.filter!)) as Json[]
   if (op === 'remove') {
-    if (p.filterSub) for (const el of matches) delete el[keyOf(el, p.filterSub)]
+    if (p.filterSub) { for (const el of matches) delete el[keyOf(el, p.filterSub)] }
     else container[k] = list.filter((el) => !matches.includes(el as Json))
     return
   }
@@ -143,7 +154,11 @@ function applyFiltered(op: Op, container: Json, p: PatchPath, value: unknown): v
     // Entra replaces `emails[type eq "work"].value` on a user with no work email yet.
     const seed = seedOf(p.filter!)
     if (!seed) throw new PatchError('noTarget', `no ${p.path.attr} matches the filter`)
-    const el = p.filterSub ? { ...seed, [p.filterSub]: value } : isObject(value) ? { ...seed, ...value } : null
+    const el = p.filterSub
+      ? { ...seed, [p.filterSub]: value }
+      : isObject(value)
+      ? { ...seed, ...value }
+      : null
     if (!el) throw new PatchError('invalidValue', `${p.path.attr} elements are objects`)
     container[k] = [...list, el]
     return
@@ -164,7 +179,9 @@ function applyAt(op: Op, doc: Json, p: PatchPath, value: unknown): void {
 
 /** A no-path add or replace: every key of the value object is a path of its own. */
 function applyMerge(op: Op, doc: Json, value: unknown): void {
-  if (!isObject(value)) throw new PatchError('invalidValue', 'a value object is required without a path')
+  if (!isObject(value)) {
+    throw new PatchError('invalidValue', 'a value object is required without a path')
+  }
   for (const [key, v] of Object.entries(value)) {
     const path = parseAttrPath(key)
     if (!path) throw new PatchError('invalidPath', 'a value key is not an attribute path')
@@ -207,7 +224,9 @@ export function applyPatch(resource: Json, body: Json): PatchResult {
         // A bad filter inside the brackets is an invalid path too (RFC 7644 §3.5.2).
         throw new PatchError('invalidPath', 'path does not parse')
       }
-      if (op !== 'remove' && value === undefined) throw new PatchError('invalidValue', 'value is required')
+      if (op !== 'remove' && value === undefined) {
+        throw new PatchError('invalidValue', 'value is required')
+      }
       applyAt(op, doc, p, value)
     }
   } catch (e) {

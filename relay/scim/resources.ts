@@ -15,7 +15,11 @@ type Json = Record<string, unknown>
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
-function meta(resourceType: string, location: string, row: { createdAt: number; updatedAt: number; version: number }) {
+function meta(
+  resourceType: string,
+  location: string,
+  row: { createdAt: number; updatedAt: number; version: number },
+) {
   return {
     resourceType,
     created: iso(row.createdAt),
@@ -87,7 +91,11 @@ export function groupFields(doc: Json): ScimGroupFields {
  * `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5), on top-level names only: schemas, id
  * and meta are always returned; a sub-attribute name keeps (or drops) its whole attribute.
  */
-export function projectResource(resource: Json, attributes: string | null, excluded: string | null): Json {
+export function projectResource(
+  resource: Json,
+  attributes: string | null,
+  excluded: string | null,
+): Json {
   const topName = (a: string) => {
     const s = /^urn:/i.test(a.trim()) ? a.trim().slice(a.trim().lastIndexOf(':') + 1) : a.trim()
     return s.split('.')[0]!.toLowerCase()
@@ -97,13 +105,17 @@ export function projectResource(resource: Json, attributes: string | null, exclu
   if (attributes) {
     const keep = names(attributes)
     const keepExtension = attributes.toLowerCase().includes(ENTERPRISE_USER.toLowerCase())
-    return Object.fromEntries(Object.entries(resource).filter(([k]) =>
-      always.has(k) || keep.has(k.toLowerCase()) || (k === ENTERPRISE_USER && keepExtension)
-    ))
+    return Object.fromEntries(
+      Object.entries(resource).filter(([k]) =>
+        always.has(k) || keep.has(k.toLowerCase()) || (k === ENTERPRISE_USER && keepExtension)
+      ),
+    )
   }
   if (excluded) {
     const drop = names(excluded)
-    return Object.fromEntries(Object.entries(resource).filter(([k]) => always.has(k) || !drop.has(k.toLowerCase())))
+    return Object.fromEntries(
+      Object.entries(resource).filter(([k]) => always.has(k) || !drop.has(k.toLowerCase())),
+    )
   }
   return resource
 }

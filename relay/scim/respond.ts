@@ -13,7 +13,11 @@ export const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
 /** Largest SCIM request body: a group of ~10,000 members as Okta PUTs it. */
 export const MAX_SCIM_BODY_BYTES = 1024 * 1024
 
-export function scimJson(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+export function scimJson(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'Content-Type': SCIM_CONTENT_TYPE, 'Cache-Control': 'no-store', ...headers },
@@ -39,7 +43,10 @@ export function listResponse(resources: unknown[], total: number, startIndex: nu
   })
 }
 
-export type ScimBody = { ok: true; value: Record<string, unknown> } | { ok: false; response: Response }
+export type ScimBody = { ok: true; value: Record<string, unknown> } | {
+  ok: false
+  response: Response
+}
 
 /** Reads at most MAX_SCIM_BODY_BYTES of JSON object. */
 export async function readScimBody(req: Request): Promise<ScimBody> {
@@ -68,7 +75,9 @@ export async function readScimBody(req: Request): Promise<ScimBody> {
   }
   try {
     const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(all))
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { ok: true, value }
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return { ok: true, value }
+    }
   } catch {
     // answered below
   }
@@ -76,7 +85,9 @@ export async function readScimBody(req: Request): Promise<ScimBody> {
 }
 
 /** Checks `Authorization: Bearer <token>` in constant time (HMAC both, compare the MACs). */
-export async function createBearerCheck(token: string): Promise<(req: Request) => Promise<boolean>> {
+export async function createBearerCheck(
+  token: string,
+): Promise<(req: Request) => Promise<boolean>> {
   if (token.length === 0) throw new RangeError('expected a non-empty SCIM token, got an empty one')
   const key = await crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
   const mac = async (s: string) =>

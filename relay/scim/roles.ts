@@ -34,15 +34,21 @@ export function parseRoleMap(text: string | undefined): RoleMap {
   try {
     value = JSON.parse(text)
   } catch {
-    throw new RangeError('expected WARDLINE_SCIM_ROLE_MAP to be a JSON object, got text that does not parse')
+    throw new RangeError(
+      'expected WARDLINE_SCIM_ROLE_MAP to be a JSON object, got text that does not parse',
+    )
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RangeError('expected WARDLINE_SCIM_ROLE_MAP to be a JSON object, got another JSON value')
+    throw new RangeError(
+      'expected WARDLINE_SCIM_ROLE_MAP to be a JSON object, got another JSON value',
+    )
   }
   for (const [name, role] of Object.entries(value)) {
     if (!isRole(role)) {
       throw new RangeError(
-        `expected WARDLINE_SCIM_ROLE_MAP roles to be one of ${WARDLINE_ROLES.join(', ')}, got ${JSON.stringify(role)}`,
+        `expected WARDLINE_SCIM_ROLE_MAP roles to be one of ${WARDLINE_ROLES.join(', ')}, got ${
+          JSON.stringify(role)
+        }`,
       )
     }
     map.set(key(name), role)

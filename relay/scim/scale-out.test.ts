@@ -22,7 +22,12 @@ Deno.test('two relays on one Postgres: a SCIM deactivation through relay 1 close
   const t = await startTestRelay({ ...(await open()), scimToken: SCIM_TOKEN })
   const second = await startBareRelay(await open())
   try {
-    const made = await scimRequest(t, 'POST', '/scim/v2/Users', entraUser('far@ward.example', 'far-1'))
+    const made = await scimRequest(
+      t,
+      'POST',
+      '/scim/v2/Users',
+      entraUser('far@ward.example', 'far-1'),
+    )
     const admin = await TestClient.loggedIn(second.url, t.admin)
     admin.send({ type: 'getDirectoryUsers', ref: 'd' })
     const users = (await admin.waitFor('directoryUsers')).users
@@ -35,7 +40,11 @@ Deno.test('two relays on one Postgres: a SCIM deactivation through relay 1 close
       Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
     })
     assertEquals(off.status, 200)
-    assertEquals(await live.waitFor('error', 5000), { type: 'error', code: 'relay/device-revoked', ref: '' })
+    assertEquals(await live.waitFor('error', 5000), {
+      type: 'error',
+      code: 'relay/device-revoked',
+      ref: '',
+    })
     assertEquals((await live.closed).code, 4003)
     // The admin on relay 2 hears directoryChanged and finds the device to revoke.
     await admin.waitFor('directoryChanged', 5000)

@@ -19,14 +19,23 @@ export type AttrDef = {
   subAttributes?: AttrDef[]
 }
 
-const str = (name: string, extra: Partial<AttrDef> = {}): AttrDef => ({ name, type: 'string', ...extra })
+const str = (name: string, extra: Partial<AttrDef> = {}): AttrDef => ({
+  name,
+  type: 'string',
+  ...extra,
+})
 const multi = (name: string, subs: AttrDef[]): AttrDef => ({
   name,
   type: 'complex',
   multiValued: true,
   subAttributes: subs,
 })
-const typedValue = [str('value'), str('display'), str('type'), { name: 'primary', type: 'boolean' } as AttrDef]
+const typedValue = [
+  str('value'),
+  str('display'),
+  str('type'),
+  { name: 'primary', type: 'boolean' } as AttrDef,
+]
 
 export const USER_ATTRIBUTES: AttrDef[] = [
   str('userName', { required: true, uniqueness: 'server' }),
@@ -34,10 +43,26 @@ export const USER_ATTRIBUTES: AttrDef[] = [
   {
     name: 'name',
     type: 'complex',
-    subAttributes: ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix']
+    subAttributes: [
+      'formatted',
+      'familyName',
+      'givenName',
+      'middleName',
+      'honorificPrefix',
+      'honorificSuffix',
+    ]
       .map((n) => str(n)),
   },
-  ...['displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone']
+  ...[
+    'displayName',
+    'nickName',
+    'profileUrl',
+    'title',
+    'userType',
+    'preferredLanguage',
+    'locale',
+    'timezone',
+  ]
     .map((n) => str(n)),
   { name: 'active', type: 'boolean' },
   multi('emails', typedValue),
@@ -52,13 +77,22 @@ export const USER_ATTRIBUTES: AttrDef[] = [
 
 export const ENTERPRISE_ATTRIBUTES: AttrDef[] = [
   ...['employeeNumber', 'costCenter', 'organization', 'division', 'department'].map((n) => str(n)),
-  { name: 'manager', type: 'complex', subAttributes: [str('value'), str('$ref'), str('displayName')] },
+  {
+    name: 'manager',
+    type: 'complex',
+    subAttributes: [str('value'), str('$ref'), str('displayName')],
+  },
 ]
 
 export const GROUP_ATTRIBUTES: AttrDef[] = [
   str('displayName', { required: true }),
   str('externalId', { caseExact: true }),
-  multi('members', [str('value', { mutability: 'immutable' }), str('display'), str('$ref'), str('type')]),
+  multi('members', [
+    str('value', { mutability: 'immutable' }),
+    str('display'),
+    str('$ref'),
+    str('type'),
+  ]),
 ]
 
 export type Canonical = { ok: true; value: Record<string, unknown> } | { ok: false; detail: string }
@@ -84,7 +118,9 @@ function canonicalValue(def: AttrDef, v: unknown): unknown {
   }
   if (def.type === 'complex') {
     // Entra sends the enterprise manager as its id alone.
-    const obj = typeof v === 'string' && def.subAttributes?.some((s) => s.name === 'value') ? { value: v } : v
+    const obj = typeof v === 'string' && def.subAttributes?.some((s) => s.name === 'value')
+      ? { value: v }
+      : v
     if (!isObject(obj)) throw new Invalid(`${def.name} must be an object`)
     const out = canonicalObject(def.subAttributes ?? [], obj)
     return Object.keys(out).length ? out : undefined
@@ -167,7 +203,12 @@ function describe(a: AttrDef): Record<string, unknown> {
 /** GET /Schemas entries (RFC 7643 §7). */
 export const SCHEMA_RESOURCES = [
   { id: CORE_USER, name: 'User', description: 'User Account', attributes: USER_ATTRIBUTES },
-  { id: ENTERPRISE_USER, name: 'EnterpriseUser', description: 'Enterprise User', attributes: ENTERPRISE_ATTRIBUTES },
+  {
+    id: ENTERPRISE_USER,
+    name: 'EnterpriseUser',
+    description: 'Enterprise User',
+    attributes: ENTERPRISE_ATTRIBUTES,
+  },
   { id: CORE_GROUP, name: 'Group', description: 'Group', attributes: GROUP_ATTRIBUTES },
 ].map((s) => ({
   schemas: ['urn:ietf:params:scim:schemas:core:2.0:Schema'],

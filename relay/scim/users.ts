@@ -16,7 +16,11 @@ import { notifyAdmins, refusalResponse, type ScimContext } from './context.ts'
 
 function one(ctx: ScimContext, url: URL, row: ScimUserRow, status = 200): Response {
   const resource = userResource(row, ctx.base)
-  const body = projectResource(resource, queryParam(url, 'attributes'), queryParam(url, 'excludedAttributes'))
+  const body = projectResource(
+    resource,
+    queryParam(url, 'attributes'),
+    queryParam(url, 'excludedAttributes'),
+  )
   const meta = resource.meta as { location: string; version: string }
   return scimJson(body, status, {
     ETag: meta.version,
@@ -24,7 +28,12 @@ function one(ctx: ScimContext, url: URL, row: ScimUserRow, status = 200): Respon
   })
 }
 
-async function afterWrite(ctx: ScimContext, row: ScimUserRow, wasActive: boolean, refused: string[]) {
+async function afterWrite(
+  ctx: ScimContext,
+  row: ScimUserRow,
+  wasActive: boolean,
+  refused: string[],
+) {
   if (!row.active && (wasActive || refused.length > 0)) await enforceDeactivation(ctx.deps, row)
   else await notifyAdmins(ctx.deps)
 }
@@ -89,7 +98,12 @@ export async function handleUsers(
   const { scim } = ctx.deps.storage
   const m = req.method
   if (id === null) {
-    if (m === 'GET') return listResources(url, (await scim.listUsers()).map((u) => userResource(u, ctx.base)))
+    if (m === 'GET') {
+      return listResources(
+        url,
+        (await scim.listUsers()).map((u) => userResource(u, ctx.base)),
+      )
+    }
     if (m === 'POST') return await create(ctx, req, url)
     return scimError(405, 'method not allowed on /Users')
   }

@@ -2,7 +2,8 @@
  * ScimStorage on Postgres (issue 7), mirroring sqlite-scim.ts for relays that share one store.
  * Read-modify-writes lock the row (FOR UPDATE) so two relays applying PATCHes to one user take
  * turns; the partial unique index on the case-folded userName decides a create race. Touches
- * only the scim_* tables and reads `devices` and `revocations`.
+ * only the scim_* tables and reads `devices` and `revocations`. Slightly past the ~250-line
+ * norm, like sqlite-scim.ts, which it mirrors method for method.
  */
 import type {
   ScimChange,
@@ -15,7 +16,14 @@ import type {
   ScimUserWrite,
 } from './scim-storage.ts'
 import { isRefusal, newScimId, newWardlineUserId, uniqueSorted, userNameKey } from './scim-rows.ts'
-import { isUniqueViolation, num, type Row, type Sql, transaction, type Tx } from './postgres-base.ts'
+import {
+  isUniqueViolation,
+  num,
+  type Row,
+  type Sql,
+  transaction,
+  type Tx,
+} from './postgres-base.ts'
 
 function toUser(r: Row): ScimUserRow {
   return {

@@ -28,7 +28,12 @@ async function withStorage(open: Open, fn: (s: RelayStorage) => Promise<void>): 
 }
 
 /** Registers a device of `userId` the way enrollment does (authorization, then device). */
-async function enroll(s: RelayStorage, userId: string, n: number, role = 'clinician'): Promise<string> {
+async function enroll(
+  s: RelayStorage,
+  userId: string,
+  n: number,
+  role = 'clinician',
+): Promise<string> {
   await s.putAuthorization({
     id: `a-${userId}-${n}`,
     blob: new Uint8Array([n]),
@@ -49,7 +54,9 @@ async function enroll(s: RelayStorage, userId: string, n: number, role = 'clinic
 }
 
 function created<R>(r: R): Exclude<R, { refused: unknown }> {
-  if (typeof r === 'object' && r !== null && 'refused' in r) throw new Error(`refused: ${r.refused}`)
+  if (typeof r === 'object' && r !== null && 'refused' in r) {
+    throw new Error(`refused: ${r.refused}`)
+  }
   return r as Exclude<R, { refused: unknown }>
 }
 
@@ -59,9 +66,14 @@ export function runScimStorageContract(name: string, open: Open): void {
       const a = created(await s.scim.createUser(user('Ann@Ward.example'))).row
       assert(/^u[0-9a-f]{16}$/.test(a.userId), a.userId)
       assert(a.id !== a.userId && a.version === 1 && a.active && a.deletedAt === null)
-      assertEquals(await s.scim.createUser(user('ann@ward.EXAMPLE')), { refused: 'scim/uniqueness' })
+      assertEquals(await s.scim.createUser(user('ann@ward.EXAMPLE')), {
+        refused: 'scim/uniqueness',
+      })
       const b = created(await s.scim.createUser(user('bob@ward.example'))).row
-      assertEquals((await s.scim.listUsers()).map((u) => u.userName), ['Ann@Ward.example', 'bob@ward.example'])
+      assertEquals((await s.scim.listUsers()).map((u) => u.userName), [
+        'Ann@Ward.example',
+        'bob@ward.example',
+      ])
       assertEquals((await s.scim.getUser(a.id))?.externalId, 'ext-Ann@Ward.example')
       // Renaming onto another user's name is refused too, and nothing changes.
       const clash = await s.scim.updateUser(b.id, (c) => ({ ...c, userName: 'ANN@ward.example' }))
@@ -71,7 +83,9 @@ export function runScimStorageContract(name: string, open: Open): void {
       assertEquals(await s.scim.updateUser(a.id, () => ({ refused: 'scim/mutability' })), {
         refused: 'scim/mutability',
       })
-      const renamed = created(await s.scim.updateUser(a.id, (c) => ({ ...c, displayName: 'Ann B' })))
+      const renamed = created(
+        await s.scim.updateUser(a.id, (c) => ({ ...c, displayName: 'Ann B' })),
+      )
       assertEquals([renamed.row.displayName, renamed.row.version], ['Ann B', 2])
     }))
 
@@ -109,7 +123,9 @@ export function runScimStorageContract(name: string, open: Open): void {
     withStorage(open, async (s) => {
       const a = created(await s.scim.createUser(user('leaver'))).row
       const phone = await enroll(s, a.userId, 1)
-      const g = created(await s.scim.createGroup({ externalId: null, displayName: 'ICU', memberIds: [a.id] }))
+      const g = created(
+        await s.scim.createGroup({ externalId: null, displayName: 'ICU', memberIds: [a.id] }),
+      )
       const gone = await s.scim.deleteUser(a.id)
       assertEquals(gone?.refusedDeviceIds, [phone])
       assertEquals(await s.scim.getUser(a.id), null)
@@ -133,9 +149,17 @@ export function runScimStorageContract(name: string, open: Open): void {
         { refused: 'scim/unknown-member' },
       )
       assertEquals(await s.scim.listGroups(), [])
-      const g = created(await s.scim.createGroup({ externalId: 'g-1', displayName: 'IT Admins', memberIds: [b.id, a.id, a.id] }))
+      const g = created(
+        await s.scim.createGroup({
+          externalId: 'g-1',
+          displayName: 'IT Admins',
+          memberIds: [b.id, a.id, a.id],
+        }),
+      )
       assertEquals(g.memberIds, [a.id, b.id].sort())
-      const h = created(await s.scim.createGroup({ externalId: null, displayName: 'IT Admins', memberIds: [] }))
+      const h = created(
+        await s.scim.createGroup({ externalId: null, displayName: 'IT Admins', memberIds: [] }),
+      )
       assert(h.id !== g.id, 'Entra allows two groups with one display name')
       const fewer = created(await s.scim.updateGroup(g.id, (c) => ({ ...c, memberIds: [b.id] })))
       assertEquals([fewer.memberIds, fewer.version], [[b.id], 2])

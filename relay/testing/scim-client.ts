@@ -38,7 +38,11 @@ export async function withScimRelay(
 ): Promise<void> {
   const t = await startTestRelay({
     scimToken: SCIM_TOKEN,
-    ...(options.roleMap ? { scimRoleMap: new Map(Object.entries(options.roleMap).map(([k, v]) => [k.toLowerCase(), v])) } : {}),
+    ...(options.roleMap
+      ? {
+        scimRoleMap: new Map(Object.entries(options.roleMap).map(([k, v]) => [k.toLowerCase(), v])),
+      }
+      : {}),
   })
   try {
     await fn(t)
