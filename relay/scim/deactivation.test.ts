@@ -15,13 +15,20 @@ import {
   scimRequest,
   withScimRelay,
 } from '../testing/scim-client.ts'
-import type { DirectoryUser } from './directory-users.ts'
+import { DIRECTORY_PAGE_USERS, type DirectoryUser } from './directory-users.ts'
 
+/** Every page of `directoryUsers`, as the admin console reads it. */
 async function directoryUsers(admin: TestClient, ref = 'du'): Promise<DirectoryUser[]> {
-  admin.send({ type: 'getDirectoryUsers', ref })
-  const f = await admin.waitFor('directoryUsers')
-  assertEquals(f.ref, ref)
-  return f.users.map((u) => JSON.parse(new TextDecoder().decode(u)) as DirectoryUser)
+  const out: DirectoryUser[] = []
+  let offset = 0
+  do {
+    admin.send({ type: 'getDirectoryUsers', ref, offset })
+    const f = await admin.waitFor('directoryUsers')
+    assertEquals(f.ref, ref)
+    out.push(...f.users.map((u) => JSON.parse(new TextDecoder().decode(u)) as DirectoryUser))
+    offset = f.next
+  } while (offset !== 0)
+  return out
 }
 
 async function userNamed(admin: TestClient, userName: string): Promise<DirectoryUser> {
@@ -180,7 +187,7 @@ Deno.test('a role from SCIM groups is only a wish: shown to admins, never grante
     const c = await TestClient.connect(t.url)
     const ready = await c.login(device)
     assertEquals(ready.type === 'ready' && ready.role, 'clinician')
-    c.send({ type: 'getDirectoryUsers', ref: 'x' })
+    c.send({ type: 'getDirectoryUsers', ref: 'x', offset: 0 })
     assertEquals(await c.waitFor('error'), { type: 'error', code: 'relay/forbidden', ref: 'x' })
     await c.close()
     await admin.close()
@@ -193,5 +200,28 @@ Deno.test('directory writes tell logged-in admin devices to refetch', () =>
     assertEquals((await admin.waitFor('directoryChanged')).type, 'directoryChanged')
     const users: Json[] = (await directoryUsers(admin)) as unknown as Json[]
     assertEquals(users.length, 1)
+    await admin.close()
+  }))
+
+Deno.test('directoryUsers comes in pages the admin console follows with next', () =>
+  withScimRelay(async (t) => {
+    const admin = await TestClient.loggedIn(t.url, t.admin)
+    const n = DIRECTORY_PAGE_USERS + 5
+    for (let i = 0; i < n; i++) {
+      assertEquals(
+        (await scimRequest(t, 'POST', '/scim/v2/Users', oktaUser(`u${i}@ward.example`, `o${i}`)))
+          .status,
+        201,
+      )
+    }
+    admin.send({ type: 'getDirectoryUsers', ref: 'p1', offset: 0 })
+    const first = await admin.waitFor('directoryUsers')
+    assertEquals([first.users.length, first.next], [DIRECTORY_PAGE_USERS, DIRECTORY_PAGE_USERS])
+    const all = await directoryUsers(admin)
+    assertEquals(
+      all.map((u) => u.userName),
+      Array.from({ length: n }, (_, i) => `u${i}@ward.example`),
+    )
+    assert(all.every((u) => u.state === 'awaiting-enrollment'))
     await admin.close()
   }))

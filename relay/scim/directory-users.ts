@@ -40,45 +40,68 @@ function nameParts(
   return { givenName: s(name?.givenName), familyName: s(name?.familyName) }
 }
 
-export async function listDirectoryUsers(s: SessionContext): Promise<DirectoryUser[]> {
+/** Users per `directoryUsers` page, and the bytes a page stays under (frames ≤ 512 KiB). */
+export const DIRECTORY_PAGE_USERS = 200
+export const DIRECTORY_PAGE_BYTES = 256 * 1024
+
+/**
+ * The directory's users from `offset` on, a page at a time; `next` is the offset to ask for
+ * next, 0 after the last page. Deleted users stay listed (state deactivated) until an admin
+ * revoked all their devices.
+ */
+export async function listDirectoryUsers(
+  s: SessionContext,
+  offset = 0,
+): Promise<{ users: DirectoryUser[]; next: number }> {
   const { storage } = s.deps
-  // Deleted users stay listed (state deactivated) until an admin revoked all their devices.
-  const users = await storage.scim.listUsers({ includeDeleted: true })
+  const all = await storage.scim.listUsers({ includeDeleted: true })
   const groups = await storage.scim.listGroups()
   const map = s.deps.scimRoleMap ?? new Map()
-  const groupsOf = (u: ScimUserRow) =>
-    groups.filter((g: ScimGroupRow) => g.memberIds.includes(u.id)).map((g) => g.displayName)
   const out: DirectoryUser[] = []
-  for (const u of users) {
-    const doc = JSON.parse(u.document) as Record<string, unknown>
+  let bytes = 0
+  let i = offset
+  for (; i < all.length && out.length < DIRECTORY_PAGE_USERS && bytes < DIRECTORY_PAGE_BYTES; i++) {
+    const u = all[i]!
     const devices = await storage.scim.devicesOfUser(u.userId)
-    const usable = devices.some((d) => !d.revoked && !d.refused)
     if (u.deletedAt !== null && devices.every((d) => d.revoked)) continue
-    const emails = Array.isArray(doc.emails)
-      ? (doc.emails as Record<string, unknown>[]).map((e) => e.value).filter((v): v is string =>
-        typeof v === 'string'
-      )
-      : []
-    const names = groupsOf(u)
-    out.push({
-      userId: u.userId,
-      scimId: u.id,
-      userName: u.userName,
-      displayName: u.displayName,
-      ...nameParts(doc),
-      emails,
-      active: u.active,
-      deleted: u.deletedAt !== null,
-      state: !u.active ? 'deactivated' : usable ? 'enrolled' : 'awaiting-enrollment',
-      roleWish: roleWish(names, map),
-      groups: names,
-      devices,
-      toRevoke: devices.filter((d) => !d.revoked && (d.refused || !u.active)).map((d) =>
-        d.deviceId
-      ),
-    })
+    const names = groups.filter((g: ScimGroupRow) => g.memberIds.includes(u.id)).map((g) =>
+      g.displayName
+    )
+    const entry = toDirectoryUser(u, devices, names, roleWish(names, map))
+    bytes += JSON.stringify(entry).length * 3
+    out.push(entry)
   }
-  return out
+  return { users: out, next: i < all.length ? i : 0 }
+}
+
+function toDirectoryUser(
+  u: ScimUserRow,
+  devices: DirectoryUser['devices'],
+  groups: string[],
+  wish: string | null,
+): DirectoryUser {
+  const doc = JSON.parse(u.document) as Record<string, unknown>
+  const usable = devices.some((d) => !d.revoked && !d.refused)
+  const emails = Array.isArray(doc.emails)
+    ? (doc.emails as Record<string, unknown>[]).map((e) => e.value).filter((v): v is string =>
+      typeof v === 'string'
+    )
+    : []
+  return {
+    userId: u.userId,
+    scimId: u.id,
+    userName: u.userName,
+    displayName: u.displayName,
+    ...nameParts(doc),
+    emails,
+    active: u.active,
+    deleted: u.deletedAt !== null,
+    state: !u.active ? 'deactivated' : usable ? 'enrolled' : 'awaiting-enrollment',
+    roleWish: wish,
+    groups,
+    devices,
+    toRevoke: devices.filter((d) => !d.revoked && (d.refused || !u.active)).map((d) => d.deviceId),
+  }
 }
 
 export async function handleGetDirectoryUsers(
@@ -88,10 +111,11 @@ export async function handleGetDirectoryUsers(
   // The root-signed role decides, never the SCIM wish (DESIGN §3).
   if (s.role !== 'admin') return s.sendError('relay/forbidden', f.ref)
   const encoder = new TextEncoder()
-  const users = await listDirectoryUsers(s)
+  const page = await listDirectoryUsers(s, f.offset)
   s.sendFrame({
     type: 'directoryUsers',
     ref: f.ref,
-    users: users.map((u) => encoder.encode(JSON.stringify(u))),
+    users: page.users.map((u) => encoder.encode(JSON.stringify(u))),
+    next: page.next,
   })
 }

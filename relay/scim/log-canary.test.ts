@@ -51,7 +51,7 @@ Deno.test('SCIM runs log no name, userName, externalId, group name or token', as
       members: [{ value: made.body?.id }],
     })
     const admin = await TestClient.loggedIn(t.url, t.admin)
-    admin.send({ type: 'getDirectoryUsers', ref: 'd' })
+    admin.send({ type: 'getDirectoryUsers', ref: 'd', offset: 0 })
     const user = JSON.parse(
       new TextDecoder().decode((await admin.waitFor('directoryUsers')).users[0]!),
     ) as DirectoryUser

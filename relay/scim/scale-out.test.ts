@@ -29,7 +29,7 @@ Deno.test('two relays on one Postgres: a SCIM deactivation through relay 1 close
       entraUser('far@ward.example', 'far-1'),
     )
     const admin = await TestClient.loggedIn(second.url, t.admin)
-    admin.send({ type: 'getDirectoryUsers', ref: 'd' })
+    admin.send({ type: 'getDirectoryUsers', ref: 'd', offset: 0 })
     const users = (await admin.waitFor('directoryUsers')).users
       .map((u) => JSON.parse(new TextDecoder().decode(u)) as DirectoryUser)
     const phone = await t.enroll(users[0]!.userId, 'clinician')
@@ -48,7 +48,7 @@ Deno.test('two relays on one Postgres: a SCIM deactivation through relay 1 close
     assertEquals((await live.closed).code, 4003)
     // The admin on relay 2 hears directoryChanged and finds the device to revoke.
     await admin.waitFor('directoryChanged', 5000)
-    admin.send({ type: 'getDirectoryUsers', ref: 'd2' })
+    admin.send({ type: 'getDirectoryUsers', ref: 'd2', offset: 0 })
     const after = (await admin.waitFor('directoryUsers')).users
       .map((u) => JSON.parse(new TextDecoder().decode(u)) as DirectoryUser)
     assertEquals([after[0]!.state, after[0]!.toRevoke], ['deactivated', [phone.deviceId]])

@@ -194,6 +194,11 @@ Deno.test('Okta: filter lookups with startIndex and count, PUT of the full user,
       Operations: [{ op: 'replace', value: { active: false } }],
     })
     assertEquals(off.body?.active, false)
+    // A PUT that leaves `active` out does not reactivate the user.
+    const withoutActive: Json = { ...full }
+    delete withoutActive.active
+    const kept = await scimRequest(t, 'PUT', `/scim/v2/Users/${id}`, withoutActive)
+    assertEquals([kept.status, kept.body?.active], [200, false])
     const deleted = await scimRequest(t, 'DELETE', `/scim/v2/Users/${id}`)
     assertEquals(deleted.status, 204)
     const gone = await scimRequest(t, 'GET', `/scim/v2/Users/${id}`)
@@ -315,6 +320,16 @@ Deno.test('groups: Entra adds and removes members (value array), Okta removes by
       false,
     ]])
 
+    const isMember = async (user: string) => {
+      const f = q(`id eq "${gid}" and members eq "${user}"`)
+      const r = await scimRequest(
+        t,
+        'GET',
+        `/scim/v2/Groups?filter=${f}&excludedAttributes=members`,
+      )
+      return r.body?.totalResults === 1
+    }
+    assertEquals(await isMember(a), false)
     const add = await scimRequest(t, 'PATCH', `/scim/v2/Groups/${gid}`, {
       schemas: [PATCH_OP],
       Operations: [{
@@ -329,6 +344,7 @@ Deno.test('groups: Entra adds and removes members (value array), Okta removes by
         m.value
       ).sort()
     assertEquals(await members(), [a, b, c].sort())
+    assertEquals(await isMember(a), true, "Entra's membership check: id eq … and members eq …")
     await scimRequest(t, 'PATCH', `/scim/v2/Groups/${gid}`, {
       schemas: [PATCH_OP],
       Operations: [{ op: 'Remove', path: 'members', value: [{ value: a }] }],

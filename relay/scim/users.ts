@@ -58,7 +58,8 @@ async function replace(ctx: ScimContext, req: Request, url: URL, id: string): Pr
   let wasActive = false
   const r = await ctx.deps.storage.scim.updateUser(id, (current) => {
     wasActive = current.active
-    return userFields(user.value)
+    // A PUT that leaves `active` out keeps it: it must never reactivate a user by omission.
+    return userFields({ active: current.active, ...user.value })
   })
   if ('refused' in r) return refusalResponse(r.refused)
   await afterWrite(ctx, r.row, wasActive, r.refusedDeviceIds)

@@ -56,11 +56,11 @@ export const FRAME_FIELDS = {
   revoked: { certificate: 'bytes', signer: 'bytes' },
   lease: { lease: 'bytes' },
   renewLease: {},
-  // directory sync (appended, issue 7, decision 0014): an admin device lists the SCIM users
-  // (each entry UTF-8 JSON, docs/PROTOCOL.md) and is told when the directory deactivated a user
-  // whose devices it should revoke
-  getDirectoryUsers: { ref: 'str' },
-  directoryUsers: { ref: 'str', users: 'byteses' },
+  // directory sync (appended, issue 7, decision 0014): an admin device lists the SCIM users a
+  // page at a time (each entry UTF-8 JSON, docs/PROTOCOL.md; `next` 0 on the last page) and is
+  // told when the directory deactivated a user whose devices it should revoke
+  getDirectoryUsers: { ref: 'str', offset: 'uint' },
+  directoryUsers: { ref: 'str', users: 'byteses', next: 'uint' },
   userDeactivated: { userId: 'str', deviceIds: 'strs' },
 } as const satisfies Record<string, Record<string, FieldKind>>
 
