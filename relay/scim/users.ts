@@ -7,6 +7,7 @@
 import { shortId } from '../log.ts'
 import type { ScimUserRow } from '../storage/scim-storage.ts'
 import { enforceDeactivation } from './enforce.ts'
+import { parseFilter } from './filter.ts'
 import { listResources, queryParam } from './list.ts'
 import { applyPatch } from './patch.ts'
 import { projectResource, userDocument, userFields, userResource } from './resources.ts'
@@ -90,6 +91,26 @@ async function patch(ctx: ScimContext, req: Request, url: URL, id: string): Prom
   return one(ctx, url, r.row)
 }
 
+/**
+ * The users a list request can match: for the lookups IdPs make before every write (`userName
+ * eq "…"`, `externalId eq "…"`) only the indexed rows, else all. listResources still applies the
+ * whole filter to them, so both paths answer the same.
+ */
+function candidates(ctx: ScimContext, url: URL): Promise<ScimUserRow[]> {
+  const text = queryParam(url, 'filter')
+  const f = text ? parseFilter(text.trim()) : null
+  if (
+    f?.ok && f.filter.kind === 'compare' && f.filter.op === 'eq' &&
+    typeof f.filter.value === 'string'
+  ) {
+    const { path, value } = f.filter
+    const attr = !path.schema && !path.sub ? path.attr.toLowerCase() : ''
+    if (attr === 'username') return ctx.deps.storage.scim.findUsers({ userName: value })
+    if (attr === 'externalid') return ctx.deps.storage.scim.findUsers({ externalId: value })
+  }
+  return ctx.deps.storage.scim.listUsers()
+}
+
 export async function handleUsers(
   ctx: ScimContext,
   req: Request,
@@ -100,10 +121,8 @@ export async function handleUsers(
   const m = req.method
   if (id === null) {
     if (m === 'GET') {
-      return listResources(
-        url,
-        (await scim.listUsers()).map((u) => userResource(u, ctx.base)),
-      )
+      const rows = await candidates(ctx, url)
+      return listResources(url, rows.map((u) => userResource(u, ctx.base)))
     }
     if (m === 'POST') return await create(ctx, req, url)
     return scimError(405, 'method not allowed on /Users')

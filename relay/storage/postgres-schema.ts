@@ -181,6 +181,7 @@ CREATE TABLE scim_users (
   deleted_at BIGINT
 );
 CREATE UNIQUE INDEX scim_users_by_name ON scim_users (user_name_key) WHERE deleted_at IS NULL;
+CREATE INDEX scim_users_by_external_id ON scim_users (external_id);
 CREATE TABLE scim_groups (
   id TEXT COLLATE "C" PRIMARY KEY,
   external_id TEXT COLLATE "C",

@@ -84,6 +84,15 @@ export class PostgresScim implements ScimStorage {
     return r ? toUser(r) : null
   }
 
+  async findUsers(by: { userName: string } | { externalId: string }): Promise<ScimUserRow[]> {
+    const rows = 'userName' in by
+      ? await this.sql`SELECT * FROM scim_users
+          WHERE user_name_key = ${userNameKey(by.userName)} AND deleted_at IS NULL`
+      : await this.sql`SELECT * FROM scim_users
+          WHERE external_id = ${by.externalId} AND deleted_at IS NULL ORDER BY created_at, id`
+    return rows.map(toUser)
+  }
+
   async listUsers(options: { includeDeleted?: boolean } = {}): Promise<ScimUserRow[]> {
     const rows = options.includeDeleted
       ? await this.sql`SELECT * FROM scim_users ORDER BY created_at, id`

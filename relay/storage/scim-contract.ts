@@ -75,6 +75,19 @@ export function runScimStorageContract(name: string, open: Open): void {
         'bob@ward.example',
       ])
       assertEquals((await s.scim.getUser(a.id))?.externalId, 'ext-Ann@Ward.example')
+      assertEquals((await s.scim.findUsers({ userName: 'ANN@ward.example' })).map((u) => u.id), [
+        a.id,
+      ])
+      assertEquals(
+        (await s.scim.findUsers({ externalId: 'ext-bob@ward.example' })).map((u) => u.id),
+        [b.id],
+      )
+      assertEquals(
+        await s.scim.findUsers({ externalId: 'EXT-bob@ward.example' }),
+        [],
+        'externalId is exact',
+      )
+      assertEquals(await s.scim.findUsers({ userName: 'nobody' }), [])
       // Renaming onto another user's name is refused too, and nothing changes.
       const clash = await s.scim.updateUser(b.id, (c) => ({ ...c, userName: 'ANN@ward.example' }))
       assertEquals(clash, { refused: 'scim/uniqueness' })
@@ -131,6 +144,11 @@ export function runScimStorageContract(name: string, open: Open): void {
       assertEquals(await s.scim.getUser(a.id), null)
       assertEquals(await s.scim.deleteUser(a.id), null)
       assertEquals(await s.scim.listUsers(), [])
+      assertEquals(
+        await s.scim.findUsers({ userName: 'leaver' }),
+        [],
+        'a deleted user is not found',
+      )
       const kept = await s.scim.listUsers({ includeDeleted: true })
       assert(kept.length === 1 && kept[0]!.deletedAt !== null && !kept[0]!.active)
       assert(await s.scim.isUserRefused(a.userId))

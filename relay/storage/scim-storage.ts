@@ -58,6 +58,11 @@ export interface ScimStorage {
   /** A new user with a fresh SCIM id and Wardline user id; userName is unique ignoring case. */
   createUser(fields: ScimUserFields): Promise<ScimUserWrite | { refused: ScimRefusal }>
   getUser(id: string): Promise<ScimUserRow | null>
+  /**
+   * Undeleted users by userName (ignoring case) or externalId (exact), through an index: the
+   * lookup Entra ID and Okta make before every create, without reading the whole directory.
+   */
+  findUsers(by: { userName: string } | { externalId: string }): Promise<ScimUserRow[]>
   /** Every user not deleted, oldest first; with `includeDeleted` the deleted ones too. */
   listUsers(options?: { includeDeleted?: boolean }): Promise<ScimUserRow[]>
   /**

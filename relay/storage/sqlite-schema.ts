@@ -48,6 +48,7 @@ ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT;`,
   );
   CREATE UNIQUE INDEX IF NOT EXISTS scim_users_by_name ON scim_users (user_name_key)
     WHERE deleted_at IS NULL;
+  CREATE INDEX IF NOT EXISTS scim_users_by_external_id ON scim_users (external_id);
   CREATE TABLE IF NOT EXISTS scim_groups (
     id TEXT PRIMARY KEY,
     external_id TEXT,

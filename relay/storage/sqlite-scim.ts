@@ -102,6 +102,19 @@ export class SqliteScim extends SqliteBase implements ScimStorage {
     return Promise.resolve(r ? toUser(r) : null)
   }
 
+  findUsers(by: { userName: string } | { externalId: string }): Promise<ScimUserRow[]> {
+    const rows = 'userName' in by
+      ? this.all(
+        'SELECT * FROM scim_users WHERE user_name_key = ? AND deleted_at IS NULL',
+        userNameKey(by.userName),
+      )
+      : this.all(
+        'SELECT * FROM scim_users WHERE external_id = ? AND deleted_at IS NULL ORDER BY created_at, id',
+        by.externalId,
+      )
+    return Promise.resolve(rows.map(toUser))
+  }
+
   listUsers(options: { includeDeleted?: boolean } = {}): Promise<ScimUserRow[]> {
     const rows = options.includeDeleted
       ? this.all('SELECT * FROM scim_users ORDER BY created_at, id')
