@@ -245,7 +245,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
         const ops = { storage, metrics, isClosing: () => closing !== null }
         return secured(await handleOps(req, url.pathname, { ...ops, metricsToken: options.metricsToken ?? null }))
       }
-      if (isScimPath(url.pathname)) return secured(scim ? await scim(req, url) : jsonError('api/not-found', 404))
+      if (isScimPath(url.pathname)) return secured(scim ? await scim.handle(req, url) : jsonError('api/not-found', 404))
       const origin = req.headers.get('origin')
       if (url.pathname.startsWith('/api/')) {
         if (req.method === 'OPTIONS') return secured(withCors(new Response(null, { status: 204 }), origin, origins))
@@ -288,6 +288,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     clearTimeout(timer)
     if (done === 'late') log('relay.drain-timeout')
     await pruner.stop()
+    scim?.close()
     await server.shutdown()
     await bus.close()
     await storage.close()

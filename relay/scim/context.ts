@@ -10,6 +10,8 @@ export type ScimContext = {
   deps: RelayDeps
   /** `https://host/scim/v2`: where `meta.location` points. */
   base: string
+  /** Tells admin devices on this relay to refetch, at most once per NOTIFY_INTERVAL_MS. */
+  notifyAdmins: () => void
 }
 
 /** A storage or PATCH refusal as the SCIM error a client expects. */
@@ -24,12 +26,39 @@ export function refusalResponse(code: string, detail = ''): Response {
   return scimError(400, detail || 'refused', 'invalidValue')
 }
 
+/** At most one `directoryChanged` per this long for ordinary directory writes. */
+export const NOTIFY_INTERVAL_MS = 1000
+
 /**
- * After a create or an ordinary update, admin devices on this relay refetch directoryUsers.
- * Only admins are told: an initial sync of thousands of users must not make every device
- * refetch the device directory thousands of times. Deactivations announce to all (enforce.ts).
+ * After a create or an ordinary update, admin devices on this relay refetch directoryUsers. Only
+ * admins are told, and at most once a second (the first write at once, the rest of a burst in
+ * one trailing notice): an initial sync of thousands of users must not make devices refetch
+ * thousands of times. Deactivations announce to everyone at once (enforce.ts). `close` drops a
+ * pending notice when the relay stops.
  */
-export async function notifyAdmins(deps: RelayDeps): Promise<void> {
-  const admins = deps.hub.sessionsOf(await deps.storage.scim.adminDeviceIds())
-  for (const a of admins) a.sendFrame({ type: 'directoryChanged' })
+export function createAdminNotifier(deps: RelayDeps): { notify: () => void; close: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let lastSent = -Infinity
+  let closed = false
+  const send = () => {
+    lastSent = Date.now()
+    deps.storage.scim.adminDeviceIds().then((ids) => {
+      for (const a of deps.hub.sessionsOf(ids)) a.sendFrame({ type: 'directoryChanged' })
+    }).catch(() => {}) // storage closing under a late notice: nobody is left to tell
+  }
+  return {
+    notify() {
+      if (closed || timer !== undefined) return
+      const wait = lastSent + NOTIFY_INTERVAL_MS - Date.now()
+      if (wait <= 0) return send()
+      timer = setTimeout(() => {
+        timer = undefined
+        if (!closed) send()
+      }, wait)
+    },
+    close() {
+      closed = true
+      clearTimeout(timer)
+    },
+  }
 }

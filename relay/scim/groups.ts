@@ -10,7 +10,7 @@ import { applyPatch } from './patch.ts'
 import { groupDocument, groupFields, groupResource, projectResource } from './resources.ts'
 import { readScimBody, scimError, scimJson } from './respond.ts'
 import { canonicalizeGroup } from './schemas.ts'
-import { notifyAdmins, refusalResponse, type ScimContext } from './context.ts'
+import { refusalResponse, type ScimContext } from './context.ts'
 
 function one(ctx: ScimContext, url: URL, row: ScimGroupRow, status = 200): Response {
   const resource = groupResource(row, ctx.base)
@@ -34,7 +34,7 @@ async function create(ctx: ScimContext, req: Request, url: URL): Promise<Respons
   const r = await ctx.deps.storage.scim.createGroup(groupFields(group.value))
   if ('refused' in r) return refusalResponse(r.refused)
   ctx.deps.log('scim.group-created', { members: r.memberIds.length })
-  await notifyAdmins(ctx.deps)
+  ctx.notifyAdmins()
   return one(ctx, url, r, 201)
 }
 
@@ -66,7 +66,7 @@ async function update(
     return groupFields(group.value)
   })
   if ('refused' in r) return refusalResponse(r.refused, detail)
-  await notifyAdmins(ctx.deps)
+  ctx.notifyAdmins()
   // Entra accepts 204 for a group PATCH and it spares sending thousands of members back.
   if (kind === 'PATCH' && queryParam(url, 'attributes') === null) {
     return new Response(null, { status: 204 })
@@ -99,7 +99,7 @@ export async function handleGroups(
   if (m === 'PUT' || m === 'PATCH') return await update(ctx, req, url, id, m)
   if (m === 'DELETE') {
     if (!(await scim.deleteGroup(id))) return scimError(404, 'no such group')
-    await notifyAdmins(ctx.deps)
+    ctx.notifyAdmins()
     return new Response(null, { status: 204 })
   }
   return scimError(405, 'method not allowed on a group')

@@ -6,7 +6,7 @@
  * only refuse the devices of a deactivated user and tell admin devices what to sign.
  */
 import type { RelayDeps } from '../ws/context.ts'
-import type { ScimContext } from './context.ts'
+import { createAdminNotifier, type ScimContext } from './context.ts'
 import { handleDiscovery } from './discovery.ts'
 import { handleGroups } from './groups.ts'
 import { createBearerCheck, scimError } from './respond.ts'
@@ -14,7 +14,11 @@ import { handleUsers } from './users.ts'
 
 export const SCIM_PREFIX = '/scim/v2'
 
-export type ScimHandler = (req: Request, url: URL) => Promise<Response>
+export type ScimHandler = {
+  handle: (req: Request, url: URL) => Promise<Response>
+  /** Drops a pending admin notice; called when the relay drains. */
+  close: () => void
+}
 
 /** A malformed %-escape yields '' (answered 404), never a thrown URIError. */
 function safeDecode(segment: string): string {
@@ -34,7 +38,8 @@ export async function createScimHandler(
   options: { token: string; publicOrigin?: string | null },
 ): Promise<ScimHandler> {
   const isAuthorized = await createBearerCheck(options.token)
-  return async (req, url) => {
+  const notifier = createAdminNotifier(deps)
+  const handle = async (req: Request, url: URL): Promise<Response> => {
     if (!(await isAuthorized(req))) {
       deps.log('scim.unauthorized')
       deps.metrics.inc('wardline_errors_total', 'scim/unauthorized')
@@ -42,7 +47,11 @@ export async function createScimHandler(
       res.headers.set('WWW-Authenticate', 'Bearer realm="wardline-scim"')
       return res
     }
-    const ctx: ScimContext = { deps, base: `${options.publicOrigin ?? url.origin}${SCIM_PREFIX}` }
+    const ctx: ScimContext = {
+      deps,
+      base: `${options.publicOrigin ?? url.origin}${SCIM_PREFIX}`,
+      notifyAdmins: notifier.notify,
+    }
     const rest = url.pathname.startsWith(`${SCIM_PREFIX}/`)
       ? url.pathname.slice(SCIM_PREFIX.length + 1)
       : null
@@ -62,4 +71,5 @@ export async function createScimHandler(
     }
     return scimError(404, 'no such endpoint')
   }
+  return { handle, close: notifier.close }
 }

@@ -13,7 +13,7 @@ import { applyPatch } from './patch.ts'
 import { projectResource, userDocument, userFields, userResource } from './resources.ts'
 import { readScimBody, scimError, scimJson } from './respond.ts'
 import { canonicalizeUser } from './schemas.ts'
-import { notifyAdmins, refusalResponse, type ScimContext } from './context.ts'
+import { refusalResponse, type ScimContext } from './context.ts'
 
 function one(ctx: ScimContext, url: URL, row: ScimUserRow, status = 200): Response {
   const resource = userResource(row, ctx.base)
@@ -36,7 +36,7 @@ async function afterWrite(
   refused: string[],
 ) {
   if (!row.active && (wasActive || refused.length > 0)) await enforceDeactivation(ctx.deps, row)
-  else await notifyAdmins(ctx.deps)
+  else ctx.notifyAdmins()
 }
 
 async function create(ctx: ScimContext, req: Request, url: URL): Promise<Response> {
@@ -47,7 +47,7 @@ async function create(ctx: ScimContext, req: Request, url: URL): Promise<Respons
   const r = await ctx.deps.storage.scim.createUser(userFields(user.value))
   if ('refused' in r) return refusalResponse(r.refused)
   ctx.deps.log('scim.user-created', { user: shortId(r.row.userId), active: r.row.active })
-  await notifyAdmins(ctx.deps)
+  ctx.notifyAdmins()
   return one(ctx, url, r.row, 201)
 }
 
