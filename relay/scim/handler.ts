@@ -41,7 +41,7 @@ export async function createScimHandler(
   const notifier = createAdminNotifier(deps)
   const handle = async (req: Request, url: URL): Promise<Response> => {
     if (!(await isAuthorized(req))) {
-      deps.log('scim.unauthorized')
+      deps.log('scim.auth-refused')
       deps.metrics.inc('wardline_errors_total', 'scim/unauthorized')
       const res = scimError(401, 'a valid bearer token is required')
       res.headers.set('WWW-Authenticate', 'Bearer realm="wardline-scim"')
