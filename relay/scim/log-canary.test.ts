@@ -74,6 +74,10 @@ Deno.test('SCIM runs log no name, userName, externalId, group name or token', as
       lines.some((l) => l.includes('"login.refused-by-directory"')),
       'the refused login was logged',
     )
+    assert(
+      lines.some((l) => l.includes('"scim.auth-refused"') && l.includes('"level":"warn"')),
+      'a bad token is logged as a warning',
+    )
     // The scanner catches a canary planted on purpose before it is trusted to find none.
     assert(
       findsIn(`${text}\n{"planted":"${USER_NAME}"}`)(USER_NAME),
