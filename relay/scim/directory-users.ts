@@ -5,7 +5,7 @@
  * and sign revocations for a deactivated one. The directory alone never vouches for a device:
  * nothing here enrolls anyone. Each entry is UTF-8 JSON (docs/PROTOCOL.md).
  */
-import type { ScimGroupRow, ScimUserRow } from '../storage/scim-storage.ts'
+import type { ScimUserRow } from '../storage/scim-storage.ts'
 import type { FrameOf } from '../wire/frames.ts'
 import type { SessionContext } from '../ws/context.ts'
 import { roleWish } from './roles.ts'
@@ -55,7 +55,10 @@ export async function listDirectoryUsers(
 ): Promise<{ users: DirectoryUser[]; next: number }> {
   const { storage } = s.deps
   const all = await storage.scim.listUsers({ includeDeleted: true })
-  const groups = await storage.scim.listGroups()
+  const groupsOf = new Map<string, string[]>()
+  for (const g of await storage.scim.listGroups()) {
+    for (const m of g.memberIds) groupsOf.set(m, [...(groupsOf.get(m) ?? []), g.displayName])
+  }
   const map = s.deps.scimRoleMap ?? new Map()
   const out: DirectoryUser[] = []
   let bytes = 0
@@ -64,9 +67,7 @@ export async function listDirectoryUsers(
     const u = all[i]!
     const devices = await storage.scim.devicesOfUser(u.userId)
     if (u.deletedAt !== null && devices.every((d) => d.revoked)) continue
-    const names = groups.filter((g: ScimGroupRow) => g.memberIds.includes(u.id)).map((g) =>
-      g.displayName
-    )
+    const names = groupsOf.get(u.id) ?? []
     const entry = toDirectoryUser(u, devices, names, roleWish(names, map))
     bytes += JSON.stringify(entry).length * 3
     out.push(entry)
