@@ -102,6 +102,17 @@ export function runScimStorageContract(name: string, open: Open): void {
       assertEquals([renamed.row.displayName, renamed.row.version], ['Ann B', 2])
     }))
 
+  Deno.test(`${name}: concurrent creates of one userName: exactly one wins, the rest are uniqueness`, () =>
+    withStorage(open, async (s) => {
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => s.scim.createUser(user(i % 2 ? 'Same@x' : 'same@X'))),
+      )
+      const won = results.filter((r) => !('refused' in r))
+      assertEquals(won.length, 1)
+      assert(results.every((r) => !('refused' in r) || r.refused === 'scim/uniqueness'))
+      assertEquals((await s.scim.listUsers()).length, 1)
+    }))
+
   Deno.test(`${name}: deactivating a user refuses its devices, and reactivation does not bring them back`, () =>
     withStorage(open, async (s) => {
       const a = created(await s.scim.createUser(user('nurse'))).row
