@@ -7,7 +7,7 @@
  */
 import { equalBytes } from '../crypto-surface.ts'
 
-export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8'
+export const SCIM_CONTENT_TYPE = 'application/scim+json'
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error'
 export const LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse'
 /** Largest SCIM request body: a group of ~10,000 members as Okta PUTs it. */
