@@ -7,6 +7,7 @@
 import { parseOriginList } from './http/origins.ts'
 import { parseLimits } from './limits.ts'
 import { startRelay } from './server.ts'
+import { parseRoleMap } from './scim/roles.ts'
 
 const env = (name: string): string | undefined => Deno.env.get(name) || undefined
 
@@ -47,6 +48,13 @@ if (leaseSeconds !== undefined && !(Number(leaseSeconds) >= 1)) {
   Deno.exit(2)
 }
 
+let scimRoleMap
+try {
+  scimRoleMap = parseRoleMap(env('WARDLINE_SCIM_ROLE_MAP'))
+} catch (e) {
+  fail(e instanceof Error ? e.message : 'bad WARDLINE_SCIM_ROLE_MAP')
+}
+
 const relay = await startRelay({
   port,
   hostname: env('WARDLINE_HOST') ?? '0.0.0.0',
@@ -61,6 +69,8 @@ const relay = await startRelay({
   trustProxy: env('WARDLINE_TRUST_PROXY') === '1',
   limits,
   ...(leaseSeconds !== undefined ? { leaseMs: Number(leaseSeconds) * 1000 } : {}),
+  ...(env('WARDLINE_SCIM_TOKEN') ? { scimToken: env('WARDLINE_SCIM_TOKEN')! } : {}),
+  scimRoleMap,
 }).catch((e: unknown) => {
   // A database that is down or refuses us is an operator's fix: one clear line, no stack trace.
   console.error(`Wardline relay could not start: ${e instanceof Error ? e.message : String(e)}`)

@@ -31,6 +31,8 @@ import { createRemoteEventQueue } from './ws/remote-events.ts'
 import { CLOSE, Session } from './ws/session.ts'
 import { openLeaseIssuer } from './ws/lease.ts'
 import { createAuditHook } from './audit/hook.ts'
+import { createScimHandler, isScimPath } from './scim/handler.ts'
+import type { RoleMap } from './scim/roles.ts'
 
 export type RelayOptions = {
   /** 0 picks any free port. */
@@ -70,6 +72,10 @@ export type RelayOptions = {
   compactionIntervalMs?: number
   /** Offline lease length the relay signs at each login (WARDLINE_LEASE_SECONDS; default 72 h). */
   leaseMs?: number
+  /** Serves SCIM 2.0 under /scim/v2 with this bearer token (WARDLINE_SCIM_TOKEN); 404 without. */
+  scimToken?: string
+  /** SCIM group names → the role they wish for (WARDLINE_SCIM_ROLE_MAP, scim/roles.ts). */
+  scimRoleMap?: RoleMap
 }
 
 export { COMPACTION_GRACE_MS, COMPACTION_INTERVAL_MS } from './limits.ts'
@@ -158,6 +164,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     sendRate: new DeviceRateLimiter(limits.messagesPerSecond, limits.messageBurst),
     lease: await openLeaseIssuer(storage, options.leaseMs),
     audit: createAuditHook(storage, log),
+    ...(options.scimRoleMap ? { scimRoleMap: options.scimRoleMap } : {}),
   }
   const remote = createRemoteEventQueue(deps)
   await bus.listen(remote.apply, remote.resync)
@@ -175,6 +182,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     publicOrigin: options.publicOrigin ? new URL(options.publicOrigin).origin : null,
     allowed: options.allowedOrigins ?? new Set(),
   }
+  const scim = options.scimToken
+    ? await createScimHandler(deps, { token: options.scimToken, publicOrigin: origins.publicOrigin })
+    : null
   const hsts = options.tls !== undefined || origins.publicOrigin?.startsWith('https:') === true
   const secured = (res: Response) => {
     metrics.inc('wardline_http_responses_total', String(res.status))
@@ -237,6 +247,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
         const ops = { storage, metrics, isClosing: () => closing !== null }
         return secured(await handleOps(req, url.pathname, { ...ops, metricsToken: options.metricsToken ?? null }))
       }
+      if (isScimPath(url.pathname)) return secured(scim ? await scim.handle(req, url) : jsonError('api/not-found', 404))
       const origin = req.headers.get('origin')
       if (url.pathname.startsWith('/api/')) {
         if (req.method === 'OPTIONS') return secured(withCors(new Response(null, { status: 204 }), origin, origins))
@@ -279,6 +290,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     clearTimeout(timer)
     if (done === 'late') log('relay.drain-timeout')
     await pruner.stop()
+    scim?.close()
     await server.shutdown()
     await deps.audit.settled()
     await bus.close()

@@ -126,6 +126,8 @@ async function postDevice(req: Request, deps: RelayDeps): Promise<Response> {
   const chain = root ? verifyDeviceChain(root, row.blob, b.binding!) : null
   if (!chain?.ok || chain.value.authorizationId !== id) return jsonError('enroll/bad-chain', 400)
   const d = chain.value
+  // A user the directory deactivated or deleted enrolls no new device (SCIM, issue 7).
+  if (await deps.storage.scim.isUserRefused(d.userId)) return jsonError('enroll/user-deactivated', 403)
   const stored = await deps.storage.registerDevice({
     deviceId: d.deviceId,
     userId: d.userId,

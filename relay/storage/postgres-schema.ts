@@ -166,6 +166,45 @@ CREATE TABLE relay_keys (
 `,
   // The hash-chained audit log and its head row (issue 8, postgres-audit.ts).
   AUDIT_MIGRATION,
+  // SCIM directory sync (issue 7, decision 0014): users, groups, memberships, and the devices a
+  // deactivation refused. Staff names live only in these directory tables.
+  `
+CREATE TABLE scim_users (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  user_id TEXT COLLATE "C" NOT NULL UNIQUE,
+  external_id TEXT COLLATE "C",
+  user_name TEXT COLLATE "C" NOT NULL,
+  user_name_key TEXT COLLATE "C" NOT NULL,
+  active BOOLEAN NOT NULL,
+  display_name TEXT COLLATE "C",
+  document TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  deleted_at BIGINT
+);
+CREATE UNIQUE INDEX scim_users_by_name ON scim_users (user_name_key) WHERE deleted_at IS NULL;
+CREATE INDEX scim_users_by_external_id ON scim_users (external_id);
+CREATE TABLE scim_groups (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  external_id TEXT COLLATE "C",
+  display_name TEXT COLLATE "C" NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  version BIGINT NOT NULL
+);
+CREATE TABLE scim_members (
+  group_id TEXT COLLATE "C" NOT NULL REFERENCES scim_groups (id) ON DELETE CASCADE,
+  member_id TEXT COLLATE "C" NOT NULL REFERENCES scim_users (id),
+  PRIMARY KEY (group_id, member_id)
+);
+CREATE INDEX scim_members_by_member ON scim_members (member_id);
+CREATE TABLE scim_refused_devices (
+  device_id TEXT COLLATE "C" PRIMARY KEY,
+  user_id TEXT COLLATE "C" NOT NULL,
+  refused_at BIGINT NOT NULL
+);
+`,
 ]
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length

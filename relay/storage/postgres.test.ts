@@ -6,6 +6,7 @@
 import postgres from 'postgres'
 import { assert, assertEquals } from './_assert.ts'
 import { runStorageContract } from './contract.ts'
+import { runScimStorageContract } from './scim-contract.ts'
 import { openPostgresStorage } from './postgres.ts'
 import { PG_SCHEMA_VERSION } from './postgres-schema.ts'
 import { createTestSchema, openTestPostgresStorage } from '../testing/test-postgres.ts'
@@ -53,3 +54,5 @@ Deno.test('Postgres storage: an unreachable server is a clear error that never s
   assert(message.startsWith(`cannot reach Postgres at 127.0.0.1:${port}/wardline`), message)
   assert(!message.includes('s3cret'), message)
 })
+
+runScimStorageContract('Postgres storage', openTestPostgresStorage)

@@ -33,6 +33,7 @@ import {
   type Tx,
 } from './postgres-base.ts'
 import { PostgresDirectory } from './postgres-directory.ts'
+import { PostgresScim } from './postgres-scim.ts'
 import { migratePostgres } from './postgres-schema.ts'
 import { appendAuditPostgres, auditHeadPostgres, auditRecordsPostgres } from './postgres-audit.ts'
 import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
@@ -72,6 +73,9 @@ const boxFilter = (tx: Tx | PostgresStorage['sql'], deviceId: string) =>
   tx`(recipient_device_id = ${deviceId} OR (recipient_device_id LIKE 'compliance:%' AND epoch = 0))`
 
 export class PostgresStorage extends PostgresDirectory implements RelayStorage {
+  /** SCIM directory sync on the same pool (postgres-scim.ts, issue 7). */
+  readonly scim = new PostgresScim(this.sql)
+
   private async insertBoxes(tx: Tx, conversationId: string, boxes: KeyBoxRow[]): Promise<void> {
     // One row at a time keeps the id order equal to the list order (boxes are read in id order).
     for (const b of boxes) {

@@ -28,7 +28,7 @@ runAuditContract('SQLite audit log', async () => {
   return [a, b]
 })
 
-Deno.test('SQLite audit log: a schema 5 data directory is migrated to 6 at start, keeps its data and starts the chain at 1', async () => {
+Deno.test('SQLite audit log: a schema 5 data directory is migrated to the current schema at start, keeps its data and starts the chain at 1', async () => {
   const dir = await Deno.makeTempDir({ prefix: 'wardline-sqlite-v5-' })
   try {
     const first = await openSqliteStorage(dir)

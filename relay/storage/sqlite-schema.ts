@@ -7,7 +7,7 @@
  */
 
 /** PRAGMA user_version of this schema; 0 with tables present means a pre-epoch data directory. */
-export const SCHEMA_VERSION = 6
+export const SCHEMA_VERSION = 7
 
 /**
  * Steps from an older schema version to the next, run in order at start inside one transaction
@@ -51,6 +51,44 @@ ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT;`,
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
   CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`,
+  // 6 → 7: SCIM directory sync (issue 7, decision 0014): users, groups, memberships and the
+  // devices a deactivation refused. Staff names live only in these directory tables.
+  6: `CREATE TABLE IF NOT EXISTS scim_users (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL UNIQUE,
+    external_id TEXT,
+    user_name TEXT NOT NULL,
+    user_name_key TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    display_name TEXT,
+    document TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    deleted_at INTEGER
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS scim_users_by_name ON scim_users (user_name_key)
+    WHERE deleted_at IS NULL;
+  CREATE INDEX IF NOT EXISTS scim_users_by_external_id ON scim_users (external_id);
+  CREATE TABLE IF NOT EXISTS scim_groups (
+    id TEXT PRIMARY KEY,
+    external_id TEXT,
+    display_name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    version INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS scim_members (
+    group_id TEXT NOT NULL REFERENCES scim_groups (id) ON DELETE CASCADE,
+    member_id TEXT NOT NULL REFERENCES scim_users (id),
+    PRIMARY KEY (group_id, member_id)
+  );
+  CREATE INDEX IF NOT EXISTS scim_members_by_member ON scim_members (member_id);
+  CREATE TABLE IF NOT EXISTS scim_refused_devices (
+    device_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    refused_at INTEGER NOT NULL
+  );`,
 }
 
 export const SCHEMA = `
@@ -150,5 +188,6 @@ CREATE TABLE IF NOT EXISTS policy (
 ${MIGRATIONS[2]}
 ${MIGRATIONS[4]}
 ${MIGRATIONS[5]}
+${MIGRATIONS[6]}
 `
 

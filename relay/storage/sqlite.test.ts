@@ -2,10 +2,11 @@ import { DatabaseSync } from 'node:sqlite'
 import { join } from 'node:path'
 import { assert, assertEquals } from './_assert.ts'
 import { runStorageContract } from './contract.ts'
+import { runScimStorageContract } from './scim-contract.ts'
 import { openSqliteStorage, SQLITE_FILE } from './sqlite.ts'
 import { SCHEMA_VERSION } from './sqlite-schema.ts'
 
-runStorageContract('SQLite storage', async () => {
+const openTempSqlite = async () => {
   const dir = await Deno.makeTempDir({ prefix: 'wardline-sqlite-' })
   const storage = await openSqliteStorage(dir)
   const close = storage.close.bind(storage)
@@ -14,7 +15,11 @@ runStorageContract('SQLite storage', async () => {
     await Deno.remove(dir, { recursive: true })
   }
   return storage
-}, async () => {
+}
+
+runScimStorageContract('SQLite storage', openTempSqlite)
+
+runStorageContract('SQLite storage', openTempSqlite, async () => {
   // Two connections to one file, as two relay processes on one data directory would have.
   const dir = await Deno.makeTempDir({ prefix: 'wardline-sqlite-two-' })
   const a = await openSqliteStorage(dir)

@@ -29,6 +29,7 @@ import { bytes, num, type Row, sameBytes } from './sqlite-base.ts'
 import { SqliteDirectory } from './sqlite-directory.ts'
 import { SqliteAuditLog } from './sqlite-audit.ts'
 import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
+import { SqliteScim } from './sqlite-scim.ts'
 
 export const SQLITE_FILE = 'wardline.sqlite'
 
@@ -86,6 +87,9 @@ const CONVERSATION_COLUMNS =
 
 /** Adds conversations, the envelope log, commits, revocations and receipts to the directory. */
 class SqliteStorage extends SqliteDirectory implements RelayStorage {
+  /** SCIM directory sync on the same connection (sqlite-scim.ts, issue 7). */
+  readonly scim = new SqliteScim(this.db)
+
   private insertBoxes(conversationId: string, boxes: KeyBoxRow[]): void {
     for (const b of boxes) {
       this.run(

@@ -6,6 +6,7 @@
  */
 
 import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
+import type { ScimStorage } from './scim-storage.ts'
 
 export type AuthorizationRow = {
   id: string
@@ -236,4 +237,6 @@ export interface RelayStorage {
   auditHead(): Promise<AuditHeadRow | null>
   /** Records with seq > since in seq order, at most `limit`. */
   auditRecords(since: number, limit: number): Promise<AuditRecord[]>
+  /** SCIM 2.0 directory sync: users, groups, devices refused by deactivation (issue 7). */
+  readonly scim: ScimStorage
 }

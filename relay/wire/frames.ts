@@ -63,6 +63,12 @@ export const FRAME_FIELDS = {
   auditHead: { ref: 'str', seq: 'uint', hash: 'bytes', time: 'uint' },
   getAuditRecords: { ref: 'str', since: 'uint', limit: 'uint' },
   auditRecords: { ref: 'str', lines: 'strs' },
+  // directory sync (appended, issue 7, decision 0014): an admin device lists the SCIM users a
+  // page at a time (each entry UTF-8 JSON, docs/PROTOCOL.md; `next` 0 on the last page) and is
+  // told when the directory deactivated a user whose devices it should revoke
+  getDirectoryUsers: { ref: 'str', offset: 'uint' },
+  directoryUsers: { ref: 'str', users: 'byteses', next: 'uint' },
+  userDeactivated: { userId: 'str', deviceIds: 'strs' },
 } as const satisfies Record<string, Record<string, FieldKind>>
 
 export type FrameType = keyof typeof FRAME_FIELDS

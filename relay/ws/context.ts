@@ -11,6 +11,7 @@ import type { AuditHook } from '../audit/hook.ts'
 import type { RelayStorage } from '../storage/storage.ts'
 import type { Frame } from '../wire/frames.ts'
 import type { Hub, HubMember } from './hub.ts'
+import type { RoleMap } from '../scim/roles.ts'
 import type { DeviceRateLimiter } from './rate-limit.ts'
 
 /** `bus` reaches the other relays on the same store (none on SQLite). */
@@ -26,6 +27,8 @@ export type RelayDeps = {
   lease?: LeaseIssuer
   /** Appends an event to the hash-chained audit log (relay/audit/hook.ts, issue 8). */
   audit: AuditHook
+  /** WARDLINE_SCIM_ROLE_MAP: SCIM group names → the role the directory wishes for (issue 7). */
+  scimRoleMap?: RoleMap
 }
 
 /** Tells every logged-in session, on this relay and the others, to refetch the directory. */

@@ -32,6 +32,7 @@ import { handlePutPolicy } from './policy.ts'
 import { handleGetKeyBackup, handlePutKeyBackup } from './key-backup.ts'
 import { handleGetAuditHead, handleGetAuditRecords, handlePutAuditEvent } from './audit.ts'
 import { auditDeviceId } from '../audit/hook.ts'
+import { handleGetDirectoryUsers } from '../scim/directory-users.ts'
 
 export { LOGIN_TIMEOUT_MS }
 export const CHALLENGE_NONCE_BYTES = 32
@@ -239,6 +240,8 @@ export class Session implements SessionContext {
         return await handlePutKeyBackup(this, frame)
       case 'getKeyBackup':
         return await handleGetKeyBackup(this, frame)
+      case 'getDirectoryUsers':
+        return await handleGetDirectoryUsers(this, frame)
       case 'ping':
         return this.sendFrame({ type: 'pong', nonce: frame.nonce })
       case 'renewLease':
@@ -276,6 +279,9 @@ export class Session implements SessionContext {
     }
     if (this.state !== 'logging-in') return // closed while we were reading storage
     if (device?.revoked) return await this.refuseRevoked(f.deviceId)
+    if (await storage.scim.isDeviceRefused(f.deviceId, binding.value.userId)) {
+      return this.refuseByDirectory(f.deviceId)
+    }
     if (hub.sessionsOf([f.deviceId]).length >= this.deps.limits.maxConnectionsPerDevice) {
       log('login.too-many-connections', { device: shortId(f.deviceId) })
       this.sendError('relay/too-many-connections', '')
@@ -290,11 +296,24 @@ export class Session implements SessionContext {
     hub.addLoggedIn(this)
     // A revocation that landed while this login read storage found no session to close.
     if ((await storage.getDevice(f.deviceId))?.revoked) return await this.refuseRevoked(f.deviceId)
+    // Likewise a directory deactivation (scim/enforce.ts) that found no session yet.
+    if (await storage.scim.isDeviceRefused(f.deviceId, this.userId)) return this.refuseByDirectory(f.deviceId)
     log('login.ok', { device: shortId(f.deviceId), connections: hub.connectionCount })
     void this.deps.audit('login.ok', {}, f.deviceId)
     this.sendFrame({ type: 'ready', deviceId: this.deviceId, userId: this.userId, role: this.role })
     sendLease(this, this.deps.lease)
     await sendConversationList(this)
+  }
+
+  /**
+   * The directory deactivated the device's user (SCIM, issue 7). No certificate exists, so the
+   * device is refused like a revoked one but shown nothing it could erase itself on (decision 0012).
+   */
+  private refuseByDirectory(deviceId: string): void {
+    this.deps.log('login.refused-by-directory', { device: shortId(deviceId) })
+    void this.deps.audit('login.refused', { device: auditDeviceId(deviceId), reason: 'deactivated-user' })
+    this.sendError('relay/device-revoked', '')
+    this.close(CLOSE.revoked)
   }
 
   private async refuseRevoked(deviceId: string): Promise<void> {
