@@ -1,0 +1,253 @@
+/**
+ * Flags likely PHI in text a person is writing (DESIGN §1 rule 1, issue 9): dates of birth and
+ * other full dates, MRNs and hospital numbers, phone numbers, national identifiers with their
+ * check digits (UK NHS mod 11, US SSN ranges, Canadian SIN Luhn), and the names and MRN of the
+ * conversation's patient context. Runs on the device only — pure functions over a string, no
+ * network, no storage. Heuristics: it misses what it has no pattern or cue for (false negatives)
+ * and flags some numbers that are not identifiers; the tag it feeds is a label, never a gate
+ * (docs/decisions/0015-phi-and-privacy-screen.md).
+ */
+import type { PhiKind, PhiSpan } from '../protocol.ts'
+
+export type PhiOptions = {
+  /** Patient names from the conversation's context: each word of 3+ letters is matched alone too. */
+  names?: readonly string[]
+  /** Identifiers from the patient context (MRN), matched wherever they appear. */
+  identifiers?: readonly string[]
+  /** Words that announce an MRN (case-insensitive); an organisation may add its own. */
+  mrnCues?: readonly string[]
+  /** Digits in a bare hospital number; null turns the uncued rule off. */
+  bareMrnDigits?: { min: number; max: number } | null
+  /** The current year (dates of birth are told from recent dates by age). */
+  year?: number
+}
+
+export const DEFAULT_MRN_CUES = [
+  'MRN', 'M.R.N.', 'medical record number', 'medical record no', 'medical record #', 'hospital number', 'hospital no',
+  'hosp no', 'hosp. no', 'patient number', 'patient no', 'patient ID', 'unit number', 'UR number', 'URN', 'NHI', 'chart number',
+  'chart #', 'case number', 'RXR', 'K number',
+] as const
+
+/** Higher wins when two candidates overlap (a valid NHS number is not also a phone number). */
+const PRIORITY: Record<PhiKind, number> = { 'national-id': 6, dob: 5, date: 4, mrn: 3, phone: 2, name: 1 }
+
+type Candidate = PhiSpan & { rank: number }
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
+const MONTH_RE = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?'
+const DOB_CUE = /\b(?:d\.?o\.?b\.?|date of birth|birth ?date|born(?: on)?|birthday|geb\.?)\s*[:#-]?\s*$/i
+
+/** The spans of `text` that look like PHI, in text order, never overlapping. */
+export function detectPhi(text: string, options: PhiOptions = {}): PhiSpan[] {
+  if (typeof text !== 'string') throw new TypeError(`expected text to be a string, got ${typeof text}`)
+  const year = options.year ?? new Date().getFullYear()
+  const found: Candidate[] = [
+    ...nationalIds(text),
+    ...dates(text, year),
+    ...mrns(text, options),
+    ...phones(text),
+    ...names(text, options.names ?? []),
+  ]
+  found.sort((a, b) => b.rank - a.rank || a.start - b.start)
+  const kept: Candidate[] = []
+  for (const c of found) if (!kept.some((k) => c.start < k.end && k.start < c.end)) kept.push(c)
+  return kept.sort((a, b) => a.start - b.start).map(({ start, end, kind }) => ({ start, end, kind }))
+}
+
+/** The distinct kinds of a detection, in a stable order (what a message record is tagged with). */
+export function phiKinds(spans: readonly PhiSpan[]): PhiKind[] {
+  return (Object.keys(PRIORITY) as PhiKind[]).filter((k) => spans.some((s) => s.kind === k))
+}
+
+function span(kind: PhiKind, start: number, end: number, rank = PRIORITY[kind]): Candidate {
+  return { kind, start, end, rank }
+}
+
+function* matches(text: string, re: RegExp): Generator<RegExpExecArray> {
+  for (const m of text.matchAll(re)) yield m as RegExpExecArray
+}
+
+// ---- national identifiers ---------------------------------------------------------------------
+
+/** UK NHS number: 10 digits, the last a mod-11 check of the first nine (weights 10..2). */
+export function isNhsNumber(digits: string): boolean {
+  if (!/^\d{10}$/.test(digits)) return false
+  let sum = 0
+  for (let i = 0; i < 9; i++) sum += Number(digits[i]) * (10 - i)
+  const check = 11 - (sum % 11)
+  if (check === 10) return false
+  return (check === 11 ? 0 : check) === Number(digits[9])
+}
+
+/** US SSN as issued: area not 000, 666 or 9xx, group not 00, serial not 0000. */
+export function isSsn(area: string, group: string, serial: string): boolean {
+  return area !== '000' && area !== '666' && area[0] !== '9' && group !== '00' && serial !== '0000'
+}
+
+/** Luhn check (Canadian SIN). */
+export function isLuhn(digits: string): boolean {
+  let sum = 0
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i])
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2
+    sum += d
+  }
+  return sum % 10 === 0
+}
+
+function nationalIds(text: string): Candidate[] {
+  const out: Candidate[] = []
+  for (const m of matches(text, /(?<![\d+])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d])/g)) {
+    if (isNhsNumber(m[1]! + m[2]! + m[3]!)) out.push(span('national-id', m.index, m.index + m[0].length))
+  }
+  for (const m of matches(text, /(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])/g)) {
+    if (isSsn(m[1]!, m[2]!, m[3]!)) out.push(span('national-id', m.index, m.index + m[0].length))
+  }
+  for (const m of matches(text, /(?<![\d-])(\d{3})([ -])(\d{3})\2(\d{3})(?![\d-])/g)) {
+    if (isLuhn(m[1]! + m[3]! + m[4]!)) out.push(span('national-id', m.index, m.index + m[0].length))
+  }
+  // Announced identifiers, whatever their check digit (a mistyped one is still someone's).
+  const cue = /\b(?:NHS (?:number|no\.?|#)|NHS|SSN|social security (?:number|no\.?)|SIN|CHI(?: number)?|national (?:id|insurance)(?: number| no\.?)?|NI number|BSN|PPSN|personnummer)\s*[:#.]?\s*([A-Z]{0,2}[\d][\d -]{5,14}\d[A-Z]?)/g
+  for (const m of matches(text, cue)) {
+    const start = m.index + m[0].length - m[1]!.length
+    out.push(span('national-id', start, start + m[1]!.length))
+  }
+  return out
+}
+
+// ---- dates ------------------------------------------------------------------------------------
+
+function daysIn(month: number, year: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+}
+
+function isDay(day: number, month: number, year: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysIn(month, year)
+}
+
+function fullYear(y: string, now: number): number {
+  if (y.length === 4) return Number(y)
+  const n = Number(y)
+  return 2000 + n > now ? 1900 + n : 2000 + n
+}
+
+function dates(text: string, now: number): Candidate[] {
+  const out: Candidate[] = []
+  const add = (start: number, end: number, day: number, month: number, year: number, twoDigitYear: boolean) => {
+    const cued = DOB_CUE.test(text.slice(Math.max(0, start - 24), start))
+    // A two-digit year is only a date when cued ("DOB 12/03/58"); otherwise "1/2/3" noise.
+    if (!isDay(day, month, year) || (twoDigitYear && !cued) || year < 1890 || year > now + 1) return
+    // A full date older than ten years, in a care message, is most likely someone's birth date.
+    out.push(span(cued || year < now - 10 ? 'dob' : 'date', start, end))
+  }
+  // 12/03/1958, 3.12.58, 12-03-1958 (day-month or month-day: either reading that is a real day)
+  for (const m of matches(text, /(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-]|\.\d)/g)) {
+    const a = Number(m[1]), b = Number(m[3]), y = fullYear(m[4]!, now)
+    const day = isDay(a, b, y) ? a : b
+    const month = isDay(a, b, y) ? b : a
+    add(m.index, m.index + m[0].length, day, month, y, m[4]!.length === 2)
+  }
+  // 1958-03-12, 1958/03/12
+  for (const m of matches(text, /(?<![\d/.-])(\d{4})([/.-])(\d{1,2})\2(\d{1,2})(?![\d/-]|\.\d)/g)) {
+    add(m.index, m.index + m[0].length, Number(m[4]), Number(m[3]), Number(m[1]), false)
+  }
+  // 3 Mar 1958, 3rd of March 1958, 03-Mar-1958
+  const dmy = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?(?:\\s+of)?[\\s-]+(${MONTH_RE})[\\s,-]+(\\d{4})\\b`, 'gi')
+  for (const m of matches(text, dmy)) {
+    add(m.index, m.index + m[0].length, Number(m[1]), monthOf(m[2]!), Number(m[3]), false)
+  }
+  // March 3, 1958 / Mar 3rd 1958
+  const mdy = new RegExp(`\\b(${MONTH_RE})\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})\\b`, 'gi')
+  for (const m of matches(text, mdy)) {
+    add(m.index, m.index + m[0].length, Number(m[2]), monthOf(m[1]!), Number(m[3]), false)
+  }
+  return out
+}
+
+function monthOf(word: string): number {
+  return MONTHS.indexOf(word.slice(0, 3).toLowerCase()) + 1
+}
+
+// ---- MRNs -------------------------------------------------------------------------------------
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** Units and words after a number that make it a quantity, not an identifier. */
+const QUANTITY_AFTER = /^\s*(?:%|[a-zµμ]{1,6}\b|\/|x\b|per\b|units?\b)/i
+
+function mrns(text: string, o: PhiOptions): Candidate[] {
+  const out: Candidate[] = []
+  const cues = (o.mrnCues ?? DEFAULT_MRN_CUES).map(escapeRe).join('|')
+  const cued = new RegExp(`(?<![\\p{L}\\d])(?:${cues})(?![\\p{L}])\\s*(?:[:#.=-]|is|no\\.?|number)?\\s*([A-Z]{0,3}[-]?\\d[\\d-]{2,14}[A-Z]?)\\b`, 'giu')
+  for (const m of matches(text, cued)) {
+    if ((m[1]!.match(/\d/g) ?? []).length < 4) continue
+    const start = m.index + m[0].length - m[1]!.length
+    out.push(span('mrn', start, start + m[1]!.length))
+  }
+  for (const id of o.identifiers ?? []) {
+    const t = id.trim()
+    if (t.length < 3) continue
+    for (const m of matches(text, new RegExp(`(?<![\\p{L}\\d])${escapeRe(t)}(?![\\p{L}\\d])`, 'giu'))) {
+      out.push(span('mrn', m.index, m.index + m[0].length))
+    }
+  }
+  const bare = o.bareMrnDigits === undefined ? { min: 6, max: 10 } : o.bareMrnDigits
+  if (bare) {
+    for (const m of matches(text, /(?<![\d.,:/+-])\d+(?![\d.,:/-]\d)/g)) {
+      const digits = m[0].length
+      if (digits < bare.min || digits > bare.max || QUANTITY_AFTER.test(text.slice(m.index + digits))) continue
+      // Bare numbers rank below everything else: a phone number or a date takes the span.
+      out.push(span('mrn', m.index, m.index + digits, 0))
+    }
+  }
+  return out
+}
+
+// ---- phone numbers ----------------------------------------------------------------------------
+
+function phones(text: string): Candidate[] {
+  const out: Candidate[] = []
+  // International: + and 8..15 digits (E.164), spaces, dots, hyphens and one bracketed group.
+  for (const m of matches(text, /(?<![\w+])\+\d[\d ().-]{6,20}\d(?!\d)/g)) {
+    const n = m[0].replace(/\D/g, '').length
+    if (n >= 8 && n <= 15) out.push(span('phone', m.index, m.index + m[0].length))
+  }
+  // National with a trunk 0 (UK, AU, EU): 10-11 digits, e.g. 020 7946 0958, 07700 900123, (02) 9876 5432.
+  for (const m of matches(text, /(?<![\w+/.-])(?:\(0\d{1,4}\)|0\d{1,4})[ -]?\d{3,4}[ -]?\d{3,4}(?![\w/-]|\.\d)/g)) {
+    const n = m[0].replace(/\D/g, '').length
+    if (n >= 10 && n <= 11) out.push(span('phone', m.index, m.index + m[0].length))
+  }
+  // North American: (212) 555-0187, 212-555-0187, 212.555.0187
+  for (const m of matches(text, /(?<![\w+/.-])(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w/-]|\.\d)/g)) {
+    out.push(span('phone', m.index, m.index + m[0].length))
+  }
+  // Announced ones in any shape: "tel 5550187", "call me on 98765432"
+  for (const m of matches(text, /\b(?:tel|phone|mobile|mob|cell|ph|contact number|call (?:me |her |him |them )?(?:on|at))\.?\s*[:#]?\s*(\+?\d[\d ().-]{5,18}\d)/gi)) {
+    const start = m.index + m[0].length - m[1]!.length
+    if (m[1]!.replace(/\D/g, '').length >= 7) out.push(span('phone', start, start + m[1]!.length))
+  }
+  return out
+}
+
+// ---- names ------------------------------------------------------------------------------------
+
+const HONORIFIC = /\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)?/gu
+
+function names(text: string, list: readonly string[]): Candidate[] {
+  const out: Candidate[] = []
+  const words = new Set<string>()
+  for (const full of list) {
+    const t = full.trim()
+    if (t.length >= 2) words.add(t)
+    for (const w of t.split(/[\s,]+/)) if ([...w].length >= 3) words.add(w)
+  }
+  // Longest first, so "Margaret Okafor" is one span rather than two.
+  for (const w of [...words].sort((a, b) => b.length - a.length)) {
+    const re = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRe(w).replace(/\s+/g, '\\s+')}(?![\\p{L}\\p{N}])`, 'giu')
+    for (const m of matches(text, re)) out.push(span('name', m.index, m.index + m[0].length, 1 + w.length / 1000))
+  }
+  for (const m of matches(text, HONORIFIC)) out.push(span('name', m.index, m.index + m[0].length, 0.5))
+  return out
+}
