@@ -72,6 +72,8 @@ export type MessageRecord = {
   body: string
   at: number
   sig: string
+  /** Kinds of likely PHI its author's device found (signed with the rest; crypto/record.ts). */
+  phi?: string[]
 }
 
 export type IndexedRecord = { record: MessageRecord; seq: number | null; queuedOrder: number | null }
@@ -90,7 +92,8 @@ function isRecordShape(v: unknown): v is MessageRecord {
   const r = v as MessageRecord
   return typeof r === 'object' && r !== null && typeof r.id === 'string' && typeof r.author === 'string' &&
     typeof r.device === 'string' && Number.isSafeInteger(r.n) && typeof r.kind === 'string' &&
-    typeof r.body === 'string' && typeof r.at === 'number' && typeof r.sig === 'string'
+    typeof r.body === 'string' && typeof r.at === 'number' && typeof r.sig === 'string' &&
+    (r.phi === undefined || (Array.isArray(r.phi) && r.phi.length > 0 && r.phi.length <= 8 && r.phi.every((k) => typeof k === 'string')))
 }
 
 /** True when every item an update adds or deletes belongs to the given Yjs client id. */
@@ -194,7 +197,7 @@ export class ConversationState {
       this.meta.conversationId,
       value.device,
       value.n,
-      { kind: value.kind, body: value.body, createdAt: value.at, authorUserId: value.author },
+      { kind: value.kind, body: value.body, createdAt: value.at, authorUserId: value.author, ...(value.phi ? { phi: value.phi } : {}) },
       value.sig,
       device.signingPublicKey,
     )
