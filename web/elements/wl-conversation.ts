@@ -281,7 +281,8 @@ export class WlConversation extends LitElement {
   constructor() {
     super()
     new WorkerEventsController(this, (client) => [
-      client.on('messages', (d) => d.conversationId === this.conversationId && this.#refreshMessages()),
+      // A patient-context record arrives as a message: the header's summary changes with it.
+      client.on('messages', (d) => d.conversationId === this.conversationId && (this.#refreshMessages(), this.#refreshSummary())),
       client.on('conversations', () => this.#refreshSummary()),
       client.on('people', () => this.#refreshSummary()),
     ])

@@ -49,7 +49,7 @@ export function summarise(v: ViewState, conversations: Iterable<ConversationStat
       unread: ordered.filter((e) => e.seq !== null && e.seq > m.readSeq && e.record.device !== v.id.deviceId).length,
       removed: m.removed,
       historyUnavailable: m.unavailable,
-      patient: patientContextOf(conv),
+      patient: patientContextOf(conv, ordered),
     }
   }).sort((a, b) => (b.lastMessage?.at ?? 0) - (a.lastMessage?.at ?? 0))
 }

@@ -5,7 +5,7 @@
  * Its name and MRN feed the PHI detector (phi.ts). Pure functions; nothing here stores or sends.
  */
 import type { PatientContext, PhiKind } from '../protocol.ts'
-import type { ConversationState } from './conversation-state.ts'
+import type { ConversationState, IndexedRecord } from './conversation-state.ts'
 import type { PhiOptions } from './phi.ts'
 
 export const PATIENT_KIND = 'patient'
@@ -53,9 +53,11 @@ export function describePatientContext(p: PatientContext): string {
   return [p.name, p.mrn && `MRN ${p.mrn}`, place].filter(Boolean).join(' · ') || 'cleared'
 }
 
-/** The conversation's current patient context: the last patient record in display order. */
-export function patientContextOf(conv: ConversationState): PatientContext | null {
-  const ordered = conv.ordered()
+/**
+ * The conversation's current patient context: the last patient record in display order (pass
+ * `ordered` when the caller already sorted the records).
+ */
+export function patientContextOf(conv: ConversationState, ordered: IndexedRecord[] = conv.ordered()): PatientContext | null {
   for (let i = ordered.length - 1; i >= 0; i--) {
     const r = ordered[i]!.record
     if (r.kind === PATIENT_KIND) return parsePatientContext(r.body)
