@@ -57,7 +57,7 @@ export class WlConversationList extends LitElement {
       .search { position: sticky; top: 0; z-index: 1; padding: 0.5rem 0.75rem; background: var(--wl-surface); border-bottom: 1px solid var(--wl-border); }
       .search input { min-height: 40px; padding: 0.4rem 0.75rem; }
       .patient { grid-column: 1 / -1; font-size: 0.85rem; color: var(--wl-text); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-      .patient .label { color: var(--wl-warn); font-weight: 700; }
+      .patient .label { color: var(--wl-warn); font-weight: 700; font-size: 0.72rem; text-transform: uppercase; letter-spacing: 0.04em; margin-right: 0.2rem; }
     `,
   ]
 

@@ -120,8 +120,14 @@ export class WlConversation extends LitElement {
         color: var(--wl-muted); font-weight: 600; text-align: center;
       }
       @media (min-width: 900px) { .back { display: none; } .titles { padding-left: 0.75rem; } }
-      .head .patient { font-size: 0.85rem; font-weight: 600; color: var(--wl-text); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-      .head .patient .label { color: var(--wl-warn); font-weight: 700; }
+      .patient-bar {
+        flex: none; display: flex; align-items: baseline; gap: 0.5rem; padding: 0.4rem 1rem; font-size: 0.9rem; font-weight: 600;
+        background: var(--wl-surface); border-bottom: 1px solid var(--wl-border); box-shadow: inset 4px 0 0 var(--wl-warn);
+      }
+      .patient-bar .label { flex: none; color: var(--wl-warn); font-weight: 700; font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.04em; }
+      .patient-bar .line { min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .back-word { margin-left: 0.3rem; }
+      @media (max-width: 420px) { .back-word { display: none; } .head .back { padding: 0 0.75rem; } }
       .head .panel-toggle { flex: none; padding: 0 0.75rem; }
       .head .panel-toggle[aria-expanded='true'] { background: var(--wl-primary-soft); }
       wl-patient-context { flex: 1; min-width: 0; }
@@ -349,13 +355,10 @@ export class WlConversation extends LitElement {
     return html`
       <div class="head">
         <button class="quiet back" aria-label="Back to conversations" data-testid="back"
-          @click=${() => emit(this, 'wl-navigate', { view: 'list' })}>← Back</button>
+          @click=${() => emit(this, 'wl-navigate', { view: 'list' })}>←<span class="back-word">Back</span></button>
         <div class="titles">
           <h2><bdi>${s?.title ?? 'Conversation'}</bdi></h2>
-          ${s?.patient && (s.patient.name || s.patient.mrn)
-            ? html`<div class="patient" data-testid="patient-context"><span class="label">Patient</span>
-                ${this.#patientLine(s.patient)}</div>`
-            : s ? html`<div class="sub">${s.kind === 'group' ? `${s.memberUserIds.length} people` : 'Direct'} · end-to-end encrypted</div>` : null}
+          ${s ? html`<div class="sub">${s.kind === 'group' ? `${s.memberUserIds.length} people` : 'Direct'} · end-to-end encrypted</div>` : null}
         </div>
         ${s && !s.removed
           ? html`<button class="quiet panel-toggle" data-testid="patient-toggle" aria-expanded=${this.patientOpen ? 'true' : 'false'}
@@ -366,6 +369,10 @@ export class WlConversation extends LitElement {
               @click=${() => ((this.membersOpen = !this.membersOpen), (this.patientOpen = false))}>Members</button>`
           : null}
       </div>
+      ${s?.patient && (s.patient.name || s.patient.mrn)
+        ? html`<div class="patient-bar" data-testid="patient-context"><span class="label">Patient</span>
+            <span class="line">${this.#patientLine(s.patient)}</span></div>`
+        : null}
       <div class="main ${this.membersOpen ? 'with-members' : ''} ${this.patientOpen ? 'with-patient' : ''}">
         <div class="thread">
           <div class="scroll" tabindex="0" role="region" aria-label="Message history" data-testid="message-scroll"

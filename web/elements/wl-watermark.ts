@@ -20,7 +20,7 @@ export class WlWatermark extends LitElement {
     }
     .tiles {
       position: absolute; inset: -50% -25%; display: flex; flex-wrap: wrap; align-content: center; gap: 0.9rem 1.8rem;
-      transform: rotate(-18deg); color: var(--wl-text); opacity: 0.13;
+      transform: rotate(-18deg); color: var(--wl-text); opacity: 0.11;
       font: 700 0.78rem/1.2 var(--wl-font); letter-spacing: 0.02em; white-space: nowrap;
     }
     @media (prefers-color-scheme: dark) { .tiles { opacity: 0.17; } }

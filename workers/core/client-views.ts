@@ -46,7 +46,8 @@ export function summarise(v: ViewState, conversations: Iterable<ConversationStat
       title: others.map((u) => nameOf(v, u)).join(', ') || 'Notes to self',
       memberUserIds: m.memberUserIds,
       lastMessage: last ? { body: last.record.body, authorName: nameOf(v, last.record.author), at: last.record.at } : null,
-      unread: ordered.filter((e) => e.seq !== null && e.seq > m.readSeq && e.record.device !== v.id.deviceId).length,
+      // A patient-context change shows in the list's patient line, not as an unread message.
+      unread: ordered.filter((e) => e.seq !== null && e.seq > m.readSeq && e.record.device !== v.id.deviceId && e.record.kind !== PATIENT_KIND).length,
       removed: m.removed,
       historyUnavailable: m.unavailable,
       patient: patientContextOf(conv, ordered),
