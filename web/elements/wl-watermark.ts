@@ -1,7 +1,7 @@
 /**
  * A visible watermark over PHI (DESIGN §1 rule 4): the viewer's name and the time, repeated across
  * its positioned parent, faint enough to read through and impossible to crop out of a screenshot
- * of the content. It deters sharing a screenshot; it cannot stop one
+ * of the content (drawn by CSS from an attribute: no text to select). It deters sharing a screenshot; it cannot stop one
  * (docs/decisions/0015-phi-and-privacy-screen.md). Used on PHI-tagged messages and patient
  * notices; images should use it the same way. Text only, hidden from assistive technology.
  */
@@ -23,6 +23,9 @@ export class WlWatermark extends LitElement {
       transform: rotate(-18deg); color: var(--wl-text); opacity: 0.11;
       font: 700 0.78rem/1.2 var(--wl-font); letter-spacing: 0.02em; white-space: nowrap;
     }
+    /* Drawn from an attribute, not text nodes: decoration with no text to select, copy, read out
+       or check for contrast (WCAG 1.4.3 exempts incidental text). */
+    .tiles span::before { content: attr(data-mark); }
     @media (prefers-color-scheme: dark) { .tiles { opacity: 0.17; } }
     @media print { .tiles { opacity: 0.35; } }
   `
@@ -44,7 +47,7 @@ export class WlWatermark extends LitElement {
 
   override render() {
     const mark = this.mark
-    return html`<div class="tiles" aria-hidden="true">${Array.from({ length: COPIES }, () => html`<span>${mark}</span>`)}</div>`
+    return html`<div class="tiles" aria-hidden="true">${Array.from({ length: COPIES }, () => html`<span data-mark=${mark}></span>`)}</div>`
   }
 }
 
