@@ -19,8 +19,8 @@ export class WlWatermark extends LitElement {
       display: block; z-index: 1;
     }
     .tiles {
-      position: absolute; inset: -50% -25%; display: flex; flex-wrap: wrap; align-content: center; gap: 0.9rem 1.8rem;
-      transform: rotate(-18deg); color: var(--wl-text); opacity: 0.11;
+      position: absolute; inset: -60% -10%; display: flex; flex-wrap: wrap; align-content: center; justify-content: center;
+      gap: 0.35rem 1.6rem; transform: rotate(-7deg); color: var(--wl-text); opacity: 0.12;
       font: 700 0.78rem/1.2 var(--wl-font); letter-spacing: 0.02em; white-space: nowrap;
     }
     /* Drawn from an attribute, not text nodes: decoration with no text to select, copy, read out
