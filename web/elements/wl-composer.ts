@@ -15,6 +15,7 @@ import { describeError } from '../error-text.ts'
 import { emitPlain } from '../events.ts'
 import { baseStyles } from '../styles.ts'
 import { errorCode, type WorkerClient } from '../worker-client.ts'
+import { WorkerEventsController } from '../worker-events.ts'
 import type { PhiSpan } from '../../workers/protocol.ts'
 import { describePhiKinds, PHI_KIND_LABEL } from '../phi-text.ts'
 
@@ -65,6 +66,14 @@ export class WlComposer extends LitElement {
   @state() private phi: PhiSpan[] = []
   #phiText = ''
   #phiTimer: ReturnType<typeof setTimeout> | undefined
+
+  constructor() {
+    super()
+    // A new patient context changes what the detector looks for: check the draft again.
+    new WorkerEventsController(this, (client) => [
+      client.on('messages', (d) => d.conversationId === this.conversationId && this.draft.body.trim() !== '' && this.#schedulePhiCheck()),
+    ])
+  }
 
   protected override willUpdate(changed: PropertyValues): void {
     if (changed.has('conversationId')) {

@@ -102,6 +102,17 @@ export function isAuthoredBy(update: Uint8Array, clientId: number): boolean {
   return structs.every((s) => s.id.client === clientId) && [...ds.clients.keys()].every((c) => c === clientId)
 }
 
+/** Display order (DESIGN §4): sent records by (seq, device, counter), then queued ones as written. */
+export function compareIndexed(a: IndexedRecord, b: IndexedRecord): number {
+  if (a.seq !== null && b.seq !== null) {
+    return a.seq - b.seq || (a.record.device < b.record.device ? -1 : a.record.device > b.record.device ? 1 : 0) ||
+      a.record.n - b.record.n
+  }
+  if (a.seq !== null) return -1
+  if (b.seq !== null) return 1
+  return (a.queuedOrder ?? 0) - (b.queuedOrder ?? 0)
+}
+
 type Segment = { doc: Y.Doc; messages: Y.Map<unknown>; changed: Set<string> }
 
 export class ConversationState {
@@ -250,15 +261,7 @@ export class ConversationState {
 
   /** Sent records by (seq, device, counter); then queued ones in the order written. */
   ordered(): IndexedRecord[] {
-    return [...this.index.values()].sort((a, b) => {
-      if (a.seq !== null && b.seq !== null) {
-        return a.seq - b.seq || (a.record.device < b.record.device ? -1 : a.record.device > b.record.device ? 1 : 0) ||
-          a.record.n - b.record.n
-      }
-      if (a.seq !== null) return -1
-      if (b.seq !== null) return 1
-      return (a.queuedOrder ?? 0) - (b.queuedOrder ?? 0)
-    })
+    return [...this.index.values()].sort(compareIndexed)
   }
 
   /** How many items this device has written into an epoch's segment, as this copy knows it. */

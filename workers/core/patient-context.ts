@@ -5,7 +5,7 @@
  * Its name and MRN feed the PHI detector (phi.ts). Pure functions; nothing here stores or sends.
  */
 import type { PatientContext, PhiKind } from '../protocol.ts'
-import type { ConversationState, IndexedRecord } from './conversation-state.ts'
+import { compareIndexed, type ConversationState, type IndexedRecord } from './conversation-state.ts'
 import type { PhiOptions } from './phi.ts'
 
 export const PATIENT_KIND = 'patient'
@@ -57,12 +57,20 @@ export function describePatientContext(p: PatientContext): string {
  * The conversation's current patient context: the last patient record in display order (pass
  * `ordered` when the caller already sorted the records).
  */
-export function patientContextOf(conv: ConversationState, ordered: IndexedRecord[] = conv.ordered()): PatientContext | null {
-  for (let i = ordered.length - 1; i >= 0; i--) {
-    const r = ordered[i]!.record
-    if (r.kind === PATIENT_KIND) return parsePatientContext(r.body)
+export function patientContextOf(conv: ConversationState, ordered?: IndexedRecord[]): PatientContext | null {
+  if (ordered) {
+    for (let i = ordered.length - 1; i >= 0; i--) {
+      const r = ordered[i]!.record
+      if (r.kind === PATIENT_KIND) return parsePatientContext(r.body)
+    }
+    return null
   }
-  return null
+  // One pass without sorting every record: the composer asks on each pause in typing.
+  let latest: IndexedRecord | null = null
+  for (const e of conv.index.values()) {
+    if (e.record.kind === PATIENT_KIND && (!latest || compareIndexed(e, latest) > 0)) latest = e
+  }
+  return latest ? parsePatientContext(latest.record.body) : null
 }
 
 /** The detector's options from a patient context. */
