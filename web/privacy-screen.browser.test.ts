@@ -56,6 +56,24 @@ describe('privacy screen', () => {
     input.remove()
   })
 
+  it('on window blur the cover is see-through; when hidden it is opaque, so a snapshot shows nothing', () => {
+    const coverAlpha = () => {
+      // rgb(r, g, b) / rgba(r, g, b, a) / color(srgb r g b / a): the alpha, 1 when none is given.
+      const bg = getComputedStyle(document.body, '::after').backgroundColor
+      const alpha = bg.match(/rgba\([^,]+,[^,]+,[^,]+,\s*([\d.]+)\)/) ?? bg.match(/\/\s*([\d.]+)\)/)
+      return alpha ? Number(alpha[1]) : 1
+    }
+    window.dispatchEvent(new FocusEvent('blur'))
+    assert(document.documentElement.getAttribute(PRIVACY_ATTRIBUTE) === 'away', 'away')
+    assert(coverAlpha() < 1, `expected a see-through cover, got ${getComputedStyle(document.body, '::after').backgroundColor}`)
+    pretendVisibility('hidden')
+    assert(document.documentElement.getAttribute(PRIVACY_ATTRIBUTE) === 'hidden', 'hidden')
+    assert(coverAlpha() === 1, `expected an opaque cover, got ${getComputedStyle(document.body, '::after').backgroundColor}`)
+    assert(blurred(), `expected blur when hidden, got ${filter()}`)
+    pretendVisibility('visible')
+    assert(filter() === 'none', `expected none when visible, got ${filter()}`)
+  })
+
   it('blurs when the page is hidden and clears when it is visible again', () => {
     pretendVisibility('hidden')
     assert(blurred(), `expected blur when hidden, got ${filter()}`)

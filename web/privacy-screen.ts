@@ -7,7 +7,11 @@
  * one adopted stylesheet (the CSP forbids inline styles); holds nothing, sends nothing.
  */
 
-/** `<html data-wl-privacy>` while content is obscured; tests and styles key on it. */
+/**
+ * `<html data-wl-privacy="away">` while the window is out of focus (content blurred under a light
+ * cover), `="hidden"` while the page is hidden or being left (the cover is opaque too: the app
+ * switcher's snapshot shows only the notice). Tests and styles key on it.
+ */
 export const PRIVACY_ATTRIBUTE = 'data-wl-privacy'
 
 /** How strongly content is blurred: enough that no word or face can be read back. */
@@ -21,14 +25,17 @@ const STYLES = `
     font: 600 1.05rem/1.4 var(--wl-font, system-ui, sans-serif); color: var(--wl-text, #15232d);
     background: color-mix(in srgb, var(--wl-bg, #f3f6f8) 70%, transparent); pointer-events: none;
   }
+  html[${PRIVACY_ATTRIBUTE}='hidden'] body::after { background: var(--wl-bg, #f3f6f8); }
 `
+
+export type PrivacyState = 'away' | 'hidden' | null
 
 export type PrivacyScreenOptions = {
   /** Defaults to the page's window and document; tests may pass their own. */
   win?: Window
   doc?: Document
-  /** Told each time the screen is obscured (true) or revealed (false). */
-  onChange?: (obscured: boolean) => void
+  /** Told each time the state changes ('away', 'hidden', or null when revealed). */
+  onChange?: (state: PrivacyState) => void
 }
 
 /** Starts the privacy screen; returns a function that stops it and reveals the page. */
@@ -39,27 +46,30 @@ export function startPrivacyScreen(options: PrivacyScreenOptions = {}): () => vo
   sheet.replaceSync(STYLES)
   doc.adoptedStyleSheets = [...doc.adoptedStyleSheets, sheet]
 
-  const set = (obscured: boolean): void => {
+  const set = (state: PrivacyState): void => {
     const root = doc.documentElement
-    if (root.hasAttribute(PRIVACY_ATTRIBUTE) === obscured) return
+    if (root.getAttribute(PRIVACY_ATTRIBUTE) === state) return
     // Synchronously, in the event itself: the app switcher's snapshot may be taken right after.
-    root.toggleAttribute(PRIVACY_ATTRIBUTE, obscured)
-    options.onChange?.(obscured)
+    if (state) root.setAttribute(PRIVACY_ATTRIBUTE, state)
+    else root.removeAttribute(PRIVACY_ATTRIBUTE)
+    options.onChange?.(state)
   }
+  const hidden = () => doc.visibilityState === 'hidden'
   // blur and focus do not bubble, but element blurs pass through window's capture phase: only the
   // window's own events count.
-  const onBlur = (e: Event) => e.target === win && set(true)
-  const onFocus = (e: Event) => e.target === win && set(false)
-  const onVisibility = () => set(doc.visibilityState === 'hidden')
-  const onPageHide = () => set(true)
-  const onPageShow = () => doc.visibilityState === 'visible' && set(false)
+  // A blur while hidden keeps the opaque cover.
+  const onBlur = (e: Event) => e.target === win && !hidden() && set('away')
+  const onFocus = (e: Event) => e.target === win && set(null)
+  const onVisibility = () => set(hidden() ? 'hidden' : null)
+  const onPageHide = () => set('hidden')
+  const onPageShow = () => !hidden() && set(null)
 
   win.addEventListener('blur', onBlur)
   win.addEventListener('focus', onFocus)
   win.addEventListener('pagehide', onPageHide)
   win.addEventListener('pageshow', onPageShow)
   doc.addEventListener('visibilitychange', onVisibility)
-  if (doc.visibilityState === 'hidden') set(true)
+  if (hidden()) set('hidden')
 
   return () => {
     win.removeEventListener('blur', onBlur)
@@ -68,6 +78,6 @@ export function startPrivacyScreen(options: PrivacyScreenOptions = {}): () => vo
     win.removeEventListener('pageshow', onPageShow)
     doc.removeEventListener('visibilitychange', onVisibility)
     doc.adoptedStyleSheets = doc.adoptedStyleSheets.filter((s) => s !== sheet)
-    set(false)
+    set(null)
   }
 }

@@ -8,7 +8,7 @@
  * go to test-results/screens/phi-*.png for a person to look at.
  */
 import { expect, type Page, test } from '@playwright/test'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,6 +19,11 @@ import { addPerson, DESKTOP, newPage, setupOrganisation, startConversation } fro
 
 const SHOTS = fileURLToPath(new URL('../../test-results/screens/', import.meta.url))
 const PHONE = { width: 390, height: 844 }
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url))
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)]))
+}
 
 async function shoot(page: Page, name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
@@ -110,7 +115,23 @@ test('patient context, PHI hint and tag, watermark for the recipient, privacy bl
       await page.evaluate(() => window.dispatchEvent(new FocusEvent('focus')))
       expect(await appFilter(page)).toBe('none')
     }
-    // Notifications: the app shows none, so none can carry content.
+    // Hidden (the app switcher): the cover turns opaque, so its snapshot shows only the notice.
+    await ben.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' })
+      document.dispatchEvent(new Event('visibilitychange'))
+    })
+    expect(await ben.evaluate(() => document.documentElement.getAttribute('data-wl-privacy'))).toBe('hidden')
+    await shoot(ben, 'privacy-hidden')
+    await ben.evaluate(() => {
+      delete (document as { visibilityState?: unknown }).visibilityState
+      document.dispatchEvent(new Event('visibilitychange'))
+    })
+    expect(await appFilter(ben)).toBe('none')
+    // Notifications: the app shows none, so none can carry content — no notification or push
+    // code in the built app or its service worker, and no permission asked for.
+    const built = filesUnder(DIST).filter((f) => /\.(js|html)$/.test(f)).map((f) => readFileSync(f, 'utf8'))
+    expect(built.length).toBeGreaterThan(3)
+    expect(built.filter((src) => /showNotification|new Notification\(|requestPermission|pushManager/i.test(src))).toEqual([])
     expect(await admin.evaluate(() => typeof Notification === 'undefined' ? 'default' : Notification.permission)).not.toBe('granted')
     expect(errors).toEqual([])
   } finally {
