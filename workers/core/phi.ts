@@ -5,7 +5,8 @@
  * conversation's patient context. Runs on the device only — pure functions over a string, no
  * network, no storage. Heuristics: it misses what it has no pattern or cue for (false negatives)
  * and flags some numbers that are not identifiers; the tag it feeds is a label, never a gate
- * (docs/decisions/0015-phi-and-privacy-screen.md).
+ * (docs/decisions/0015-phi-and-privacy-screen.md). Every repetition in a pattern is bounded, so
+ * a 64 KiB draft is checked in milliseconds whatever it holds (bench/phi-corpus.ts, phi.test.ts).
  */
 import type { PhiKind, PhiSpan } from '../protocol.ts'
 
@@ -35,7 +36,7 @@ type Candidate = PhiSpan & { rank: number }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
 const MONTH_RE = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?'
-const DOB_CUE = /\b(?:d\.?o\.?b\.?|date of birth|birth ?date|born(?: on)?|birthday|geb\.?)\s*[:#-]?\s*$/i
+const DOB_CUE = /\b(?:d\.?o\.?b\.?|date of birth|birth ?date|born(?: on)?|birthday|geb\.?)\s{0,3}[:#-]?\s{0,3}$/i
 
 /** The spans of `text` that look like PHI, in text order, never overlapping. */
 export function detectPhi(text: string, options: PhiOptions = {}): PhiSpan[] {
@@ -107,7 +108,7 @@ function nationalIds(text: string): Candidate[] {
     if (isLuhn(m[1]! + m[3]! + m[4]!)) out.push(span('national-id', m.index, m.index + m[0].length))
   }
   // Announced identifiers, whatever their check digit (a mistyped one is still someone's).
-  const cue = /\b(?:NHS (?:number|no\.?|#)|NHS|SSN|social security (?:number|no\.?)|SIN|CHI(?: number)?|national (?:id|insurance)(?: number| no\.?)?|NI number|BSN|PPSN|personnummer)\s*[:#.]?\s*([A-Z]{0,2}[\d][\d -]{5,14}\d[A-Z]?)/g
+  const cue = /\b(?:NHS (?:number|no\.?|#)|NHS|SSN|social security (?:number|no\.?)|SIN|CHI(?: number)?|national (?:id|insurance)(?: number| no\.?)?|NI number|BSN|PPSN|personnummer)\s{0,3}[:#.]?\s{0,3}([A-Z]{0,2}[\d][\d -]{5,14}\d[A-Z]?)/g
   for (const m of matches(text, cue)) {
     const start = m.index + m[0].length - m[1]!.length
     out.push(span('national-id', start, start + m[1]!.length))
@@ -175,12 +176,12 @@ function escapeRe(s: string): string {
 }
 
 /** Units and words after a number that make it a quantity, not an identifier. */
-const QUANTITY_AFTER = /^\s*(?:%|[a-zµμ]{1,6}\b|\/|x\b|per\b|units?\b)/i
+const QUANTITY_AFTER = /^\s{0,3}(?:%|[a-zµμ]{1,6}\b|\/|x\b|per\b|units?\b)/i
 
 function mrns(text: string, o: PhiOptions): Candidate[] {
   const out: Candidate[] = []
   const cues = (o.mrnCues ?? DEFAULT_MRN_CUES).map(escapeRe).join('|')
-  const cued = new RegExp(`(?<![\\p{L}\\d])(?:${cues})(?![\\p{L}])\\s*(?:[:#.=-]|is|no\\.?|number)?\\s*([A-Z]{0,3}[-]?\\d[\\d-]{2,14}[A-Z]?)\\b`, 'giu')
+  const cued = new RegExp(`(?<![\\p{L}\\d])(?:${cues})(?![\\p{L}])\\s{0,3}(?:[:#.=-]|is|no\\.?|number)?\\s{0,3}([A-Z]{0,3}[-]?\\d[\\d-]{2,14}[A-Z]?)\\b`, 'giu')
   for (const m of matches(text, cued)) {
     if ((m[1]!.match(/\d/g) ?? []).length < 4) continue
     const start = m.index + m[0].length - m[1]!.length
@@ -197,7 +198,7 @@ function mrns(text: string, o: PhiOptions): Candidate[] {
   if (bare) {
     for (const m of matches(text, /(?<![\d.,:/+-])\d+(?![\d.,:/-]\d)/g)) {
       const digits = m[0].length
-      if (digits < bare.min || digits > bare.max || QUANTITY_AFTER.test(text.slice(m.index + digits))) continue
+      if (digits < bare.min || digits > bare.max || QUANTITY_AFTER.test(text.slice(m.index + digits, m.index + digits + 12))) continue
       // Bare numbers rank below everything else: a phone number or a date takes the span.
       out.push(span('mrn', m.index, m.index + digits, 0))
     }
@@ -224,7 +225,7 @@ function phones(text: string): Candidate[] {
     out.push(span('phone', m.index, m.index + m[0].length))
   }
   // Announced ones in any shape: "tel 5550187", "call me on 98765432"
-  for (const m of matches(text, /\b(?:tel|phone|mobile|mob|cell|ph|contact number|call (?:me |her |him |them )?(?:on|at))\.?\s*[:#]?\s*(\+?\d[\d ().-]{5,18}\d)/gi)) {
+  for (const m of matches(text, /\b(?:tel|phone|mobile|mob|cell|ph|contact number|call (?:me |her |him |them )?(?:on|at))\.?\s{0,3}[:#]?\s{0,3}(\+?\d[\d ().-]{5,18}\d)/gi)) {
     const start = m.index + m[0].length - m[1]!.length
     if (m[1]!.replace(/\D/g, '').length >= 7) out.push(span('phone', start, start + m[1]!.length))
   }
