@@ -33,3 +33,20 @@ for (const file of files) {
     examples: flagged,
   }, null, 1))
 }
+
+// Worst cases for the patterns: 60 KB drafts built to make a regular expression backtrack.
+const worst: Record<string, string> = {
+  'spaces after a cue': 'MRN' + ' '.repeat(60_000) + 'x',
+  'one long number': '1'.repeat(60_000),
+  'spaced digits': '1 '.repeat(30_000),
+  'plus signs': '+1 '.repeat(20_000),
+  'dates': '12/03/1958 '.repeat(5_000),
+  'honorifics': 'Mr Smith '.repeat(7_000),
+}
+const times: Record<string, number> = {}
+for (const [name, text] of Object.entries(worst)) {
+  const t0 = performance.now()
+  detectPhi(text, { names: ['Margaret Okafor'] })
+  times[name] = +(performance.now() - t0).toFixed(1)
+}
+console.log(JSON.stringify({ worstCaseMs: times }))
