@@ -50,9 +50,23 @@ export function detectPhi(text: string, options: PhiOptions = {}): PhiSpan[] {
     ...names(text, options.names ?? []),
   ]
   found.sort((a, b) => b.rank - a.rank || a.start - b.start)
+  // Kept spans never overlap, so sorted by start they are sorted by end too: a binary search
+  // finds the only neighbours a candidate could overlap.
   const kept: Candidate[] = []
-  for (const c of found) if (!kept.some((k) => c.start < k.end && k.start < c.end)) kept.push(c)
-  return kept.sort((a, b) => a.start - b.start).map(({ start, end, kind }) => ({ start, end, kind }))
+  for (const c of found) {
+    let lo = 0
+    let hi = kept.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (kept[mid]!.start < c.start) lo = mid + 1
+      else hi = mid
+    }
+    const before = kept[lo - 1]
+    const after = kept[lo]
+    if ((before && before.end > c.start) || (after && after.start < c.end)) continue
+    kept.splice(lo, 0, c)
+  }
+  return kept.map(({ start, end, kind }) => ({ start, end, kind }))
 }
 
 /** The distinct kinds of a detection, in a stable order (what a message record is tagged with). */
