@@ -65,6 +65,9 @@ Deno.test('phone numbers are flagged in international and national formats', () 
     ['call me on 98765432', '98765432'],
     ['ring (02) 9876 5432 for the clinic', '(02) 9876 5432'],
     ['Praxis +49 30 901820', '+49 30 901820'],
+    ['fille au 06 12 34 56 78', '06 12 34 56 78'],
+    ['cabinet 01.23.45.67.89', '01.23.45.67.89'],
+    ['AU mobile 0412 345 678', '0412 345 678'],
   ]) {
     assert.deepEqual(flagged(text!), [phone], text)
     assert.deepEqual(kinds(text!), ['phone'], text)

@@ -234,6 +234,10 @@ function phones(text: string): Candidate[] {
     const n = m[0].replace(/\D/g, '').length
     if (n >= 10 && n <= 11) out.push(span('phone', m.index, m.index + m[0].length))
   }
+  // Pairs after a trunk 0 (France, Belgium, Switzerland): 06 12 34 56 78, 01.23.45.67.89
+  for (const m of matches(text, /(?<![\w+/.-])0\d(?:([ .-])\d{2})(?:\1\d{2}){3}(?![\w/-]|\.\d)/g)) {
+    out.push(span('phone', m.index, m.index + m[0].length))
+  }
   // North American: (212) 555-0187, 212-555-0187, 212.555.0187
   for (const m of matches(text, /(?<![\w+/.-])(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w/-]|\.\d)/g)) {
     out.push(span('phone', m.index, m.index + m[0].length))
