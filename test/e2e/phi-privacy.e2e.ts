@@ -75,6 +75,12 @@ test('patient context, PHI hint and tag, watermark for the recipient, privacy bl
     await shoot(ben, 'list-search')
     await ben.getByTestId('conversation').first().click()
     await expect(ben.getByTestId('patient-context')).toContainText(NAME)
+    // The panel opens with the context as set, for any member to change.
+    await ben.getByTestId('patient-toggle').click()
+    await expect(ben.getByTestId('patient-name')).toHaveValue(NAME)
+    await expect(ben.getByTestId('patient-mrn')).toHaveValue(MRN)
+    await shoot(ben, 'patient-form')
+    await ben.getByRole('button', { name: 'Close' }).click()
 
     // Typing a date of birth and an MRN shows the hint, listing what was found; sending is not blocked.
     await ben.getByTestId('composer').fill(TEXT)
