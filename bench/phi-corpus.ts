@@ -7,12 +7,16 @@
 import { parseCsv } from '../test/sim/corpus.ts'
 import { detectPhi, phiKinds } from '../workers/core/phi.ts'
 
-const files = Deno.args.length ? Deno.args : [new URL('../test/fixtures/mts-dialog/validation.csv', import.meta.url).pathname]
+const files = Deno.args.length
+  ? Deno.args
+  : [new URL('../test/fixtures/mts-dialog/validation.csv', import.meta.url).pathname]
 for (const file of files) {
   const [header, ...rows] = parseCsv(Deno.readTextFileSync(file))
   const dialogue = header!.indexOf('dialogue')
   const note = header!.indexOf('section_text')
-  const texts = rows.flatMap((r) => [...(r[dialogue] ?? '').split(/\r?\n/), r[note] ?? '']).map((t) => t.trim()).filter(Boolean)
+  const texts = rows.flatMap((r) => [...(r[dialogue] ?? '').split(/\r?\n/), r[note] ?? '']).map((
+    t,
+  ) => t.trim()).filter(Boolean)
   const byKind: Record<string, number> = {}
   const flagged: string[] = []
   const t0 = performance.now()
@@ -23,15 +27,19 @@ for (const file of files) {
     flagged.push(spans.map((s) => `${s.kind}: ${t.slice(s.start, s.end)}`).join(' | '))
   }
   const ms = performance.now() - t0
-  console.log(JSON.stringify({
-    file: file.split('/').pop(),
-    texts: texts.length,
-    flagged: flagged.length,
-    rate: `${((100 * flagged.length) / texts.length).toFixed(2)}%`,
-    byKind,
-    msPerText: +(ms / texts.length).toFixed(3),
-    examples: flagged,
-  }, null, 1))
+  console.log(JSON.stringify(
+    {
+      file: file.split('/').pop(),
+      texts: texts.length,
+      flagged: flagged.length,
+      rate: `${((100 * flagged.length) / texts.length).toFixed(2)}%`,
+      byKind,
+      msPerText: +(ms / texts.length).toFixed(3),
+      examples: flagged,
+    },
+    null,
+    1,
+  ))
 }
 
 // Worst cases for the patterns: 60 KB drafts built to make a regular expression backtrack.

@@ -57,7 +57,10 @@ export function describePatientContext(p: PatientContext): string {
  * The conversation's current patient context: the last patient record in display order (pass
  * `ordered` when the caller already sorted the records).
  */
-export function patientContextOf(conv: ConversationState, ordered?: IndexedRecord[]): PatientContext | null {
+export function patientContextOf(
+  conv: ConversationState,
+  ordered?: IndexedRecord[],
+): PatientContext | null {
   if (ordered) {
     for (let i = ordered.length - 1; i >= 0; i--) {
       const r = ordered[i]!.record

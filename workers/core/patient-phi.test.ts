@@ -32,12 +32,27 @@ Deno.test('a patient context reaches every member, tags PHI messages by signatur
   await until(() => ben.conversations.has(conv), 'conversation reaches ben')
 
   await w.admin.setPatientContext(conv, { name: NAME, mrn: MRN, ward: '7B', bed: '4' }, 'p1')
-  await until(() => ben.listConversations()[0]?.patient?.name === NAME, 'patient context reaches ben')
-  assert.deepEqual(ben.listConversations()[0]!.patient, { name: NAME, mrn: MRN, ward: '7B', bed: '4' })
-  assert.equal(ben.listConversations()[0]!.lastMessage, null, 'a patient record is not a last message')
+  await until(
+    () => ben.listConversations()[0]?.patient?.name === NAME,
+    'patient context reaches ben',
+  )
+  assert.deepEqual(ben.listConversations()[0]!.patient, {
+    name: NAME,
+    mrn: MRN,
+    ward: '7B',
+    bed: '4',
+  })
+  assert.equal(
+    ben.listConversations()[0]!.lastMessage,
+    null,
+    'a patient record is not a last message',
+  )
 
   // Ben's detector knows the patient's name and MRN from the context.
-  assert.deepEqual(ben.checkPhi(conv, 'has quorravax eaten? ' + MRN).map((s) => s.kind), ['name', 'mrn'])
+  assert.deepEqual(ben.checkPhi(conv, 'has quorravax eaten? ' + MRN).map((s) => s.kind), [
+    'name',
+    'mrn',
+  ])
   await ben.sendMessage(conv, 'Quorravax: DOB 12/03/1958, MRN 4829113, needs bloods', 'b1')
   await ben.sendMessage(conv, 'bloods done, all normal', 'b2')
   await until(() => w.admin.listMessages(conv).length === 3, 'messages reach admin')
@@ -53,7 +68,9 @@ Deno.test('a patient context reaches every member, tags PHI messages by signatur
   const blobs = bytesUnder(w.dataDir)
   assert.ok(blobs.length > 0)
   for (const canary of [NAME, MRN, 'Quorravax']) {
-    const hits = canaryForms(canary).filter((form) => blobs.some((b) => b.includes(Buffer.from(form))))
+    const hits = canaryForms(canary).filter((form) =>
+      blobs.some((b) => b.includes(Buffer.from(form)))
+    )
     assert.deepEqual(hits, [], `${canary} in the relay's data directory`)
   }
   await w.close()
@@ -67,24 +84,58 @@ Deno.test('a record whose phi tag was stripped or added after signing is refused
   const adminConv = w.admin.conversations.get(conv)!
   const a = w.adminId
   const signed = (n: number, body: string, phi?: string[]) =>
-    c.signRecord(conv, a.deviceId, n, { kind: 'text', body, createdAt: 1, authorUserId: a.userId, ...(phi ? { phi } : {}) }, a.signingSecretKey)
+    c.signRecord(conv, a.deviceId, n, {
+      kind: 'text',
+      body,
+      createdAt: 1,
+      authorUserId: a.userId,
+      ...(phi ? { phi } : {}),
+    }, a.signingSecretKey)
   // One copy of the admin's segment writes them all, so each update follows the previous one.
   const forger = new ConversationState(adminConv.meta, a.deviceId)
-  const seal = (n: number, record: Omit<MessageRecord, 'id' | 'author' | 'device' | 'n' | 'kind' | 'at'>) => {
+  const seal = (
+    n: number,
+    record: Omit<MessageRecord, 'id' | 'author' | 'device' | 'n' | 'kind' | 'at'>,
+  ) => {
     const update = forger.addOwnRecord(0, {
-      id: `${a.deviceId}.${n}`, author: a.userId, device: a.deviceId, n, kind: 'text', at: 1, ...record,
+      id: `${a.deviceId}.${n}`,
+      author: a.userId,
+      device: a.deviceId,
+      n,
+      kind: 'text',
+      at: 1,
+      ...record,
     })
-    return c.sealEnvelope({ conversationId: conv, epoch: 0, senderDeviceId: a.deviceId, counter: n },
-      encodePayload('yjs', update, w.ben.conversations.get(conv)!.meta.chain), adminConv.meta.epochKeys['0']!, a.signingSecretKey)
+    return c.sealEnvelope(
+      { conversationId: conv, epoch: 0, senderDeviceId: a.deviceId, counter: n },
+      encodePayload('yjs', update, w.ben.conversations.get(conv)!.meta.chain),
+      adminConv.meta.epochKeys['0']!,
+      a.signingSecretKey,
+    )
   }
   const before = w.alerts.filter((x) => x === 'sync/bad-record').length
   // Signed with the tag, sent without it; signed without, sent with one.
-  await w.ben.receiveFrame({ type: 'envelope', conversationId: conv, seq: 1, envelope: seal(0, { body: 'DOB 12/03/1958', sig: signed(0, 'DOB 12/03/1958', ['dob']) }) })
-  await w.ben.receiveFrame({ type: 'envelope', conversationId: conv, seq: 2, envelope: seal(1, { body: 'hello', sig: signed(1, 'hello'), phi: ['name'] }) })
+  await w.ben.receiveFrame({
+    type: 'envelope',
+    conversationId: conv,
+    seq: 1,
+    envelope: seal(0, { body: 'DOB 12/03/1958', sig: signed(0, 'DOB 12/03/1958', ['dob']) }),
+  })
+  await w.ben.receiveFrame({
+    type: 'envelope',
+    conversationId: conv,
+    seq: 2,
+    envelope: seal(1, { body: 'hello', sig: signed(1, 'hello'), phi: ['name'] }),
+  })
   assert.deepEqual(w.ben.listMessages(conv), [])
   assert.equal(w.alerts.filter((x) => x === 'sync/bad-record').length - before, 2)
   // Untagged and signed as every earlier build signed: shown, with no tag.
-  await w.ben.receiveFrame({ type: 'envelope', conversationId: conv, seq: 3, envelope: seal(2, { body: 'old style', sig: signed(2, 'old style') }) })
+  await w.ben.receiveFrame({
+    type: 'envelope',
+    conversationId: conv,
+    seq: 3,
+    envelope: seal(2, { body: 'old style', sig: signed(2, 'old style') }),
+  })
   assert.deepEqual(w.ben.listMessages(conv).map((m) => [m.body, m.phi]), [['old style', undefined]])
   await w.close()
 })

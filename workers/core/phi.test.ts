@@ -7,24 +7,27 @@
  */
 import assert from 'node:assert/strict'
 import { parseCsv } from '../../test/sim/corpus.ts'
-import { detectPhi, isLuhn, isNhsNumber, type PhiOptions, phiKinds } from './phi.ts'
+import { detectPhi, isLuhn, isNhsNumber, phiKinds, type PhiOptions } from './phi.ts'
 
 const YEAR = { year: 2026 }
-const kinds = (text: string, o: PhiOptions = {}) => detectPhi(text, { ...YEAR, ...o }).map((s) => s.kind)
+const kinds = (text: string, o: PhiOptions = {}) =>
+  detectPhi(text, { ...YEAR, ...o }).map((s) => s.kind)
 const flagged = (text: string, o: PhiOptions = {}) =>
   detectPhi(text, { ...YEAR, ...o }).map((s) => text.slice(s.start, s.end))
 
 Deno.test('dates of birth are flagged in numeric, ISO and written formats, and after a DOB cue', () => {
-  for (const [text, date] of [
-    ['Patient born 12/03/1958, on warfarin', '12/03/1958'],
-    ['DOB: 1958-03-12', '1958-03-12'],
-    ['dob 3 Mar 1958', '3 Mar 1958'],
-    ['her birthday is the 3rd of March 1958', '3rd of March 1958'],
-    ['D.O.B. March 3, 1958', 'March 3, 1958'],
-    ['date of birth 03.12.58', '03.12.58'],
-    ['seen by GP, 28-02-1961 is on the wristband', '28-02-1961'],
-    ['Date of birth: 2019-07-01 (paediatric)', '2019-07-01'],
-  ]) {
+  for (
+    const [text, date] of [
+      ['Patient born 12/03/1958, on warfarin', '12/03/1958'],
+      ['DOB: 1958-03-12', '1958-03-12'],
+      ['dob 3 Mar 1958', '3 Mar 1958'],
+      ['her birthday is the 3rd of March 1958', '3rd of March 1958'],
+      ['D.O.B. March 3, 1958', 'March 3, 1958'],
+      ['date of birth 03.12.58', '03.12.58'],
+      ['seen by GP, 28-02-1961 is on the wristband', '28-02-1961'],
+      ['Date of birth: 2019-07-01 (paediatric)', '2019-07-01'],
+    ]
+  ) {
     assert.deepEqual(flagged(text!), [date], text)
     assert.deepEqual(kinds(text!), ['dob'], text)
   }
@@ -45,30 +48,44 @@ Deno.test('MRNs are flagged after a cue, from the patient context, and as bare 6
   assert.deepEqual(flagged('hosp no. K1234567 needs bloods'), ['K1234567'])
   assert.deepEqual(flagged('can you chase 00482911 results'), ['00482911'])
   assert.deepEqual(kinds('the one with AB12CD ward', { identifiers: ['AB12CD'] }), ['mrn'])
-  assert.deepEqual(kinds('chase 00482911', { bareMrnDigits: null }), [], 'bare rule can be turned off')
+  assert.deepEqual(
+    kinds('chase 00482911', { bareMrnDigits: null }),
+    [],
+    'bare rule can be turned off',
+  )
   assert.deepEqual(kinds('patient ID 77-3310-2', { mrnCues: ['patient ID'] }), ['mrn'])
 })
 
 Deno.test('doses, counts and lab values are not taken for hospital numbers', () => {
-  for (const text of ['heparin 100000 units', '1000000 IU vitamin D', 'platelets 250000/mm3', 'weight 72.5 kg', 'step 3 of 10']) {
+  for (
+    const text of [
+      'heparin 100000 units',
+      '1000000 IU vitamin D',
+      'platelets 250000/mm3',
+      'weight 72.5 kg',
+      'step 3 of 10',
+    ]
+  ) {
     assert.deepEqual(kinds(text), [], text)
   }
 })
 
 Deno.test('phone numbers are flagged in international and national formats', () => {
-  for (const [text, phone] of [
-    ['ring the daughter on +44 20 7946 0958 tonight', '+44 20 7946 0958'],
-    ['wife: +1 (212) 555-0187', '+1 (212) 555-0187'],
-    ['mobile 07700 900123', '07700 900123'],
-    ['GP surgery 020 7946 0958', '020 7946 0958'],
-    ['call (212) 555-0187', '(212) 555-0187'],
-    ['call me on 98765432', '98765432'],
-    ['ring (02) 9876 5432 for the clinic', '(02) 9876 5432'],
-    ['Praxis +49 30 901820', '+49 30 901820'],
-    ['fille au 06 12 34 56 78', '06 12 34 56 78'],
-    ['cabinet 01.23.45.67.89', '01.23.45.67.89'],
-    ['AU mobile 0412 345 678', '0412 345 678'],
-  ]) {
+  for (
+    const [text, phone] of [
+      ['ring the daughter on +44 20 7946 0958 tonight', '+44 20 7946 0958'],
+      ['wife: +1 (212) 555-0187', '+1 (212) 555-0187'],
+      ['mobile 07700 900123', '07700 900123'],
+      ['GP surgery 020 7946 0958', '020 7946 0958'],
+      ['call (212) 555-0187', '(212) 555-0187'],
+      ['call me on 98765432', '98765432'],
+      ['ring (02) 9876 5432 for the clinic', '(02) 9876 5432'],
+      ['Praxis +49 30 901820', '+49 30 901820'],
+      ['fille au 06 12 34 56 78', '06 12 34 56 78'],
+      ['cabinet 01.23.45.67.89', '01.23.45.67.89'],
+      ['AU mobile 0412 345 678', '0412 345 678'],
+    ]
+  ) {
     assert.deepEqual(flagged(text!), [phone], text)
     assert.deepEqual(kinds(text!), ['phone'], text)
   }
@@ -86,7 +103,11 @@ Deno.test('NHS numbers are flagged only with a valid mod-11 check digit; SSNs an
   assert.deepEqual(kinds('ssn on file: 078-05-1120'), ['national-id'])
   assert.deepEqual(kinds('code 666-12-3456 in the audit'), [], 'area 666 is never issued')
   assert.deepEqual(kinds('SIN 046 454 286'), ['national-id'])
-  assert.deepEqual(kinds('result 046 454 287 pending'), [], 'Luhn fails and the 9 digits are no phone')
+  assert.deepEqual(
+    kinds('result 046 454 287 pending'),
+    [],
+    'Luhn fails and the 9 digits are no phone',
+  )
 })
 
 Deno.test('names from the patient context are flagged whole and word by word, with honorifics', () => {
@@ -96,14 +117,23 @@ Deno.test('names from the patient context are flagged whole and word by word, wi
   assert.deepEqual(kinds('Mrs Okafor asks for her glasses', o), ['name'])
   assert.deepEqual(flagged('Mr. Peterson is in bed 4'), ['Mr. Peterson'])
   assert.deepEqual(kinds('Margarets and Okaforian', o), [], 'whole words only')
-  assert.deepEqual(kinds('Al is here', { names: ['Al'] }), ['name'], 'a two-letter full name still matches')
+  assert.deepEqual(
+    kinds('Al is here', { names: ['Al'] }),
+    ['name'],
+    'a two-letter full name still matches',
+  )
   assert.deepEqual(kinds('also see al', { names: ['Al B'] }), [], 'but not as a loose word')
 })
 
 Deno.test('one message with a DOB, an MRN and a phone gives three spans and three kinds', () => {
   const text = 'Jane Doe DOB 12/03/1958 MRN 4829113, daughter +44 7700 900123'
   const spans = detectPhi(text, { ...YEAR, names: ['Jane Doe'] })
-  assert.deepEqual(spans.map((s) => text.slice(s.start, s.end)), ['Jane Doe', '12/03/1958', '4829113', '+44 7700 900123'])
+  assert.deepEqual(spans.map((s) => text.slice(s.start, s.end)), [
+    'Jane Doe',
+    '12/03/1958',
+    '4829113',
+    '+44 7700 900123',
+  ])
   assert.deepEqual(phiKinds(spans), ['dob', 'mrn', 'phone', 'name'])
 })
 
@@ -112,24 +142,35 @@ Deno.test('misuse throws a TypeError', () => {
 })
 
 Deno.test('ordinary clinical sentences are left alone', () => {
-  for (const text of [
-    'Can you review the obs in bay 4? NEWS is 5, temp 38.4, HR 112.',
-    'Started on amoxicillin 500 mg three times a day for 7 days.',
-    'Patient is 67 years old, history of type 2 diabetes since 2010.',
-    'Hb 98 g/L, WCC 14.2, CRP 120. Repeat bloods at 06:00.',
-    'Family meeting at 14:30 in the relatives room.',
-    'Dr Patel is the on-call registrar tonight.',
-  ]) assert.deepEqual(kinds(text), [], text)
+  for (
+    const text of [
+      'Can you review the obs in bay 4? NEWS is 5, temp 38.4, HR 112.',
+      'Started on amoxicillin 500 mg three times a day for 7 days.',
+      'Patient is 67 years old, history of type 2 diabetes since 2010.',
+      'Hb 98 g/L, WCC 14.2, CRP 120. Repeat bloods at 06:00.',
+      'Family meeting at 14:30 in the relatives room.',
+      'Dr Patel is the on-call registrar tonight.',
+    ]
+  ) assert.deepEqual(kinds(text), [], text)
 })
 
 /** The share of corpus turns flagged: real clinical language with no identifiers in it. */
-function corpusFalsePositives(): { turns: number; flagged: number; byKind: Record<string, number>; examples: string[] } {
-  const text = Deno.readTextFileSync(new URL('../../test/fixtures/mts-dialog/validation.csv', import.meta.url))
+function corpusFalsePositives(): {
+  turns: number
+  flagged: number
+  byKind: Record<string, number>
+  examples: string[]
+} {
+  const text = Deno.readTextFileSync(
+    new URL('../../test/fixtures/mts-dialog/validation.csv', import.meta.url),
+  )
   const [header, ...rows] = parseCsv(text)
   const col = header!.indexOf('dialogue')
   const note = header!.indexOf('section_text')
   const turns = rows.flatMap((r) => [...(r[col] ?? '').split(/\r?\n/), r[note] ?? ''])
-    .map((t) => t.replace(/^\s*(Doctor|Patient|Guest_family|Guest_clinician)[_\d]*\s*:/i, '').trim()).filter(Boolean)
+    .map((t) =>
+      t.replace(/^\s*(Doctor|Patient|Guest_family|Guest_clinician)[_\d]*\s*:/i, '').trim()
+    ).filter(Boolean)
   const byKind: Record<string, number> = {}
   const examples: string[] = []
   let count = 0
@@ -138,7 +179,9 @@ function corpusFalsePositives(): { turns: number; flagged: number; byKind: Recor
     if (!spans.length) continue
     count++
     for (const k of phiKinds(spans)) byKind[k] = (byKind[k] ?? 0) + 1
-    if (examples.length < 20) examples.push(spans.map((s) => `${s.kind}:${t.slice(s.start, s.end)}`).join(' '))
+    if (examples.length < 20) {
+      examples.push(spans.map((s) => `${s.kind}:${t.slice(s.start, s.end)}`).join(' '))
+    }
   }
   return { turns: turns.length, flagged: count, byKind, examples }
 }
@@ -146,7 +189,13 @@ function corpusFalsePositives(): { turns: number; flagged: number; byKind: Recor
 Deno.test('on the MTS-Dialog validation corpus fewer than 1% of turns and notes are flagged', () => {
   const r = corpusFalsePositives()
   const rate = r.flagged / r.turns
-  console.log(`PHI detector on MTS-Dialog validation: ${r.flagged} of ${r.turns} turns flagged (${(rate * 100).toFixed(2)}%)`, r.byKind, r.examples)
+  console.log(
+    `PHI detector on MTS-Dialog validation: ${r.flagged} of ${r.turns} turns flagged (${
+      (rate * 100).toFixed(2)
+    }%)`,
+    r.byKind,
+    r.examples,
+  )
   assert.ok(r.turns > 800)
   assert.ok(rate < 0.01, `false-positive rate ${(rate * 100).toFixed(2)}%`)
 })

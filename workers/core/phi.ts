@@ -24,23 +24,52 @@ export type PhiOptions = {
 }
 
 export const DEFAULT_MRN_CUES = [
-  'MRN', 'M.R.N.', 'medical record number', 'medical record no', 'medical record #', 'hospital number', 'hospital no',
-  'hosp no', 'hosp. no', 'patient number', 'patient no', 'patient ID', 'unit number', 'UR number', 'URN', 'NHI', 'chart number',
-  'chart #', 'case number', 'RXR', 'K number',
+  'MRN',
+  'M.R.N.',
+  'medical record number',
+  'medical record no',
+  'medical record #',
+  'hospital number',
+  'hospital no',
+  'hosp no',
+  'hosp. no',
+  'patient number',
+  'patient no',
+  'patient ID',
+  'unit number',
+  'UR number',
+  'URN',
+  'NHI',
+  'chart number',
+  'chart #',
+  'case number',
+  'RXR',
+  'K number',
 ] as const
 
 /** Higher wins when two candidates overlap (a valid NHS number is not also a phone number). */
-const PRIORITY: Record<PhiKind, number> = { 'national-id': 6, dob: 5, date: 4, mrn: 3, phone: 2, name: 1 }
+const PRIORITY: Record<PhiKind, number> = {
+  'national-id': 6,
+  dob: 5,
+  date: 4,
+  mrn: 3,
+  phone: 2,
+  name: 1,
+}
 
 type Candidate = PhiSpan & { rank: number }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
-const MONTH_RE = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?'
-const DOB_CUE = /\b(?:d\.?o\.?b\.?|date of birth|birth ?date|born(?: on)?|birthday|geb\.?)\s{0,3}[:#-]?\s{0,3}$/i
+const MONTH_RE =
+  '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?'
+const DOB_CUE =
+  /\b(?:d\.?o\.?b\.?|date of birth|birth ?date|born(?: on)?|birthday|geb\.?)\s{0,3}[:#-]?\s{0,3}$/i
 
 /** The spans of `text` that look like PHI, in text order, never overlapping. */
 export function detectPhi(text: string, options: PhiOptions = {}): PhiSpan[] {
-  if (typeof text !== 'string') throw new TypeError(`expected text to be a string, got ${typeof text}`)
+  if (typeof text !== 'string') {
+    throw new TypeError(`expected text to be a string, got ${typeof text}`)
+  }
   const year = options.year ?? new Date().getFullYear()
   const found: Candidate[] = [
     ...nationalIds(text),
@@ -113,7 +142,9 @@ export function isLuhn(digits: string): boolean {
 function nationalIds(text: string): Candidate[] {
   const out: Candidate[] = []
   for (const m of matches(text, /(?<![\d+])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d])/g)) {
-    if (isNhsNumber(m[1]! + m[2]! + m[3]!)) out.push(span('national-id', m.index, m.index + m[0].length))
+    if (isNhsNumber(m[1]! + m[2]! + m[3]!)) {
+      out.push(span('national-id', m.index, m.index + m[0].length))
+    }
   }
   for (const m of matches(text, /(?<![\d-])(\d{3})-(\d{2})-(\d{4})(?![\d-])/g)) {
     if (isSsn(m[1]!, m[2]!, m[3]!)) out.push(span('national-id', m.index, m.index + m[0].length))
@@ -122,7 +153,8 @@ function nationalIds(text: string): Candidate[] {
     if (isLuhn(m[1]! + m[3]! + m[4]!)) out.push(span('national-id', m.index, m.index + m[0].length))
   }
   // Announced identifiers, whatever their check digit (a mistyped one is still someone's).
-  const cue = /\b(?:NHS (?:number|no\.?|#)|NHS|SSN|social security (?:number|no\.?)|SIN|CHI(?: number)?|national (?:id|insurance)(?: number| no\.?)?|NI number|BSN|PPSN|personnummer)\s{0,3}[:#.]?\s{0,3}([A-Z]{0,2}[\d][\d -]{5,14}\d[A-Z]?)/g
+  const cue =
+    /\b(?:NHS (?:number|no\.?|#)|NHS|SSN|social security (?:number|no\.?)|SIN|CHI(?: number)?|national (?:id|insurance)(?: number| no\.?)?|NI number|BSN|PPSN|personnummer)\s{0,3}[:#.]?\s{0,3}([A-Z]{0,2}[\d][\d -]{5,14}\d[A-Z]?)/g
   for (const m of matches(text, cue)) {
     const start = m.index + m[0].length - m[1]!.length
     out.push(span('national-id', start, start + m[1]!.length))
@@ -148,7 +180,14 @@ function fullYear(y: string, now: number): number {
 
 function dates(text: string, now: number): Candidate[] {
   const out: Candidate[] = []
-  const add = (start: number, end: number, day: number, month: number, year: number, twoDigitYear: boolean) => {
+  const add = (
+    start: number,
+    end: number,
+    day: number,
+    month: number,
+    year: number,
+    twoDigitYear: boolean,
+  ) => {
     const cued = DOB_CUE.test(text.slice(Math.max(0, start - 24), start))
     // A two-digit year is only a date when cued ("DOB 12/03/58"); otherwise "1/2/3" noise.
     if (!isDay(day, month, year) || (twoDigitYear && !cued) || year < 1890 || year > now + 1) return
@@ -156,7 +195,9 @@ function dates(text: string, now: number): Candidate[] {
     out.push(span(cued || year < now - 10 ? 'dob' : 'date', start, end))
   }
   // 12/03/1958, 3.12.58, 12-03-1958 (day-month or month-day: either reading that is a real day)
-  for (const m of matches(text, /(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-]|\.\d)/g)) {
+  for (
+    const m of matches(text, /(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\d/-]|\.\d)/g)
+  ) {
     const a = Number(m[1]), b = Number(m[3]), y = fullYear(m[4]!, now)
     const day = isDay(a, b, y) ? a : b
     const month = isDay(a, b, y) ? b : a
@@ -167,7 +208,10 @@ function dates(text: string, now: number): Candidate[] {
     add(m.index, m.index + m[0].length, Number(m[4]), Number(m[3]), Number(m[1]), false)
   }
   // 3 Mar 1958, 3rd of March 1958, 03-Mar-1958
-  const dmy = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th)?(?:\\s+of)?[\\s-]+(${MONTH_RE})[\\s,-]+(\\d{4})\\b`, 'gi')
+  const dmy = new RegExp(
+    `\\b(\\d{1,2})(?:st|nd|rd|th)?(?:\\s+of)?[\\s-]+(${MONTH_RE})[\\s,-]+(\\d{4})\\b`,
+    'gi',
+  )
   for (const m of matches(text, dmy)) {
     add(m.index, m.index + m[0].length, Number(m[1]), monthOf(m[2]!), Number(m[3]), false)
   }
@@ -195,7 +239,10 @@ const QUANTITY_AFTER = /^\s{0,3}(?:%|[a-zµμ]{1,6}\b|\/|x\b|per\b|units?\b)/i
 function mrns(text: string, o: PhiOptions): Candidate[] {
   const out: Candidate[] = []
   const cues = (o.mrnCues ?? DEFAULT_MRN_CUES).map(escapeRe).join('|')
-  const cued = new RegExp(`(?<![\\p{L}\\d])(?:${cues})(?![\\p{L}])\\s{0,3}(?:[:#.=-]|is|no\\.?|number)?\\s{0,3}([A-Z]{0,3}[-]?\\d[\\d-]{2,14}[A-Z]?)\\b`, 'giu')
+  const cued = new RegExp(
+    `(?<![\\p{L}\\d])(?:${cues})(?![\\p{L}])\\s{0,3}(?:[:#.=-]|is|no\\.?|number)?\\s{0,3}([A-Z]{0,3}[-]?\\d[\\d-]{2,14}[A-Z]?)\\b`,
+    'giu',
+  )
   for (const m of matches(text, cued)) {
     if ((m[1]!.match(/\d/g) ?? []).length < 4) continue
     const start = m.index + m[0].length - m[1]!.length
@@ -204,7 +251,9 @@ function mrns(text: string, o: PhiOptions): Candidate[] {
   for (const id of o.identifiers ?? []) {
     const t = id.trim()
     if (t.length < 3) continue
-    for (const m of matches(text, new RegExp(`(?<![\\p{L}\\d])${escapeRe(t)}(?![\\p{L}\\d])`, 'giu'))) {
+    for (
+      const m of matches(text, new RegExp(`(?<![\\p{L}\\d])${escapeRe(t)}(?![\\p{L}\\d])`, 'giu'))
+    ) {
       out.push(span('mrn', m.index, m.index + m[0].length))
     }
   }
@@ -212,7 +261,10 @@ function mrns(text: string, o: PhiOptions): Candidate[] {
   if (bare) {
     for (const m of matches(text, /(?<![\d.,:/+-])\d+(?![\d.,:/-]\d)/g)) {
       const digits = m[0].length
-      if (digits < bare.min || digits > bare.max || QUANTITY_AFTER.test(text.slice(m.index + digits, m.index + digits + 12))) continue
+      if (
+        digits < bare.min || digits > bare.max ||
+        QUANTITY_AFTER.test(text.slice(m.index + digits, m.index + digits + 12))
+      ) continue
       // Bare numbers rank below everything else: a phone number or a date takes the span.
       out.push(span('mrn', m.index, m.index + digits, 0))
     }
@@ -230,7 +282,12 @@ function phones(text: string): Candidate[] {
     if (n >= 8 && n <= 15) out.push(span('phone', m.index, m.index + m[0].length))
   }
   // National with a trunk 0 (UK, AU, EU): 10-11 digits, e.g. 020 7946 0958, 07700 900123, (02) 9876 5432.
-  for (const m of matches(text, /(?<![\w+/.-])(?:\(0\d{1,4}\)|0\d{1,4})[ -]?\d{3,4}[ -]?\d{3,4}(?![\w/-]|\.\d)/g)) {
+  for (
+    const m of matches(
+      text,
+      /(?<![\w+/.-])(?:\(0\d{1,4}\)|0\d{1,4})[ -]?\d{3,4}[ -]?\d{3,4}(?![\w/-]|\.\d)/g,
+    )
+  ) {
     const n = m[0].replace(/\D/g, '').length
     if (n >= 10 && n <= 11) out.push(span('phone', m.index, m.index + m[0].length))
   }
@@ -239,11 +296,21 @@ function phones(text: string): Candidate[] {
     out.push(span('phone', m.index, m.index + m[0].length))
   }
   // North American: (212) 555-0187, 212-555-0187, 212.555.0187
-  for (const m of matches(text, /(?<![\w+/.-])(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w/-]|\.\d)/g)) {
+  for (
+    const m of matches(
+      text,
+      /(?<![\w+/.-])(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w/-]|\.\d)/g,
+    )
+  ) {
     out.push(span('phone', m.index, m.index + m[0].length))
   }
   // Announced ones in any shape: "tel 5550187", "call me on 98765432"
-  for (const m of matches(text, /\b(?:tel|phone|mobile|mob|cell|ph|contact number|call (?:me |her |him |them )?(?:on|at))\.?\s{0,3}[:#]?\s{0,3}(\+?\d[\d ().-]{5,18}\d)/gi)) {
+  for (
+    const m of matches(
+      text,
+      /\b(?:tel|phone|mobile|mob|cell|ph|contact number|call (?:me |her |him |them )?(?:on|at))\.?\s{0,3}[:#]?\s{0,3}(\+?\d[\d ().-]{5,18}\d)/gi,
+    )
+  ) {
     const start = m.index + m[0].length - m[1]!.length
     if (m[1]!.replace(/\D/g, '').length >= 7) out.push(span('phone', start, start + m[1]!.length))
   }
@@ -264,9 +331,16 @@ function names(text: string, list: readonly string[]): Candidate[] {
   }
   // Longest first, so "Margaret Okafor" is one span rather than two.
   for (const w of [...words].sort((a, b) => b.length - a.length)) {
-    const re = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRe(w).replace(/\s+/g, '\\s+')}(?![\\p{L}\\p{N}])`, 'giu')
-    for (const m of matches(text, re)) out.push(span('name', m.index, m.index + m[0].length, 1 + w.length / 1000))
+    const re = new RegExp(
+      `(?<![\\p{L}\\p{N}])${escapeRe(w).replace(/\s+/g, '\\s+')}(?![\\p{L}\\p{N}])`,
+      'giu',
+    )
+    for (const m of matches(text, re)) {
+      out.push(span('name', m.index, m.index + m[0].length, 1 + w.length / 1000))
+    }
   }
-  for (const m of matches(text, HONORIFIC)) out.push(span('name', m.index, m.index + m[0].length, 0.5))
+  for (const m of matches(text, HONORIFIC)) {
+    out.push(span('name', m.index, m.index + m[0].length, 0.5))
+  }
   return out
 }
