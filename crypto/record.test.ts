@@ -54,3 +54,26 @@ Deno.test('verifyRecord rejects a non-canonical base64url spelling of a valid si
   assert.equal(toBase64url(fromBase64url(sig)), sig)
   assert.equal(verifyRecord('conv-1', 'dev-a', 7, content, spelling, author.publicKey), false)
 })
+
+Deno.test('a phi tag is covered by the signature: it can be neither stripped, added nor changed', () => {
+  const tagged: RecordContent = { ...content, phi: ['dob', 'mrn'] }
+  const sig = signRecord('conv-1', 'dev-a', 7, tagged, author.secretKey)
+  assert.equal(verifyRecord('conv-1', 'dev-a', 7, tagged, sig, author.publicKey), true)
+  const { phi: _stripped, ...untagged } = tagged
+  assert.equal(verifyRecord('conv-1', 'dev-a', 7, untagged, sig, author.publicKey), false, 'stripped')
+  assert.equal(verifyRecord('conv-1', 'dev-a', 7, { ...content, phi: ['dob'] }, sig, author.publicKey), false, 'changed')
+  assert.equal(verifyRecord('conv-1', 'dev-a', 7, { ...content, phi: [] }, sig, author.publicKey), false, 'emptied')
+  const plain = signRecord('conv-1', 'dev-a', 7, content, author.secretKey)
+  assert.equal(verifyRecord('conv-1', 'dev-a', 7, { ...content, phi: ['name'] }, plain, author.publicKey), false, 'added')
+})
+
+// Regression for issue 9's backward compatibility: the signing input of an untagged record is the
+// one every earlier build signed (tag, conversation, device, counter, SHA-256 of the four fields).
+Deno.test('an untagged record hashes exactly as before tags existed, so old records still verify', async () => {
+  const { encodeTuple } = await import('./bytes.ts')
+  const { sha256 } = await import('./hkdf.ts')
+  const { sign } = await import('./ed25519.ts')
+  const oldHash = sha256(encodeTuple([content.kind, content.body, String(content.createdAt), content.authorUserId]))
+  const oldSig = toBase64url(sign(encodeTuple(['wardline/record/v1', 'conv-1', 'dev-a', '7', oldHash]), author.secretKey))
+  assert.equal(verifyRecord('conv-1', 'dev-a', 7, content, oldSig, author.publicKey), true)
+})

@@ -2,6 +2,11 @@
  * Message records: each message carries its author device's signature over (conversation, author
  * device, per-sender counter, content hash), so it can be verified however it arrived — in a batch
  * or inside a snapshot another member compacted (DESIGN §3).
+ *
+ * Content may carry tags (issue 9: `phi`, the kinds of likely PHI the author's device found). A
+ * tag is hashed after the four original fields, so a record without tags hashes exactly as before
+ * (records signed by older builds still verify) and a tag can be neither added to nor stripped from
+ * a signed record without breaking its signature.
  */
 import { encodeTuple, toBase64url, fromBase64url } from './bytes.ts'
 import { sign, verifySignature } from './ed25519.ts'
@@ -9,7 +14,21 @@ import { sha256 } from './hkdf.ts'
 
 const RECORD_TAG = 'wardline/record/v1'
 
-export type RecordContent = { kind: string; body: string; createdAt: number; authorUserId: string }
+export type RecordContent = {
+  kind: string
+  body: string
+  createdAt: number
+  authorUserId: string
+  /** Kinds of likely PHI (sorted, distinct, non-empty when present); absent on untagged records. */
+  phi?: readonly string[]
+}
+
+/** The hashed fields: the original four, then `'phi'` and its kinds only when the tag is present. */
+function contentFields(content: RecordContent): string[] {
+  const fields = [content.kind, content.body, String(content.createdAt), content.authorUserId]
+  if (content.phi !== undefined) fields.push('phi', ...content.phi)
+  return fields
+}
 
 export function recordSigningBytes(
   conversationId: string,
@@ -17,7 +36,7 @@ export function recordSigningBytes(
   counter: number,
   content: RecordContent,
 ): Uint8Array {
-  const hash = sha256(encodeTuple([content.kind, content.body, String(content.createdAt), content.authorUserId]))
+  const hash = sha256(encodeTuple(contentFields(content)))
   return encodeTuple([RECORD_TAG, conversationId, authorDeviceId, String(counter), hash])
 }
 

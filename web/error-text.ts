@@ -84,6 +84,7 @@ const TEXT: Record<string, string> = {
   'relay/device-revoked':
     'This device was revoked by your organisation (or from another of your devices). It can no longer send or receive messages. If you did not expect this, tell your IT team.',
   'compose/empty': 'Type a message first.',
+  'compose/bad-patient-context': 'Each patient detail can be at most 120 characters.',
   'sync/not-sent-removed': 'A message you wrote was not sent: you were removed from that conversation before it could go out.',
   'compose/too-long': 'This message is too long to send. Split it into shorter messages (at most 64 KiB each).',
   'backup/bad-recovery-key':

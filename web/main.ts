@@ -13,6 +13,7 @@ import './elements/wl-profile-picker.ts'
 import { takeHashCodes } from './hash-codes.ts'
 import { isBuildStale, registerServiceWorker } from './register-sw.ts'
 import { configureUpdates, RUNNING_RELEASE } from './release-updates.ts'
+import { startPrivacyScreen } from './privacy-screen.ts'
 import { startTabLock } from './tab-lock.ts'
 import { startWorkerClient, type WorkerClient } from './worker-client.ts'
 import { broadcastWiped, eraseOriginData, onWipedElsewhere } from './device-wipe.ts'
@@ -22,6 +23,8 @@ const root = document.getElementById('app')
 if (!root) throw new Error('expected #app in index.html')
 
 const codes = takeHashCodes()
+// Blur everything while the window is out of focus, hidden or being left (issue 9, rule 4).
+startPrivacyScreen()
 // Which build this page runs, for people and tests (`document.documentElement.dataset`).
 document.documentElement.dataset.wardlineRelease = RUNNING_RELEASE.version
 

@@ -39,7 +39,17 @@ export type ConversationSummary = {
   removed: boolean
   /** Messages sent before this device was given their key (joined without shared history). */
   historyUnavailable: number
+  /** The latest patient context a member set (a signed record inside the encrypted state). */
+  patient?: PatientContext | null
 }
+
+/** Who a conversation is about (issue 9): set by any member, seen by all, never by the relay. */
+export type PatientContext = { name: string; mrn: string; ward: string; bed: string }
+
+/** What the on-device PHI detector (workers/core/phi.ts) flags. */
+export type PhiKind = 'national-id' | 'dob' | 'date' | 'mrn' | 'phone' | 'name'
+/** A flagged part of a text: UTF-16 offsets [start, end). */
+export type PhiSpan = { start: number; end: number; kind: PhiKind }
 
 export type DeviceView = {
   deviceId: string
@@ -62,6 +72,10 @@ export type MessageView = {
   createdAt: number // the author's clock: shown, never used for order
   seq: number | null // relay sequence; null while queued
   status: MessageStatus | null // only for own messages
+  /** The author's device tagged it as likely PHI (signed inside the record); absent on untagged ones. */
+  phi?: PhiKind[]
+  /** A patient-context record (shown as a notice, not a bubble); body is then a plain summary. */
+  patient?: PatientContext
 }
 
 export type StatusSnapshot = {
@@ -123,7 +137,12 @@ export type Methods = {
   listConversations: { params: Record<string, never>; result: ConversationSummary[] }
   createConversation: { params: { userIds: string[] }; result: { conversationId: string } }
   listMessages: { params: { conversationId: string }; result: MessageView[] }
+  /** The worker detects PHI in `body` itself and tags the signed record with the kinds found. */
   sendMessage: { params: { conversationId: string; body: string; clientId: string }; result: { id: string } }
+  /** Runs the PHI detector over a draft with the conversation's patient context (nothing is stored). */
+  checkPhi: { params: { conversationId: string; text: string }; result: PhiSpan[] }
+  /** Sets the conversation's patient context: a signed, PHI-tagged record every member sees. */
+  setPatientContext: { params: { conversationId: string; patient: PatientContext; clientId: string }; result: { id: string } }
   markRead: { params: { conversationId: string }; result: null }
   addMembers: { params: { conversationId: string; userIds: string[]; shareHistory: boolean }; result: null }
   removeMembers: { params: { conversationId: string; userIds: string[] }; result: null }

@@ -21,6 +21,7 @@ import {
   setupOrganisation,
 } from './core/identity.ts'
 import { parseComplianceOfficers } from './core/compliance-setup.ts'
+import { parsePatientContext } from './core/patient-context.ts'
 import { DB_NAME, EncryptedStore, readWrappedKey, WardlineDb, writeWrappedKey } from './encrypted-store.ts'
 import { type AppPhase, type DeviceView, type EventMessage, type EventName, type Events, type Methods, type Request, type Response, type StatusSnapshot } from './protocol.ts'
 import { readFailures, readPolicy, readPrf, refreshPolicy, rootForEnrollment, storePolicy, wipeDatabase, writeFailures, writePrf, writeRootPublicKey } from './vault.ts'
@@ -295,6 +296,15 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
   async sendMessage({ conversationId, body, clientId }) {
     if (typeof body !== 'string' || !body.trim()) throw new IdentityError('compose/empty')
     return { id: await requireClient().sendMessage(conversationId, body, clientId) }
+  },
+  checkPhi({ conversationId, text }) {
+    if (typeof text !== 'string') throw new IdentityError('compose/bad-text')
+    return requireClient().checkPhi(conversationId, text)
+  },
+  async setPatientContext({ conversationId, patient, clientId }) {
+    const p = parsePatientContext(patient)
+    if (!p) throw new IdentityError('compose/bad-patient-context', 'Each patient detail is limited to 120 characters')
+    return { id: await requireClient().setPatientContext(conversationId, p, clientId) }
   },
   async addMembers({ conversationId, userIds, shareHistory }) {
     await requireClient().addMembers(conversationId, userIds, shareHistory)

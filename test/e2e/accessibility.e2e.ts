@@ -1,6 +1,6 @@
 /**
  * axe-core scan of each main screen — setup, enrollment, unlock, conversation list, a
- * conversation, organisation — in light and dark mode (prefers-color-scheme), at phone and
+ * conversation, the patient panel and a PHI-tagged message with the composer's PHI hint, organisation — in light and dark mode (prefers-color-scheme), at phone and
  * desktop widths: no `serious` or `critical` violation. axe walks open shadow roots itself.
  * axe is evaluated in the page (not via addScriptTag: the CSP rightly refuses inline scripts).
  * Screenshots of each screen go to test-results/screens/ for a person to look at.
@@ -70,6 +70,18 @@ test('every main screen passes an axe scan in light and dark mode', async ({ bro
   await send(admin, 'Bed 4 needs obs at 14:00')
   await send(admin, 'x'.repeat(1500))
   await scan(admin, 'conversation', found)
+  // Issue 9: the patient panel, a PHI-tagged message with its watermark, and the composer's hint.
+  await admin.getByTestId('patient-toggle').click()
+  await admin.getByTestId('patient-name').fill('Margaret Okafor')
+  await admin.getByTestId('patient-mrn').fill('4829113')
+  await scan(admin, 'patient', found)
+  await admin.getByTestId('save-patient').click()
+  await expect(admin.getByTestId('patient-context')).toBeVisible()
+  await send(admin, 'Okafor DOB 12/03/1958, for review')
+  await admin.getByTestId('composer').fill('MRN 4829113 bloods')
+  await expect(admin.getByTestId('phi-hint')).toBeVisible()
+  await scan(admin, 'phi', found)
+  await admin.getByTestId('composer').fill('')
   await admin.getByTestId('members-toggle').click()
   await scan(admin, 'members', found)
   await admin.getByTestId('organisation').click()
@@ -79,7 +91,7 @@ test('every main screen passes an axe scan in light and dark mode', async ({ bro
   await expect(ben.getByTestId('conversation')).toHaveCount(1)
   await scan(ben, 'list', found)
   await ben.getByTestId('conversation').first().click()
-  await expect(ben.getByTestId('message-body')).toHaveCount(2)
+  await expect(ben.getByTestId('message-body')).toHaveCount(3)
   await scan(ben, 'conversation', found)
   await ben.reload()
   await expect(ben.getByRole('button', { name: 'Unlock' })).toBeVisible()

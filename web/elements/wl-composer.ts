@@ -2,6 +2,11 @@
  * The message composer: Enter sends, Shift+Enter adds a line. The draft and its clientId live
  * in memory per conversation (drafts.ts: plaintext is never written to Web Storage), so repeated taps never send twice; a new
  * clientId is drawn only after the worker accepted the message.
+ *
+ * While typing, the draft is checked for likely PHI on the device (`checkPhi`, the worker's detector
+ * with the conversation's patient context; issue 9). A hint names what was found and lists the
+ * parts; it never blocks sending. The worker runs the same check when it signs the message and
+ * tags it, so the tag does not depend on this hint having run.
  */
 import { LitElement, css, html, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
@@ -10,6 +15,14 @@ import { describeError } from '../error-text.ts'
 import { emitPlain } from '../events.ts'
 import { baseStyles } from '../styles.ts'
 import { errorCode, type WorkerClient } from '../worker-client.ts'
+import { WorkerEventsController } from '../worker-events.ts'
+import type { PhiSpan } from '../../workers/protocol.ts'
+import { describePhiKinds, PHI_KIND_LABEL } from '../phi-text.ts'
+
+/** Wait this long after the last keystroke before checking the draft. */
+export const PHI_CHECK_DELAY_MS = 150
+/** Flagged parts listed in the hint; more are counted. */
+const MAX_LISTED = 6
 
 @customElement('wl-composer')
 export class WlComposer extends LitElement {
@@ -25,6 +38,19 @@ export class WlComposer extends LitElement {
       /* Quieter, never disabled: a second tap must be a harmless no-op rather than wait or fail.
          Outlined rather than faded, so its label keeps AA contrast. */
       button.primary.idle { background: var(--wl-surface); color: var(--wl-primary); }
+      .phi {
+        margin: 0 0 0.5rem; padding: 0.5rem 0.75rem; border-radius: var(--wl-radius); font-size: 0.9rem;
+        background: var(--wl-primary-soft); border-left: 4px solid var(--wl-warn); color: var(--wl-text);
+      }
+      .phi p { margin: 0; }
+      .phi .why { color: var(--wl-muted); }
+      .phi ul { list-style: none; margin: 0.35rem 0 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0.3rem; }
+      .phi li {
+        display: inline-flex; align-items: baseline; gap: 0.35rem; max-width: 100%; padding: 0.1rem 0.5rem;
+        border-radius: 999px; background: var(--wl-surface); border: 1px solid var(--wl-border);
+      }
+      .phi mark { background: none; color: inherit; font-weight: 700; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; unicode-bidi: isolate; }
+      .phi .kind { color: var(--wl-muted); font-size: 0.8rem; white-space: nowrap; }
     `,
   ]
 
@@ -36,17 +62,70 @@ export class WlComposer extends LitElement {
   /** Plain field as well as state: a second tap arrives before Lit re-renders. */
   #sending = false
   @state() private sending = false
+  /** What the detector flagged in `phiText` (the draft it last checked). */
+  @state() private phi: PhiSpan[] = []
+  #phiText = ''
+  #phiTimer: ReturnType<typeof setTimeout> | undefined
+
+  constructor() {
+    super()
+    // A new patient context changes what the detector looks for: check the draft again.
+    new WorkerEventsController(this, (client) => [
+      client.on('messages', (d) => d.conversationId === this.conversationId && this.draft.body.trim() !== '' && this.#schedulePhiCheck()),
+    ])
+  }
 
   protected override willUpdate(changed: PropertyValues): void {
     if (changed.has('conversationId')) {
       this.draft = loadDraft(this.conversationId)
       this.problem = null
+      this.phi = []
+      this.#schedulePhiCheck()
     }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    clearTimeout(this.#phiTimer)
+  }
+
+  #schedulePhiCheck(): void {
+    clearTimeout(this.#phiTimer)
+    this.#phiTimer = setTimeout(() => void this.#checkPhi(), PHI_CHECK_DELAY_MS)
+  }
+
+  async #checkPhi(): Promise<void> {
+    const { client, conversationId } = this
+    const text = this.draft.body
+    if (!client || !conversationId || !text.trim()) {
+      this.phi = []
+      return
+    }
+    const spans = await client.call('checkPhi', { conversationId, text }).catch(() => null)
+    // A later keystroke or another conversation makes this answer stale.
+    if (spans === null || text !== this.draft.body || conversationId !== this.conversationId) return
+    this.#phiText = text
+    this.phi = spans
+  }
+
+  #renderPhiHint() {
+    if (this.phi.length === 0) return null
+    const text = this.#phiText
+    const listed = this.phi.slice(0, MAX_LISTED)
+    return html`<div class="phi" role="status" data-testid="phi-hint">
+      <p><strong>${describePhiKinds(this.phi.map((s) => s.kind))}</strong>
+        <span class="why">It is sent encrypted and tagged as patient information.</span></p>
+      <ul aria-label="Flagged parts">${listed.map((s) => html`<li data-kind=${s.kind}>
+        <mark>${text.slice(s.start, s.end)}</mark><span class="kind">${PHI_KIND_LABEL[s.kind]}</span></li>`)}
+        ${this.phi.length > listed.length ? html`<li><span class="kind">+${this.phi.length - listed.length} more</span></li>` : null}
+      </ul>
+    </div>`
   }
 
   override render() {
     return html`
       ${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : null}
+      ${this.#renderPhiHint()}
       <form @submit=${(e: Event) => (e.preventDefault(), void this.#send())}>
         <textarea data-testid="composer" rows="1" aria-label="Message" placeholder="Message"
           .value=${this.draft.body} @input=${this.#onInput} @keydown=${this.#onKeyDown}></textarea>
@@ -59,6 +138,7 @@ export class WlComposer extends LitElement {
   #onInput(e: InputEvent): void {
     this.draft = { ...this.draft, body: (e.target as HTMLTextAreaElement).value }
     saveDraft(this.conversationId, this.draft)
+    this.#schedulePhiCheck()
   }
 
   #onKeyDown(e: KeyboardEvent): void {
@@ -85,6 +165,7 @@ export class WlComposer extends LitElement {
       if (conversationId === this.conversationId) {
         this.draft = next
         this.textarea.value = next.body
+        this.#schedulePhiCheck()
       }
       emitPlain(this, 'wl-sent')
     } catch (error) {

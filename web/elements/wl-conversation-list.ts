@@ -1,11 +1,26 @@
 /**
  * The conversation list (`listConversations`), refreshed on `conversations` and `messages`
  * events. Each row shows title, last message (or "You are no longer a member") and unread count;
- * choosing one navigates to it.
+ * choosing one navigates to it. A search field filters the list on this device only, by title
+ * and by the patient context's name and MRN (issue 9); nothing typed there leaves the page.
  */
 import { LitElement, css, html } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
 import type { ConversationSummary } from '../../workers/protocol.ts'
+
+/** Case- and accent-insensitive text for matching; spaces collapsed. */
+function fold(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim()
+}
+
+/** True when every word of `query` appears in the title, the patient's name or MRN. */
+export function matchesSearch(c: ConversationSummary, query: string): boolean {
+  const q = fold(query)
+  if (!q) return true
+  const hay = fold([c.title, c.patient?.name ?? '', c.patient?.mrn ?? '', c.patient?.ward ?? ''].join(' '))
+  const compact = hay.replace(/[\s-]/g, '')
+  return q.split(' ').every((w) => hay.includes(w) || compact.includes(w.replace(/-/g, '')))
+}
 import { describeError } from '../error-text.ts'
 import { emit } from '../events.ts'
 import { formatTime } from '../format-time.ts'
@@ -39,6 +54,10 @@ export class WlConversationList extends LitElement {
       .last.removed { font-style: italic; }
       .empty, .state { padding: 1.5rem 1rem; color: var(--wl-muted); }
       .state .error { margin-bottom: 0.5rem; }
+      .search { position: sticky; top: 0; z-index: 1; padding: 0.5rem 0.75rem; background: var(--wl-surface); border-bottom: 1px solid var(--wl-border); }
+      .search input { min-height: 40px; padding: 0.4rem 0.75rem; }
+      .patient { grid-column: 1 / -1; font-size: 0.85rem; color: var(--wl-text); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .patient .label { color: var(--wl-warn); font-weight: 700; font-size: 0.72rem; text-transform: uppercase; letter-spacing: 0.04em; margin-right: 0.2rem; }
     `,
   ]
 
@@ -46,6 +65,7 @@ export class WlConversationList extends LitElement {
   @property({ attribute: false }) selectedId: string | null = null
   @state() private conversations: ConversationSummary[] | null = null
   @state() private problem: string | null = null
+  @state() private query = ''
 
   #refresh = coalesce(async () => {
     if (!this.client) return
@@ -79,7 +99,15 @@ export class WlConversationList extends LitElement {
     if (this.conversations.length === 0) {
       return html`<p class="empty">No conversations yet. Start one with “New conversation”.</p>`
     }
-    return html`<ul>${this.conversations.map((c) => this.#renderRow(c))}</ul>`
+    const shown = this.conversations.filter((c) => matchesSearch(c, this.query))
+    return html`<div class="search" role="search">
+        <input type="search" data-testid="conversation-search" aria-label="Search conversations by name or MRN"
+          placeholder="Search by name or MRN" autocomplete="off" spellcheck="false" .value=${this.query}
+          @input=${(e: InputEvent) => (this.query = (e.target as HTMLInputElement).value)} />
+      </div>
+      ${shown.length
+        ? html`<ul>${shown.map((c) => this.#renderRow(c))}</ul>`
+        : html`<p class="empty" data-testid="no-search-results">No conversation matches “<bdi>${this.query.trim()}</bdi>”.</p>`}`
   }
 
   #renderRow(c: ConversationSummary) {
@@ -90,6 +118,10 @@ export class WlConversationList extends LitElement {
         @click=${() => emit(this, 'wl-navigate', { view: 'conversation', conversationId: c.conversationId })}>
         <span class="title"><bdi>${c.title}</bdi></span>
         <span class="time">${last ? formatTime(last.at) : ''}</span>
+        ${c.patient && (c.patient.name || c.patient.mrn)
+          ? html`<span class="patient" data-testid="conversation-patient"><span class="label">Patient</span>
+              <bdi>${[c.patient.name, c.patient.mrn && `MRN ${c.patient.mrn}`].filter(Boolean).join(' · ')}</bdi></span>`
+          : null}
         ${c.removed
           ? html`<span class="last removed" data-testid="removed-badge">You are no longer a member</span>`
           : html`<span class="last">${last

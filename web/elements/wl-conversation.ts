@@ -10,6 +10,11 @@
  * WINDOW messages around what is on screen — the newest INITIAL at first — and loads a PAGE more as the
  * reader nears either end, keeping the message under the reader's eye in place. Messages over
  * COLLAPSE_CHARS characters or COLLAPSE_LINES lines show their start and a "Show more" button.
+ *
+ * Issue 9: the header shows the conversation's patient context (name, MRN, ward/bed) and "Patient"
+ * opens wl-patient-context to set it; a patient-context record shows as a notice in the history.
+ * Messages tagged as PHI and patient notices carry a watermark with the viewer's name and the
+ * current time (wl-watermark, refreshed every WATERMARK_TICK_MS) and a "Patient information" label.
  */
 import { LitElement, css, html, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
@@ -22,8 +27,14 @@ import { formatTime } from '../format-time.ts'
 import { baseStyles } from '../styles.ts'
 import { errorCode, type WorkerClient } from '../worker-client.ts'
 import { WorkerEventsController, coalesce } from '../worker-events.ts'
+import { describePhiKinds } from '../phi-text.ts'
 import './wl-composer.ts'
 import './wl-members.ts'
+import './wl-patient-context.ts'
+import './wl-watermark.ts'
+
+/** How often the watermark's time moves on. */
+export const WATERMARK_TICK_MS = 30_000
 
 const STATUS_TEXT: Record<MessageStatus, string> = {
   queued: 'queued',
@@ -109,6 +120,35 @@ export class WlConversation extends LitElement {
         color: var(--wl-muted); font-weight: 600; text-align: center;
       }
       @media (min-width: 900px) { .back { display: none; } .titles { padding-left: 0.75rem; } }
+      .patient-bar {
+        flex: none; display: flex; align-items: baseline; gap: 0.5rem; padding: 0.4rem 1rem; font-size: 0.9rem; font-weight: 600;
+        background: var(--wl-surface); border-bottom: 1px solid var(--wl-border); box-shadow: inset 4px 0 0 var(--wl-warn);
+      }
+      .patient-bar .label { flex: none; color: var(--wl-warn); font-weight: 700; font-size: 0.8rem; text-transform: uppercase; letter-spacing: 0.04em; }
+      .patient-bar .line { min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .back-word { margin-left: 0.3rem; }
+      @media (max-width: 420px) { .back-word { display: none; } .head .back { padding: 0 0.75rem; } }
+      .head .panel-toggle { flex: none; padding: 0 0.75rem; }
+      .head .panel-toggle[aria-expanded='true'] { background: var(--wl-primary-soft); }
+      wl-patient-context { flex: 1; min-width: 0; }
+      .main.with-patient .thread { display: none; }
+      @media (min-width: 1200px) {
+        .main.with-patient .thread { display: flex; }
+        wl-patient-context { flex: 0 0 22rem; border-left: 1px solid var(--wl-border); }
+      }
+      .bubble.phi { position: relative; overflow: hidden; }
+      .bubble.phi > :not(wl-watermark) { position: relative; z-index: 2; }
+      .phi-label {
+        display: inline-block; margin-right: 0.35rem; padding: 0 0.4rem; border-radius: 999px; font-weight: 700; font-size: 0.72rem;
+        color: var(--wl-warn); border: 1px solid currentColor; vertical-align: 1px;
+      }
+      li.notice { align-self: center; max-width: min(100%, 36rem); }
+      li.notice .bubble {
+        background: var(--wl-bg); border: 1px dashed var(--wl-border); border-radius: var(--wl-radius); text-align: center;
+        font-size: 0.9rem; padding: 0.45rem 0.9rem;
+      }
+      li.notice .meta { text-align: center; }
+      @media (max-width: 420px) { .head .panel-toggle { padding: 0 0.5rem; } }
     `,
   ]
 
@@ -116,7 +156,13 @@ export class WlConversation extends LitElement {
   @property() conversationId = ''
   /** My userId (status().me), to tell "you" apart in the members panel and to leave. */
   @property({ attribute: false }) meUserId = ''
+  /** My display name, for the watermark on patient information. */
+  @property({ attribute: false }) meName = ''
   @state() private membersOpen = false
+  @state() private patientOpen = false
+  /** The watermark's time. */
+  @state() private now = Date.now()
+  #tick: ReturnType<typeof setInterval> | undefined
   @state() private messages: MessageView[] | null = null
   /** Index of messages[0] in the whole conversation, and how many it has. */
   @state() private windowStart = 0
@@ -241,7 +287,8 @@ export class WlConversation extends LitElement {
   constructor() {
     super()
     new WorkerEventsController(this, (client) => [
-      client.on('messages', (d) => d.conversationId === this.conversationId && this.#refreshMessages()),
+      // A patient-context record arrives as a message: the header's summary changes with it.
+      client.on('messages', (d) => d.conversationId === this.conversationId && (this.#refreshMessages(), this.#refreshSummary())),
       client.on('conversations', () => this.#refreshSummary()),
       client.on('people', () => this.#refreshSummary()),
     ])
@@ -250,11 +297,14 @@ export class WlConversation extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback()
     document.addEventListener('visibilitychange', this.#onVisibility)
+    this.now = Date.now()
+    this.#tick = setInterval(() => (this.now = Date.now()), WATERMARK_TICK_MS)
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback()
     document.removeEventListener('visibilitychange', this.#onVisibility)
+    clearInterval(this.#tick)
   }
 
   protected override willUpdate(changed: PropertyValues): void {
@@ -268,6 +318,7 @@ export class WlConversation extends LitElement {
       this.summary = null
       this.problem = null
       this.membersOpen = false
+      this.patientOpen = false
       this.#stickToBottom = true
       this.#lastReadMarker = null
       this.#refreshMessages()
@@ -304,17 +355,25 @@ export class WlConversation extends LitElement {
     return html`
       <div class="head">
         <button class="quiet back" aria-label="Back to conversations" data-testid="back"
-          @click=${() => emit(this, 'wl-navigate', { view: 'list' })}>← Back</button>
+          @click=${() => emit(this, 'wl-navigate', { view: 'list' })}>←<span class="back-word">Back</span></button>
         <div class="titles">
           <h2><bdi>${s?.title ?? 'Conversation'}</bdi></h2>
           ${s ? html`<div class="sub">${s.kind === 'group' ? `${s.memberUserIds.length} people` : 'Direct'} · end-to-end encrypted</div>` : null}
         </div>
+        ${s && !s.removed
+          ? html`<button class="quiet panel-toggle" data-testid="patient-toggle" aria-expanded=${this.patientOpen ? 'true' : 'false'}
+              @click=${() => ((this.patientOpen = !this.patientOpen), (this.membersOpen = false))}>Patient</button>`
+          : null}
         ${s
           ? html`<button class="quiet members-toggle" data-testid="members-toggle" aria-expanded=${this.membersOpen ? 'true' : 'false'}
-              @click=${() => (this.membersOpen = !this.membersOpen)}>Members</button>`
+              @click=${() => ((this.membersOpen = !this.membersOpen), (this.patientOpen = false))}>Members</button>`
           : null}
       </div>
-      <div class="main ${this.membersOpen ? 'with-members' : ''}">
+      ${s?.patient && (s.patient.name || s.patient.mrn)
+        ? html`<div class="patient-bar" data-testid="patient-context"><span class="label">Patient</span>
+            <span class="line">${this.#patientLine(s.patient)}</span></div>`
+        : null}
+      <div class="main ${this.membersOpen ? 'with-members' : ''} ${this.patientOpen ? 'with-patient' : ''}">
         <div class="thread">
           <div class="scroll" tabindex="0" role="region" aria-label="Message history" data-testid="message-scroll"
             @scroll=${this.#onScroll} @keydown=${this.#onKeyDown}>${this.windowStart === 0 ? this.#renderUnavailable() : null}${this.#renderMessages()}</div>
@@ -326,6 +385,10 @@ export class WlConversation extends LitElement {
         </div>
         ${this.membersOpen
           ? html`<wl-members .client=${this.client} .summary=${s} .meUserId=${this.meUserId} aria-label="Members"></wl-members>`
+          : null}
+        ${this.patientOpen
+          ? html`<wl-patient-context .client=${this.client} .summary=${s} aria-label="Patient"
+              @wl-dismiss=${(e: Event) => (e.stopPropagation(), (this.patientOpen = false))}></wl-patient-context>`
           : null}
       </div>
     `
@@ -367,16 +430,39 @@ export class WlConversation extends LitElement {
         : null}`
   }
 
+  #patientLine(p: NonNullable<ConversationSummary['patient']>) {
+    const place = [p.ward && `Ward ${p.ward}`, p.bed && `bed ${p.bed}`].filter(Boolean).join(', ')
+    return html`${p.name ? html`<bdi>${p.name}</bdi>` : null}${p.mrn ? html`${p.name ? ' · ' : ''}MRN <bdi>${p.mrn}</bdi>` : null}${place
+      ? html` · <bdi>${place}</bdi>`
+      : null}`
+  }
+
+  #watermark() {
+    return html`<wl-watermark data-testid="phi-watermark" .viewer=${this.meName || 'You'} .at=${this.now}></wl-watermark>`
+  }
+
   #renderMessage(m: MessageView, group: boolean) {
     const status = m.mine && m.status ? m.status : undefined
+    if (m.patient) {
+      return html`<li class="notice" data-testid="patient-notice" data-message-id=${m.id} data-status=${ifDefined(status)}>
+        <div class="bubble phi">${this.#watermark()}
+          <div dir="auto"><bdi>${m.mine ? 'You' : m.authorName}</bdi> set the patient: <bdi>${m.body}</bdi></div>
+        </div>
+        <div class="meta">${formatTime(m.createdAt)}</div>
+      </li>`
+    }
+    const phi = m.phi && m.phi.length > 0
     return html`<li class=${m.mine ? 'mine' : 'theirs'} data-testid="message" data-message-id=${m.id}
-      data-status=${ifDefined(status)}>
-      <div class="bubble">
+      data-status=${ifDefined(status)} data-phi=${ifDefined(phi ? m.phi!.join(' ') : undefined)}>
+      <div class="bubble ${phi ? 'phi' : ''}">
+        ${phi ? this.#watermark() : null}
         ${!m.mine && group ? html`<div class="author"><bdi>${m.authorName}</bdi></div>` : null}
         ${this.#renderBody(m)}
       </div>
       <div class="meta">
-        ${formatTime(m.createdAt)}${status
+        ${phi
+          ? html`<span class="phi-label" data-testid="phi-label" title=${describePhiKinds(m.phi!)}>Patient information</span>`
+          : null}${formatTime(m.createdAt)}${status
           ? html` · <span class="status" data-testid="message-status">${STATUS_TEXT[status]}</span>`
           : null}
       </div>

@@ -4,7 +4,8 @@
  * the user is about to see.
  */
 import type { VerifiedDevice } from '../../crypto/trust.ts'
-import type { ConversationSummary, MessageView, Person } from '../protocol.ts'
+import type { ConversationSummary, MessageView, Person, PhiKind } from '../protocol.ts'
+import { describePatientContext, PATIENT_KIND, parsePatientContext, patientContextOf } from './patient-context.ts'
 import type { ConversationState, IndexedRecord } from './conversation-state.ts'
 import type { Identity } from './identity.ts'
 
@@ -37,7 +38,7 @@ export function summarise(v: ViewState, conversations: Iterable<ConversationStat
   return [...conversations].map((conv) => {
     const m = conv.meta
     const ordered = conv.ordered()
-    const last = ordered[ordered.length - 1]
+    const last = ordered.findLast((e) => e.record.kind !== PATIENT_KIND)
     const others = m.memberUserIds.filter((u) => u !== v.id.userId)
     return {
       conversationId: m.conversationId,
@@ -45,9 +46,11 @@ export function summarise(v: ViewState, conversations: Iterable<ConversationStat
       title: others.map((u) => nameOf(v, u)).join(', ') || 'Notes to self',
       memberUserIds: m.memberUserIds,
       lastMessage: last ? { body: last.record.body, authorName: nameOf(v, last.record.author), at: last.record.at } : null,
-      unread: ordered.filter((e) => e.seq !== null && e.seq > m.readSeq && e.record.device !== v.id.deviceId).length,
+      // A patient-context change shows in the list's patient line, not as an unread message.
+      unread: ordered.filter((e) => e.seq !== null && e.seq > m.readSeq && e.record.device !== v.id.deviceId && e.record.kind !== PATIENT_KIND).length,
       removed: m.removed,
       historyUnavailable: m.unavailable,
+      patient: patientContextOf(conv, ordered),
     }
   }).sort((a, b) => (b.lastMessage?.at ?? 0) - (a.lastMessage?.at ?? 0))
 }
@@ -69,15 +72,25 @@ export function messagesOf(v: ViewState, conv: ConversationState, receipts: Rece
         status = read ? 'read' : delivered ? 'delivered' : 'sent'
       }
     }
+    const patient = record.kind === PATIENT_KIND ? parsePatientContext(record.body) : null
     return {
       id: record.id,
       authorUserId: record.author,
       authorName: nameOf(v, record.author),
       mine,
-      body: record.body,
+      body: patient ? describePatientContext(patient) : record.body,
       createdAt: record.at,
       seq,
       status,
+      ...(record.phi ? { phi: record.phi.filter(isPhiKind) } : {}),
+      ...(patient ? { patient } : {}),
     }
   })
+}
+
+const PHI_KINDS: readonly string[] = ['national-id', 'dob', 'date', 'mrn', 'phone', 'name'] satisfies PhiKind[]
+
+/** A tag from another (newer) build may name a kind this one does not know: it is kept out of views. */
+function isPhiKind(k: string): k is PhiKind {
+  return PHI_KINDS.includes(k)
 }

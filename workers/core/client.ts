@@ -8,7 +8,9 @@
  */
 import * as c from '../../crypto/mod.ts'
 import type { Frame, FrameOf } from '../../relay/wire/frames.ts'
-import type { ConnectionState, ConversationSummary, EventName, Events, MessagePage, MessageView, Person, RestoreReport } from '../protocol.ts'
+import type { ConnectionState, ConversationSummary, EventName, Events, MessagePage, MessageView, PatientContext, Person, PhiSpan, RestoreReport } from '../protocol.ts'
+import { detectPhi, phiKinds } from './phi.ts'
+import { encodePatientContext, PATIENT_KIND, patientContextOf, patientPhiKinds, phiOptionsFor } from './patient-context.ts'
 import { messagesOf, people, summarise, type ViewState } from './client-views.ts'
 import { realTimers, RelayConnection, type Timers } from './connection.ts'
 import { type ConversationMeta, ConversationState, type MessageRecord, recordId } from './conversation-state.ts'
@@ -1204,12 +1206,38 @@ export class WardlineClient {
 
   // ---- outgoing ----------------------------------------------------------------------------
 
-  /** Writes a message: shown as queued only after its store transaction has committed. */
+  /**
+   * Writes a message: shown as queued only after its store transaction has committed. The body is
+   * run through the PHI detector here, with the conversation's patient context, and the kinds it
+   * finds are signed into the record (`phi`), so the tag is the author device's and cannot be
+   * stripped or added on the way (issue 9).
+   */
   sendMessage(conversationId: string, body: string, clientId: string): Promise<string> {
-    return this.#serial(() => this.#writeMessage(conversationId, body, clientId))
+    return this.#serial(() => {
+      const conv = this.#member(conversationId)
+      const phi = phiKinds(detectPhi(body, phiOptionsFor(patientContextOf(conv))))
+      return this.#writeMessage(conversationId, { kind: 'text', body, phi }, clientId)
+    })
   }
 
-  async #writeMessage(conversationId: string, body: string, clientId: string): Promise<string> {
+  /** Sets the conversation's patient context: a record of kind 'patient', tagged as PHI. */
+  setPatientContext(conversationId: string, patient: PatientContext, clientId: string): Promise<string> {
+    return this.#serial(() =>
+      this.#writeMessage(conversationId, { kind: PATIENT_KIND, body: encodePatientContext(patient), phi: patientPhiKinds(patient) }, clientId)
+    )
+  }
+
+  /** The PHI detector over a draft, with this conversation's patient names and MRN. */
+  checkPhi(conversationId: string, text: string): PhiSpan[] {
+    const conv = this.conversations.get(conversationId)
+    return detectPhi(text, phiOptionsFor(conv ? patientContextOf(conv) : null))
+  }
+
+  async #writeMessage(
+    conversationId: string,
+    { kind, body, phi }: { kind: string; body: string; phi: string[] },
+    clientId: string,
+  ): Promise<string> {
     const conv = this.#member(conversationId)
     const existing = await this.#o.store.get<string>(`cid/${clientId}`)
     if (existing) return existing // a repeated tap or retry: never a second message
@@ -1219,16 +1247,18 @@ export class WardlineClient {
     const m = conv.meta
     const n = m.nextRecordCounter++
     const at = this.#now()
-    const content = { kind: 'text', body, createdAt: at, authorUserId: this.id.userId }
+    const tag = phi.length ? { phi } : {}
+    const content = { kind, body, createdAt: at, authorUserId: this.id.userId, ...tag }
     const record: MessageRecord = {
       id: recordId(this.id.deviceId, n),
       author: this.id.userId,
       device: this.id.deviceId,
       n,
-      kind: 'text',
+      kind,
       body,
       at,
       sig: c.signRecord(conversationId, this.id.deviceId, n, content, this.id.signingSecretKey),
+      ...tag,
     }
     const order = this.#outboxOrder++
     const item: OutboxItem = { key: `ob/${padSeq(order)}`, conversationId, recordId: record.id, clientId, order, record, envelope: null }

@@ -72,6 +72,8 @@ export type MessageRecord = {
   body: string
   at: number
   sig: string
+  /** Kinds of likely PHI its author's device found (signed with the rest; crypto/record.ts). */
+  phi?: string[]
 }
 
 export type IndexedRecord = { record: MessageRecord; seq: number | null; queuedOrder: number | null }
@@ -90,13 +92,25 @@ function isRecordShape(v: unknown): v is MessageRecord {
   const r = v as MessageRecord
   return typeof r === 'object' && r !== null && typeof r.id === 'string' && typeof r.author === 'string' &&
     typeof r.device === 'string' && Number.isSafeInteger(r.n) && typeof r.kind === 'string' &&
-    typeof r.body === 'string' && typeof r.at === 'number' && typeof r.sig === 'string'
+    typeof r.body === 'string' && typeof r.at === 'number' && typeof r.sig === 'string' &&
+    (r.phi === undefined || (Array.isArray(r.phi) && r.phi.length > 0 && r.phi.length <= 8 && r.phi.every((k) => typeof k === 'string')))
 }
 
 /** True when every item an update adds or deletes belongs to the given Yjs client id. */
 export function isAuthoredBy(update: Uint8Array, clientId: number): boolean {
   const { structs, ds } = Y.decodeUpdate(update)
   return structs.every((s) => s.id.client === clientId) && [...ds.clients.keys()].every((c) => c === clientId)
+}
+
+/** Display order (DESIGN §4): sent records by (seq, device, counter), then queued ones as written. */
+export function compareIndexed(a: IndexedRecord, b: IndexedRecord): number {
+  if (a.seq !== null && b.seq !== null) {
+    return a.seq - b.seq || (a.record.device < b.record.device ? -1 : a.record.device > b.record.device ? 1 : 0) ||
+      a.record.n - b.record.n
+  }
+  if (a.seq !== null) return -1
+  if (b.seq !== null) return 1
+  return (a.queuedOrder ?? 0) - (b.queuedOrder ?? 0)
 }
 
 type Segment = { doc: Y.Doc; messages: Y.Map<unknown>; changed: Set<string> }
@@ -194,7 +208,7 @@ export class ConversationState {
       this.meta.conversationId,
       value.device,
       value.n,
-      { kind: value.kind, body: value.body, createdAt: value.at, authorUserId: value.author },
+      { kind: value.kind, body: value.body, createdAt: value.at, authorUserId: value.author, ...(value.phi ? { phi: value.phi } : {}) },
       value.sig,
       device.signingPublicKey,
     )
@@ -247,15 +261,7 @@ export class ConversationState {
 
   /** Sent records by (seq, device, counter); then queued ones in the order written. */
   ordered(): IndexedRecord[] {
-    return [...this.index.values()].sort((a, b) => {
-      if (a.seq !== null && b.seq !== null) {
-        return a.seq - b.seq || (a.record.device < b.record.device ? -1 : a.record.device > b.record.device ? 1 : 0) ||
-          a.record.n - b.record.n
-      }
-      if (a.seq !== null) return -1
-      if (b.seq !== null) return 1
-      return (a.queuedOrder ?? 0) - (b.queuedOrder ?? 0)
-    })
+    return [...this.index.values()].sort(compareIndexed)
   }
 
   /** How many items this device has written into an epoch's segment, as this copy knows it. */
