@@ -178,10 +178,23 @@ export type Methods = {
    * conversation is never sent to the page whole.
    */
   listMessagesPage: { params: { conversationId: string; start?: number; limit: number }; result: MessagePage }
+  /** Messages on this device whose text holds every word of `query` (decrypted in memory only), newest first. */
+  searchMessages: { params: { query: string; limit?: number }; result: SearchHit[] }
 }
 
 /** A window of a conversation: `messages` are those at indexes start..start+messages.length-1 of `total`. */
 export type MessagePage = { messages: MessageView[]; start: number; total: number }
+
+/** One message found by `searchMessages`: where it is, who wrote it, and the text around the match. */
+export type SearchHit = {
+  conversationId: string
+  messageId: string
+  title: string
+  authorName: string
+  at: number // the author's clock, as shown
+  seq: number | null
+  snippet: string
+}
 /** The encrypted key backup as this device sees it (docs/decisions/0007-key-backup.md). */
 export type KeyBackupStatus = {
   enabled: boolean // this device holds the backup key and keeps the backup current

@@ -391,6 +391,7 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     return null
   },
   listMessagesPage: ({ conversationId, start, limit }) => requireClient().listMessagesPage(conversationId, start, limit),
+  searchMessages: ({ query, limit }) => requireClient().searchMessages(String(query ?? ''), limit ?? 50),
 }
 
 self.addEventListener('online', () => client?.connection.retryNow())

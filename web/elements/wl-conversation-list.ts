@@ -2,11 +2,13 @@
  * The conversation list (`listConversations`), refreshed on `conversations` and `messages`
  * events. Each row shows title, last message (or "You are no longer a member") and unread count;
  * choosing one navigates to it. A search field filters the list on this device only, by title
- * and by the patient context's name and MRN (issue 9); nothing typed there leaves the page.
+ * and by the patient context's name and MRN (issue 9), and lists the messages whose text matches
+ * (`searchMessages`, decrypted in the worker's memory only, issue 5); nothing typed there leaves
+ * the device.
  */
 import { LitElement, css, html } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
-import type { ConversationSummary } from '../../workers/protocol.ts'
+import type { ConversationSummary, SearchHit } from '../../workers/protocol.ts'
 
 /** Case- and accent-insensitive text for matching; spaces collapsed. */
 function fold(text: string): string {
@@ -57,6 +59,8 @@ export class WlConversationList extends LitElement {
       .search { position: sticky; top: 0; z-index: 1; padding: 0.5rem 0.75rem; background: var(--wl-surface); border-bottom: 1px solid var(--wl-border); }
       .search input { min-height: 40px; padding: 0.4rem 0.75rem; }
       .patient { grid-column: 1 / -1; font-size: 0.85rem; color: var(--wl-text); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .hits-heading { margin: 0; padding: 0.6rem 1rem 0.3rem; font-size: 0.78rem; font-weight: 700; text-transform: uppercase; letter-spacing: 0.04em; color: var(--wl-muted); }
+      .hit .last { white-space: normal; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; }
       .patient .label { color: var(--wl-warn); font-weight: 700; font-size: 0.72rem; text-transform: uppercase; letter-spacing: 0.04em; margin-right: 0.2rem; }
     `,
   ]
@@ -66,6 +70,24 @@ export class WlConversationList extends LitElement {
   @state() private conversations: ConversationSummary[] | null = null
   @state() private problem: string | null = null
   @state() private query = ''
+  @state() private hits: SearchHit[] = []
+  #searchTimer: ReturnType<typeof setTimeout> | undefined
+  #searchRun = 0
+
+  /** Message search runs a moment after typing stops, and only the latest answer is shown. */
+  #search(query: string): void {
+    this.query = query
+    clearTimeout(this.#searchTimer)
+    const run = ++this.#searchRun
+    if (query.trim().length < 2 || !this.client) {
+      this.hits = []
+      return
+    }
+    this.#searchTimer = setTimeout(async () => {
+      const hits = await this.client?.call('searchMessages', { query, limit: 50 }).catch(() => [])
+      if (run === this.#searchRun) this.hits = hits ?? []
+    }, 150)
+  }
 
   #refresh = coalesce(async () => {
     if (!this.client) return
@@ -81,7 +103,10 @@ export class WlConversationList extends LitElement {
     super()
     new WorkerEventsController(this, (client) => [
       client.on('conversations', () => this.#refresh()),
-      client.on('messages', () => this.#refresh()),
+      client.on('messages', () => {
+        this.#refresh()
+        if (this.query.trim().length >= 2) this.#search(this.query)
+      }),
     ])
   }
 
@@ -100,14 +125,32 @@ export class WlConversationList extends LitElement {
       return html`<p class="empty">No conversations yet. Start one with “New conversation”.</p>`
     }
     const shown = this.conversations.filter((c) => matchesSearch(c, this.query))
+    const hits = this.query.trim().length >= 2 ? this.hits : []
     return html`<div class="search" role="search">
-        <input type="search" data-testid="conversation-search" aria-label="Search conversations by name or MRN"
-          placeholder="Search by name or MRN" autocomplete="off" spellcheck="false" .value=${this.query}
-          @input=${(e: InputEvent) => (this.query = (e.target as HTMLInputElement).value)} />
+        <input type="search" data-testid="conversation-search" aria-label="Search conversations and messages"
+          placeholder="Search names, MRN or messages" autocomplete="off" spellcheck="false" .value=${this.query}
+          @input=${(e: InputEvent) => this.#search((e.target as HTMLInputElement).value)} />
       </div>
-      ${shown.length
-        ? html`<ul>${shown.map((c) => this.#renderRow(c))}</ul>`
-        : html`<p class="empty" data-testid="no-search-results">No conversation matches “<bdi>${this.query.trim()}</bdi>”.</p>`}`
+      ${shown.length ? html`<ul>${shown.map((c) => this.#renderRow(c))}</ul>` : null}
+      ${hits.length
+        ? html`<h2 class="hits-heading" id="hits-heading">Messages</h2>
+          <ul aria-labelledby="hits-heading" data-testid="message-hits">${hits.map((h) => this.#renderHit(h))}</ul>`
+        : null}
+      ${shown.length === 0 && hits.length === 0
+        ? html`<p class="empty" data-testid="no-search-results">Nothing on this device matches “<bdi>${this.query.trim()}</bdi>”.</p>`
+        : null}`
+  }
+
+  #renderHit(h: SearchHit) {
+    return html`<li>
+      <button class="row hit" data-testid="message-hit" data-message-id=${h.messageId}
+        @click=${() => emit(this, 'wl-navigate', { view: 'conversation', conversationId: h.conversationId })}>
+        <span class="title"><bdi>${h.title}</bdi></span>
+        <span class="time">${formatTime(h.at)}</span>
+        <span class="last"><bdi>${h.authorName}</bdi>: <bdi>${h.snippet}</bdi></span>
+        <span></span>
+      </button>
+    </li>`
   }
 
   #renderRow(c: ConversationSummary) {

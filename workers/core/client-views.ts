@@ -4,7 +4,7 @@
  * the user is about to see.
  */
 import type { VerifiedDevice } from '../../crypto/trust.ts'
-import type { ConversationSummary, MessageView, Person, PhiKind } from '../protocol.ts'
+import type { ConversationSummary, MessageView, Person, PhiKind, SearchHit } from '../protocol.ts'
 import { describePatientContext, PATIENT_KIND, parsePatientContext, patientContextOf } from './patient-context.ts'
 import type { ConversationState, IndexedRecord } from './conversation-state.ts'
 import type { Identity } from './identity.ts'
@@ -93,4 +93,58 @@ const PHI_KINDS: readonly string[] = ['national-id', 'dob', 'date', 'mrn', 'phon
 /** A tag from another (newer) build may name a kind this one does not know: it is kept out of views. */
 function isPhiKind(k: string): k is PhiKind {
   return PHI_KINDS.includes(k)
+}
+
+/** Case- and accent-insensitive text for matching, spaces collapsed. */
+export function foldText(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim()
+}
+
+/** Hits per search at most, newest first. */
+export const MAX_SEARCH_HITS = 200
+/** Characters of context shown around a hit. */
+const SNIPPET_CHARS = 140
+
+/**
+ * Search across the messages this device holds, decrypted in memory only (issue 5): every word of
+ * `query` must appear in a message's text (patient-context notices included). Newest first, at
+ * most `limit`. Nothing is indexed or stored: the worker's in-memory state is read as it is.
+ */
+export function searchMessages(v: ViewState, conversations: Iterable<ConversationState>, query: string, limit = 50): SearchHit[] {
+  const words = foldText(query).split(' ').filter(Boolean)
+  if (words.length === 0) return []
+  const hits: SearchHit[] = []
+  for (const conv of conversations) {
+    const m = conv.meta
+    const others = m.memberUserIds.filter((u) => u !== v.id.userId)
+    const title = others.map((u) => nameOf(v, u)).join(', ') || 'Notes to self'
+    for (const { record, seq } of conv.ordered()) {
+      const patient = record.kind === PATIENT_KIND ? parsePatientContext(record.body) : null
+      const text = patient ? describePatientContext(patient) : record.body
+      const folded = foldText(text)
+      if (!words.every((w) => folded.includes(w))) continue
+      hits.push({
+        conversationId: m.conversationId,
+        messageId: record.id,
+        title,
+        authorName: record.author === v.id.userId ? 'You' : nameOf(v, record.author),
+        at: record.at,
+        seq,
+        snippet: snippetAround(text, words[0]!),
+      })
+    }
+  }
+  hits.sort((a, b) => b.at - a.at)
+  return hits.slice(0, Math.max(1, Math.min(MAX_SEARCH_HITS, Math.floor(limit) || 1)))
+}
+
+/** Up to SNIPPET_CHARS of `text` around the first place `word` (folded) occurs, with ellipses. */
+function snippetAround(text: string, word: string): string {
+  const flat = text.replace(/\s+/g, ' ')
+  if (flat.length <= SNIPPET_CHARS) return flat
+  // Folding keeps one character per character for most scripts; where it does not, the start
+  // of the text is shown instead.
+  const at = Math.max(0, foldText(flat).indexOf(word))
+  const start = Math.max(0, Math.min(at - 40, flat.length - SNIPPET_CHARS))
+  return `${start > 0 ? '…' : ''}${flat.slice(start, start + SNIPPET_CHARS)}${start + SNIPPET_CHARS < flat.length ? '…' : ''}`
 }

@@ -8,10 +8,10 @@
  */
 import * as c from '../../crypto/mod.ts'
 import type { Frame, FrameOf } from '../../relay/wire/frames.ts'
-import type { ConnectionState, ConversationSummary, EventName, Events, MessagePage, MessageView, PatientContext, Person, PhiSpan, RestoreReport } from '../protocol.ts'
+import type { ConnectionState, ConversationSummary, EventName, Events, MessagePage, MessageView, PatientContext, Person, PhiSpan, RestoreReport, SearchHit } from '../protocol.ts'
 import { detectPhi, phiKinds } from './phi.ts'
 import { encodePatientContext, PATIENT_KIND, patientContextOf, patientPhiKinds, phiOptionsFor } from './patient-context.ts'
-import { messagesOf, people, summarise, type ViewState } from './client-views.ts'
+import { messagesOf, people, searchMessages, summarise, type ViewState } from './client-views.ts'
 import { realTimers, RelayConnection, type Timers } from './connection.ts'
 import { type ConversationMeta, ConversationState, type MessageRecord, recordId } from './conversation-state.ts'
 import { verifyDirectory, verifyOwnRevocation } from './directory.ts'
@@ -1464,6 +1464,11 @@ export class WardlineClient {
   listMessages(conversationId: string): MessageView[] {
     const conv = this.conversations.get(conversationId)
     return conv ? messagesOf(this.#view, conv, this.#receipts.get(conversationId) ?? new Map()) : []
+  }
+
+  /** Local search over the messages this device holds (client-views.ts `searchMessages`). */
+  searchMessages(query: string, limit = 50): SearchHit[] {
+    return searchMessages(this.#view, this.conversations.values(), query, limit)
   }
 
   /** One window of `listMessages` (views are built for that window only). */
