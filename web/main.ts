@@ -14,6 +14,7 @@ import { takeHashCodes } from './hash-codes.ts'
 import { isBuildStale, registerServiceWorker } from './register-sw.ts'
 import { configureUpdates, RUNNING_RELEASE } from './release-updates.ts'
 import { startPrivacyScreen } from './privacy-screen.ts'
+import { requestPersistence } from './storage-persistence.ts'
 import { startTabLock } from './tab-lock.ts'
 import { startWorkerClient, type WorkerClient } from './worker-client.ts'
 import { broadcastWiped, eraseOriginData, onWipedElsewhere } from './device-wipe.ts'
@@ -145,6 +146,8 @@ root.addEventListener('wl-restart-worker', () => client && current && startProfi
 // Shared-device mode. The first enrollment (or setup) of a profile puts it in the index.
 root.addEventListener('wl-profile-label', (e) => (pendingLabel = e.detail))
 root.addEventListener('wl-status', (e) => {
+  // A store worth keeping exists now: ask the browser not to evict it (its keys would go too).
+  if (e.detail.phase === 'ready') void requestPersistence()
   if (e.detail.phase === 'ready' && current && !isSaved(current)) {
     current = { ...current, label: pendingLabel }
     saveProfile(current)

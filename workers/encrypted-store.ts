@@ -69,11 +69,23 @@ export class EncryptedStore implements ClientStore {
       if ('delete' in w) deletes.push(w.key)
       else puts.push({ k: w.key, v: sealAead(this.localKey, encodeValue(w.value), ad(w.key)) })
     }
-    await this.db.transaction('rw', this.db.records, async () => {
-      if (deletes.length) await this.db.records.bulkDelete(deletes)
-      if (puts.length) await this.db.records.bulkPut(puts)
-    })
+    try {
+      await this.db.transaction('rw', this.db.records, async () => {
+        if (deletes.length) await this.db.records.bulkDelete(deletes)
+        if (puts.length) await this.db.records.bulkPut(puts)
+      })
+    } catch (e) {
+      // The transaction aborted as a whole: nothing of this write is stored. Say why plainly.
+      if (isQuotaError(e)) throw Object.assign(new Error('storage/quota'), { code: 'storage/quota' })
+      throw e
+    }
   }
+}
+
+/** IndexedDB's (or Dexie's wrapping of) "the origin is out of quota". */
+export function isQuotaError(e: unknown): boolean {
+  const names = [(e as { name?: string })?.name, (e as { inner?: { name?: string } })?.inner?.name]
+  return names.includes('QuotaExceededError')
 }
 
 export async function readWrappedKey(db: WardlineDb): Promise<WrappedKey | undefined> {

@@ -14,6 +14,7 @@ import { PendingAction } from '../pending-action.ts'
 import { createPrfCredential, isPrfUnlockPossible } from '../prf-unlock.ts'
 import { WorkerCallError, type WorkerClient } from '../worker-client.ts'
 import { baseStyles, sideViewStyles } from '../styles.ts'
+import './wl-storage-status.ts'
 import './wl-devices.ts'
 import './wl-recovery-key.ts'
 import './wl-remove-device.ts'
@@ -117,6 +118,7 @@ export class WlOrganisation extends LitElement {
               <dt>Role</dt><dd>${me.role}</dd>
               <dt>Device</dt><dd class="mono">${me.deviceId}</dd>
             </dl>
+            <wl-storage-status></wl-storage-status>
             <wl-remove-device .client=${this.client} .lease=${this.lease}></wl-remove-device>
           </section>`
         : null}
