@@ -47,10 +47,12 @@ export type BodyResult = { ok: true; value: Record<string, unknown> } | {
   response: Response
 }
 
-/** Reads at most MAX_JSON_BODY_BYTES and parses a JSON object. */
-export async function readJsonObject(req: Request): Promise<BodyResult> {
-  const tooLarge = { ok: false as const, response: jsonError('api/body-too-large', 413) }
-  if (Number(req.headers.get('content-length') ?? 0) > MAX_JSON_BODY_BYTES) return tooLarge
+/**
+ * Reads a request body of at most `max` bytes, stopping (and cancelling the stream) as soon as it
+ * is over, so an oversized body is never buffered whole; null when it is over.
+ */
+export async function readBodyBytes(req: Request, max: number): Promise<Uint8Array | null> {
+  if (Number(req.headers.get('content-length') ?? 0) > max) return null
   const chunks: Uint8Array[] = []
   let total = 0
   if (req.body) {
@@ -59,9 +61,9 @@ export async function readJsonObject(req: Request): Promise<BodyResult> {
       const { done, value } = await reader.read()
       if (done) break
       total += value.byteLength
-      if (total > MAX_JSON_BODY_BYTES) {
+      if (total > max) {
         await reader.cancel().catch(() => {})
-        return tooLarge
+        return null
       }
       chunks.push(value)
     }
@@ -72,6 +74,13 @@ export async function readJsonObject(req: Request): Promise<BodyResult> {
     all.set(c, offset)
     offset += c.byteLength
   }
+  return all
+}
+
+/** Reads at most MAX_JSON_BODY_BYTES and parses a JSON object. */
+export async function readJsonObject(req: Request): Promise<BodyResult> {
+  const all = await readBodyBytes(req, MAX_JSON_BODY_BYTES)
+  if (!all) return { ok: false, response: jsonError('api/body-too-large', 413) }
   try {
     const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(all))
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {

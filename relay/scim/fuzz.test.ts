@@ -8,18 +8,9 @@ import { matchesFilter, parseFilter } from './filter.ts'
 import { applyPatch } from './patch.ts'
 import { canonicalizeGroup, canonicalizeUser } from './schemas.ts'
 import { oktaUser, scimRequest, withScimRelay } from '../testing/scim-client.ts'
+import { seededRandom } from '../../test/seeded-random.ts'
 
-/** mulberry32: a small seeded generator, so a failure replays with its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = seededRandom
 
 const PIECES = [
   'userName',

@@ -6,6 +6,7 @@
  * token's length nor its bytes leak through timing.
  */
 import { equalBytes } from '../crypto-surface.ts'
+import { readBodyBytes } from '../http/respond.ts'
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json'
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error'
@@ -50,29 +51,8 @@ export type ScimBody = { ok: true; value: Record<string, unknown> } | {
 
 /** Reads at most MAX_SCIM_BODY_BYTES of JSON object. */
 export async function readScimBody(req: Request): Promise<ScimBody> {
-  const tooLarge = { ok: false as const, response: scimError(413, 'the request body is too large') }
-  if (Number(req.headers.get('content-length') ?? 0) > MAX_SCIM_BODY_BYTES) return tooLarge
-  const chunks: Uint8Array[] = []
-  let total = 0
-  if (req.body) {
-    const reader = req.body.getReader()
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      total += value.byteLength
-      if (total > MAX_SCIM_BODY_BYTES) {
-        await reader.cancel().catch(() => {})
-        return tooLarge
-      }
-      chunks.push(value)
-    }
-  }
-  const all = new Uint8Array(total)
-  let offset = 0
-  for (const c of chunks) {
-    all.set(c, offset)
-    offset += c.byteLength
-  }
+  const all = await readBodyBytes(req, MAX_SCIM_BODY_BYTES)
+  if (!all) return { ok: false, response: scimError(413, 'the request body is too large') }
   try {
     const value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(all))
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {

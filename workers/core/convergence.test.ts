@@ -13,7 +13,7 @@ import fc from 'fast-check'
 import type { WardlineClient } from './client.ts'
 import { MemoryStore } from './store.ts'
 import { decodeFrame } from '../../relay/wire/frames.ts'
-import { sleep, until, world } from './test-world.ts'
+import { interceptedSocket, sleep, until, world } from './test-world.ts'
 import { seededRandom } from '../../test/seeded-random.ts'
 
 const RUNS = Number(Deno.env.get('WARDLINE_PROPERTY_RUNS') ?? 6)
@@ -33,33 +33,15 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 /** A WebSocket whose incoming frames are delayed at random (so reordered) and sometimes doubled. */
 function faultySocketFactory(random: () => number, healed: () => boolean, trace?: (line: string) => void) {
-  return (url: string): WebSocket => {
-    const ws = new WebSocket(url)
-    ws.binaryType = 'arraybuffer'
-    const wrapper = {
-      binaryType: 'arraybuffer',
-      onmessage: null as ((ev: MessageEvent) => void) | null,
-      onclose: null as ((ev: CloseEvent) => void) | null,
-      onerror: null as ((ev: Event) => void) | null,
-      get readyState() {
-        return ws.readyState
-      },
-      send: (data: Uint8Array) => ws.send(data),
-      close: (code?: number) => ws.close(code),
+  return interceptedSocket((ev, deliver) => {
+    if (trace) {
+      const f = decodeFrame(new Uint8Array(ev.data as ArrayBuffer))
+      if (f.ok) trace(`${f.frame.type}${'seq' in f.frame ? ' ' + f.frame.seq : ''}${f.frame.type === 'error' ? ' ' + f.frame.code : ''}`)
     }
-    ws.onmessage = (ev) => {
-      if (trace) {
-        const f = decodeFrame(new Uint8Array(ev.data as ArrayBuffer))
-        if (f.ok) trace(`${f.frame.type}${'seq' in f.frame ? ' ' + f.frame.seq : ''}${f.frame.type === 'error' ? ' ' + f.frame.code : ''}`)
-      }
-      if (healed()) return wrapper.onmessage?.(ev)
-      const copies = random() < 0.1 ? 2 : 1
-      for (let i = 0; i < copies; i++) setTimeout(() => wrapper.onmessage?.(ev), Math.floor(random() * 25))
-    }
-    ws.onclose = (ev) => wrapper.onclose?.(ev)
-    ws.onerror = (ev) => wrapper.onerror?.(ev)
-    return wrapper as unknown as WebSocket
-  }
+    if (healed()) return deliver(ev)
+    const copies = random() < 0.1 ? 2 : 1
+    for (let i = 0; i < copies; i++) setTimeout(() => deliver(ev), Math.floor(random() * 25))
+  })
 }
 
 async function run(ops: Op[], seed: number): Promise<void> {

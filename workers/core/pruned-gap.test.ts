@@ -10,7 +10,7 @@ import { DatabaseSync } from 'node:sqlite'
 import { join } from 'node:path'
 import { SQLITE_FILE } from '../../relay/storage/sqlite.ts'
 import type { DefenceEvent } from './client.ts'
-import { adminAndNurse, sleep, until, world } from './test-world.ts'
+import { adminAndNurse, interceptedSocket, sleep, until, world } from './test-world.ts'
 import { MemoryStore } from './store.ts'
 import { decodeFrame } from '../../relay/wire/frames.ts'
 
@@ -51,32 +51,14 @@ Deno.test('a hole the link lost is asked for again later and filled, with no new
     // first, so his catch-ups move nothing although the log reaches further; then it heals.
     const lost = new Set<number>()
     let dropping = false
-    const createSocket = (url: string): WebSocket => {
-      const ws = new WebSocket(url)
-      ws.binaryType = 'arraybuffer'
-      const wrapper = {
-        binaryType: 'arraybuffer',
-        onmessage: null as ((ev: MessageEvent) => void) | null,
-        onclose: null as ((ev: CloseEvent) => void) | null,
-        onerror: null as ((ev: Event) => void) | null,
-        get readyState() {
-          return ws.readyState
-        },
-        send: (data: Uint8Array) => ws.send(data),
-        close: (code?: number) => ws.close(code),
+    const createSocket = interceptedSocket((ev, deliver) => {
+      const f = decodeFrame(new Uint8Array(ev.data as ArrayBuffer))
+      if (f.ok && f.frame.type === 'envelope' && f.frame.seq >= 2 && dropping) {
+        lost.add(f.frame.seq)
+        return
       }
-      ws.onmessage = (ev) => {
-        const f = decodeFrame(new Uint8Array(ev.data as ArrayBuffer))
-        if (f.ok && f.frame.type === 'envelope' && f.frame.seq >= 2 && dropping) {
-          lost.add(f.frame.seq)
-          return
-        }
-        wrapper.onmessage?.(ev)
-      }
-      ws.onclose = (ev) => wrapper.onclose?.(ev)
-      ws.onerror = (ev) => wrapper.onerror?.(ev)
-      return wrapper as unknown as WebSocket
-    }
+      deliver(ev)
+    })
     const ben = w.makeWith({ identity: benId, store: new MemoryStore(), createSocket })
     await ben.start()
     await until(() => w.admin.people().length === 2 && ben.people().length === 2, 'directory')

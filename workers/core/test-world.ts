@@ -18,6 +18,33 @@ export async function until(check: () => boolean, what: string, ms = 10_000): Pr
   }
 }
 
+/**
+ * A `createSocket` whose incoming messages pass through `incoming`, which calls `deliver` for each
+ * copy the engine should see (now, later, twice or never): a link that drops, delays, reorders or
+ * duplicates frames in front of a real WebSocket to the real relay.
+ */
+export function interceptedSocket(incoming: (ev: MessageEvent, deliver: (ev: MessageEvent) => void) => void) {
+  return (url: string): WebSocket => {
+    const ws = new WebSocket(url)
+    ws.binaryType = 'arraybuffer'
+    const wrapper = {
+      binaryType: 'arraybuffer',
+      onmessage: null as ((ev: MessageEvent) => void) | null,
+      onclose: null as ((ev: CloseEvent) => void) | null,
+      onerror: null as ((ev: Event) => void) | null,
+      get readyState() {
+        return ws.readyState
+      },
+      send: (data: Uint8Array) => ws.send(data),
+      close: (code?: number) => ws.close(code),
+    }
+    ws.onmessage = (ev) => incoming(ev, (e) => wrapper.onmessage?.(e))
+    ws.onclose = (ev) => wrapper.onclose?.(ev)
+    ws.onerror = (ev) => wrapper.onerror?.(ev)
+    return wrapper as unknown as WebSocket
+  }
+}
+
 /** `relay` adds options (compaction timings, say) to the test relay's; `client` to every client's. */
 export async function world(relay: Partial<RelayOptions> = {}, client: Partial<ClientOptions> = {}) {
   const dataDir = await Deno.makeTempDir({ prefix: 'wardline-client-' })
