@@ -5,25 +5,15 @@
  * that is recorded as the directory's wish only.
  */
 import type { ScimGroupRow } from '../storage/scim-storage.ts'
-import { listResources, queryParam } from './list.ts'
+import { listResources, queryParam, resourceResponse } from './list.ts'
 import { applyPatch } from './patch.ts'
-import { groupDocument, groupFields, groupResource, projectResource } from './resources.ts'
-import { readScimBody, scimError, scimJson } from './respond.ts'
+import { groupDocument, groupFields, groupResource } from './resources.ts'
+import { readScimBody, scimError } from './respond.ts'
 import { canonicalizeGroup } from './schemas.ts'
 import { refusalResponse, SCIM_ACTOR, type ScimContext } from './context.ts'
 
 function one(ctx: ScimContext, url: URL, row: ScimGroupRow, status = 200): Response {
-  const resource = groupResource(row, ctx.base)
-  const body = projectResource(
-    resource,
-    queryParam(url, 'attributes'),
-    queryParam(url, 'excludedAttributes'),
-  )
-  const meta = resource.meta as { location: string; version: string }
-  return scimJson(body, status, {
-    ETag: meta.version,
-    ...(status === 201 ? { Location: meta.location } : {}),
-  })
+  return resourceResponse(groupResource(row, ctx.base), url, status)
 }
 
 async function create(ctx: ScimContext, req: Request, url: URL): Promise<Response> {

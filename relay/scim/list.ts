@@ -6,7 +6,7 @@
  */
 import { matchesFilter, parseFilter } from './filter.ts'
 import { projectResource } from './resources.ts'
-import { listResponse, scimError } from './respond.ts'
+import { listResponse, scimError, scimJson } from './respond.ts'
 
 /** Largest page returned, whatever `count` asks for (ServiceProviderConfig filter.maxResults). */
 export const MAX_PAGE = 1000
@@ -19,6 +19,19 @@ export function queryParam(url: URL, name: string): string | null {
   const lower = name.toLowerCase()
   for (const [k, v] of url.searchParams) if (k.toLowerCase() === lower) return v
   return null
+}
+
+/**
+ * One resource as a GET, POST, PUT or PATCH answers it: projected by `attributes` /
+ * `excludedAttributes`, with its version as ETag and, when created, its Location.
+ */
+export function resourceResponse(resource: Json, url: URL, status = 200): Response {
+  const body = projectResource(resource, queryParam(url, 'attributes'), queryParam(url, 'excludedAttributes'))
+  const meta = resource.meta as { location: string; version: string }
+  return scimJson(body, status, {
+    ETag: meta.version,
+    ...(status === 201 ? { Location: meta.location } : {}),
+  })
 }
 
 function parseIndex(text: string | null, fallback: number): number | null {

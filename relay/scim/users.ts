@@ -8,25 +8,15 @@ import { shortId } from '../log.ts'
 import type { ScimUserRow } from '../storage/scim-storage.ts'
 import { enforceDeactivation } from './enforce.ts'
 import { parseFilter } from './filter.ts'
-import { listResources, queryParam } from './list.ts'
+import { listResources, queryParam, resourceResponse } from './list.ts'
 import { applyPatch } from './patch.ts'
-import { projectResource, userDocument, userFields, userResource } from './resources.ts'
-import { readScimBody, scimError, scimJson } from './respond.ts'
+import { userDocument, userFields, userResource } from './resources.ts'
+import { readScimBody, scimError } from './respond.ts'
 import { canonicalizeUser } from './schemas.ts'
 import { refusalResponse, SCIM_ACTOR, type ScimContext } from './context.ts'
 
 function one(ctx: ScimContext, url: URL, row: ScimUserRow, status = 200): Response {
-  const resource = userResource(row, ctx.base)
-  const body = projectResource(
-    resource,
-    queryParam(url, 'attributes'),
-    queryParam(url, 'excludedAttributes'),
-  )
-  const meta = resource.meta as { location: string; version: string }
-  return scimJson(body, status, {
-    ETag: meta.version,
-    ...(status === 201 ? { Location: meta.location } : {}),
-  })
+  return resourceResponse(userResource(row, ctx.base), url, status)
 }
 
 async function afterWrite(
