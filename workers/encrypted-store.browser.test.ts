@@ -2,7 +2,8 @@
  * The encrypted local store in real IndexedDB (Chromium): a write that the database refuses for
  * want of space (QuotaExceededError, raised here inside the real transaction because this Chromium
  * ignores DevTools' quota override) aborts as a whole — a delete in the same write is rolled back,
- * nothing new is stored — and reaches the app as `storage/quota`, which it explains plainly.
+ * nothing new is stored — and reaches the app as `storage/quota`, which it explains plainly; and a
+ * connection the browser dropped (iOS does, under memory pressure) is reopened on the next use.
  */
 import { EncryptedStore, isQuotaError, WardlineDb } from './encrypted-store.ts'
 
@@ -38,5 +39,19 @@ describe('encrypted store: out of quota', () => {
     assert(isQuotaError({ name: 'AbortError', inner: { name: 'QuotaExceededError' } }), 'wrapped by Dexie')
     assert(!isQuotaError(new DOMException('x', 'AbortError')), 'another abort')
     assert(!isQuotaError(null), 'null')
+  })
+})
+
+describe('encrypted store: a lost connection', () => {
+  it('reopens the database and goes on when the browser dropped the connection', async () => {
+    const db = new WardlineDb(`wardline-reopen-test-${Math.random()}`)
+    const store = new EncryptedStore(db, crypto.getRandomValues(new Uint8Array(32)))
+    await store.write([{ key: 'a', value: 1 }])
+    db.backendDB().close() // as iOS does under memory pressure: Dexie is not told
+    await store.write([{ key: 'b', value: 2 }])
+    assert((await store.get<number>('a')) === 1 && (await store.get<number>('b')) === 2, 'both records readable after the reopen')
+    assert((await store.list('')).length === 2, 'list works too')
+    db.close()
+    await db.delete()
   })
 })
