@@ -23,6 +23,7 @@ import {
 } from './core/identity.ts'
 import { parseComplianceOfficers } from './core/compliance-setup.ts'
 import { parseRootHolders } from './core/root-shares.ts'
+import { signedAuditEvent } from './core/audit.ts'
 import { DB_NAME, EncryptedStore, readWrappedKey, WardlineDb, writeWrappedKey } from './encrypted-store.ts'
 import { type AppPhase, type DeviceView, type EventMessage, type EventName, type Events, type Methods, type Request, type Response, type StatusSnapshot } from './protocol.ts'
 import { readFailures, readPolicy, readPrf, refreshPolicy, rootForEnrollment, storePolicy, wipeDatabase, writeFailures, writePrf, writeRootPublicKey } from './vault.ts'
@@ -236,6 +237,9 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     // Stored like the first admin's: inside the identity, under the PIN-wrapped local key.
     await sessionStore.write([{ key: 'identity', value: restored.value }])
     identity.rootSecretKey = restored.value.rootSecretKey! // the engine holds this same object
+    // Signed by this device into the audit log (decision 0016); the restore stands without it.
+    const event = signedAuditEvent(identity, 'admin.root-restored', { shares: texts.length }, Date.now())
+    void requireClient().request({ type: 'putAuditEvent', ref: `ae/${bytesToHex(randomBytes(8))}`, ...event }).catch(() => {})
     return status()
   },
   async enroll({ code, pin }) {
