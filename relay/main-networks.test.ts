@@ -28,9 +28,15 @@ Deno.test('main refuses a malformed WARDLINE_NETWORKS with exit 2 and starts wit
     assertEquals(bad.code, 2)
     assertEquals(new TextDecoder().decode(bad.stdout), '')
     const message = new TextDecoder().decode(bad.stderr).trim()
-    assertEquals(message, 'WARDLINE_NETWORKS.admin: expected a prefix length 0..32 in "10.0.0.0/33"')
+    assertEquals(
+      message,
+      'WARDLINE_NETWORKS.admin: expected a prefix length 0..32 in "10.0.0.0/33"',
+    )
 
-    const good = spawnMain(dataDir, '{"admin":["10.0.0.0/8","fd00::/8"],"clinician":["0.0.0.0/0","::/0"]}')
+    const good = spawnMain(
+      dataDir,
+      '{"admin":["10.0.0.0/8","fd00::/8"],"clinician":["0.0.0.0/0","::/0"]}',
+    )
     const reader = good.stdout.getReader()
     const { value } = await reader.read()
     assert(new TextDecoder().decode(value).startsWith('Wardline relay listening on'))

@@ -7,8 +7,11 @@ import {
   parseNetworkBoundaries,
 } from './network-boundaries.ts'
 
-const hex = (b: Uint8Array | null) => (b ? Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') : null)
-const inRange = (address: string, range: string) => isInRange(parseIpAddress(address)!, parseCidr(range))
+const hex = (
+  b: Uint8Array | null,
+) => (b ? Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') : null)
+const inRange = (address: string, range: string) =>
+  isInRange(parseIpAddress(address)!, parseCidr(range))
 
 Deno.test('parseIpAddress reads IPv4 as IPv4-mapped IPv6 and IPv6 in every RFC 4291 spelling', () => {
   assert.equal(hex(parseIpAddress('10.1.2.3')), '00000000000000000000ffff0a010203')
@@ -23,8 +26,25 @@ Deno.test('parseIpAddress reads IPv4 as IPv4-mapped IPv6 and IPv6 in every RFC 4
   assert.equal(hex(parseIpAddress('1:2:3:4:5:6:1.2.3.4')), '00010002000300040005000601020304')
   for (
     const bad of [
-      '', 'unknown', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.-1', '1.2.3.4:80', ':::', '1::2::3',
-      '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '12345::', ':1::', '1::2:', 'g::', '1.2.3.4::', '::1.2.3', '1:2:3:4:5:6:7:1.2.3.4',
+      '',
+      'unknown',
+      '1.2.3',
+      '1.2.3.4.5',
+      '256.1.1.1',
+      '01.2.3.4',
+      '1.2.3.-1',
+      '1.2.3.4:80',
+      ':::',
+      '1::2::3',
+      '1:2:3:4:5:6:7:8:9',
+      '1:2:3:4:5:6:7',
+      '12345::',
+      ':1::',
+      '1::2:',
+      'g::',
+      '1.2.3.4::',
+      '::1.2.3',
+      '1:2:3:4:5:6:7:1.2.3.4',
     ]
   ) assert.equal(parseIpAddress(bad), null, bad)
 })
@@ -59,7 +79,19 @@ Deno.test('CIDR matching: /0, /32, /128, odd prefixes and IPv4-mapped addresses'
 
 Deno.test('parseCidr refuses what is not one range, naming the entry', () => {
   for (
-    const bad of ['10.0.0.0/33', '::/129', '10.0.0.0/', '10.0.0.0/08', '10.0.0.0/8/8', '10.1.0.0/8', '2001:db8::1/32', '[::1]/128', 'fe80::%1/64', 'ten/8', '']
+    const bad of [
+      '10.0.0.0/33',
+      '::/129',
+      '10.0.0.0/',
+      '10.0.0.0/08',
+      '10.0.0.0/8/8',
+      '10.1.0.0/8',
+      '2001:db8::1/32',
+      '[::1]/128',
+      'fe80::%1/64',
+      'ten/8',
+      '',
+    ]
   ) {
     assert.throws(() => parseCidr(bad), RangeError, bad)
   }
@@ -70,7 +102,9 @@ Deno.test('parseCidr refuses what is not one range, naming the entry', () => {
 Deno.test('parseNetworkBoundaries reads the role map and refuses a bad one with a clear message', () => {
   assert.equal(parseNetworkBoundaries(undefined).size, 0)
   assert.equal(parseNetworkBoundaries('  ').size, 0)
-  const b = parseNetworkBoundaries('{"admin":["10.0.0.0/8","192.168.1.0/24"],"compliance":["10.0.0.0/8"],"clinician":["0.0.0.0/0","::/0"],"locked":[]}')
+  const b = parseNetworkBoundaries(
+    '{"admin":["10.0.0.0/8","192.168.1.0/24"],"compliance":["10.0.0.0/8"],"clinician":["0.0.0.0/0","::/0"],"locked":[]}',
+  )
   assert.deepEqual([...b.keys()], ['admin', 'compliance', 'clinician', 'locked'])
   assert.ok(isAdmittedFrom(b, 'admin', '10.2.3.4'))
   assert.ok(isAdmittedFrom(b, 'admin', '::ffff:192.168.1.200'))
@@ -94,6 +128,10 @@ Deno.test('parseNetworkBoundaries reads the role map and refuses a bad one with 
       ['{"":[]}', /role names/],
     ] as const
   ) {
-    assert.throws(() => parseNetworkBoundaries(text), (e: unknown) => e instanceof RangeError && message.test(e.message), text)
+    assert.throws(
+      () => parseNetworkBoundaries(text),
+      (e: unknown) => e instanceof RangeError && message.test(e.message),
+      text,
+    )
   }
 })

@@ -106,19 +106,25 @@ function hostBitsZero(bytes: Uint8Array, bits: number): boolean {
  * Throws RangeError with what is wrong: a bad range is a configuration error that stops startup.
  */
 export function parseCidr(text: string): Cidr {
-  if (typeof text !== 'string') throw new RangeError(`expected a CIDR range string, got ${typeof text}`)
+  if (typeof text !== 'string') {
+    throw new RangeError(`expected a CIDR range string, got ${typeof text}`)
+  }
   const [addr, prefix, extra] = text.trim().split('/')
   const isV4 = !addr!.includes(':')
   const bytes = parseIpAddress(addr!)
   if (!bytes || extra !== undefined || addr!.includes('[') || addr!.includes('%')) {
-    throw new RangeError(`expected an IPv4 or IPv6 range like 10.0.0.0/8 or fd00::/8, got ${JSON.stringify(text)}`)
+    throw new RangeError(
+      `expected an IPv4 or IPv6 range like 10.0.0.0/8 or fd00::/8, got ${JSON.stringify(text)}`,
+    )
   }
   const max = isV4 ? 32 : 128
   if (prefix !== undefined && !/^(0|[1-9][0-9]{0,2})$/.test(prefix)) {
     throw new RangeError(`expected a prefix length 0..${max} in ${JSON.stringify(text)}`)
   }
   const length = prefix === undefined ? max : Number(prefix)
-  if (length > max) throw new RangeError(`expected a prefix length 0..${max} in ${JSON.stringify(text)}`)
+  if (length > max) {
+    throw new RangeError(`expected a prefix length 0..${max} in ${JSON.stringify(text)}`)
+  }
   const bits = isV4 ? 96 + length : length
   if (!hostBitsZero(bytes, bits)) {
     throw new RangeError(`expected no address bits past the prefix in ${JSON.stringify(text)}`)
@@ -128,7 +134,9 @@ export function parseCidr(text: string): Cidr {
 
 /** True when the first `range.bits` bits of the address equal the range's. */
 export function isInRange(address: Uint8Array, range: Cidr): boolean {
-  if (address.length !== 16) throw new RangeError(`expected a 16-byte address, got ${address.length}`)
+  if (address.length !== 16) {
+    throw new RangeError(`expected a 16-byte address, got ${address.length}`)
+  }
   const whole = range.bits >> 3
   for (let i = 0; i < whole; i++) if (address[i] !== range.bytes[i]) return false
   const rest = range.bits & 7
@@ -148,22 +156,32 @@ export function parseNetworkBoundaries(text: string | undefined): NetworkBoundar
   try {
     json = JSON.parse(text)
   } catch {
-    throw new RangeError('expected WARDLINE_NETWORKS to be JSON like {"admin":["10.0.0.0/8"]}, got text that is not JSON')
+    throw new RangeError(
+      'expected WARDLINE_NETWORKS to be JSON like {"admin":["10.0.0.0/8"]}, got text that is not JSON',
+    )
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new RangeError('expected WARDLINE_NETWORKS to be a JSON object of role → array of ranges')
   }
   for (const [role, ranges] of Object.entries(json)) {
     if (role === '' || role.length > MAX_ROLE_LENGTH || !/^[a-z][a-z0-9_-]*$/.test(role)) {
-      throw new RangeError(`expected WARDLINE_NETWORKS role names like "admin" (lower case), got ${JSON.stringify(role)}`)
+      throw new RangeError(
+        `expected WARDLINE_NETWORKS role names like "admin" (lower case), got ${
+          JSON.stringify(role)
+        }`,
+      )
     }
     if (!Array.isArray(ranges) || ranges.length > MAX_RANGES_PER_ROLE) {
-      throw new RangeError(`expected WARDLINE_NETWORKS.${role} to be an array of at most ${MAX_RANGES_PER_ROLE} ranges`)
+      throw new RangeError(
+        `expected WARDLINE_NETWORKS.${role} to be an array of at most ${MAX_RANGES_PER_ROLE} ranges`,
+      )
     }
     try {
       out.set(role, ranges.map(parseCidr))
     } catch (e) {
-      throw new RangeError(`WARDLINE_NETWORKS.${role}: ${e instanceof Error ? e.message : 'bad range'}`)
+      throw new RangeError(
+        `WARDLINE_NETWORKS.${role}: ${e instanceof Error ? e.message : 'bad range'}`,
+      )
     }
   }
   return out
@@ -173,7 +191,11 @@ export function parseNetworkBoundaries(text: string | undefined): NetworkBoundar
  * Whether a device of this role may connect from this address. A role without boundaries is
  * admitted from anywhere; with boundaries, an address that does not parse is refused.
  */
-export function isAdmittedFrom(boundaries: NetworkBoundaries, role: string, address: string): boolean {
+export function isAdmittedFrom(
+  boundaries: NetworkBoundaries,
+  role: string,
+  address: string,
+): boolean {
   const ranges = boundaries.get(role)
   if (!ranges) return true
   const bytes = parseIpAddress(address)

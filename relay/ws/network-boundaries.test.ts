@@ -5,7 +5,12 @@
  */
 import assert from 'node:assert/strict'
 import { toBase64url } from '../../crypto/bytes.ts'
-import { createAuthorization, createDevice, type TestAuthorization, type TestDevice } from '../testing/fixtures.ts'
+import {
+  createAuthorization,
+  createDevice,
+  type TestAuthorization,
+  type TestDevice,
+} from '../testing/fixtures.ts'
 import { TestClient } from '../testing/test-client.ts'
 import { postJson, startTestRelay } from '../testing/test-relay.ts'
 import { type Relay, startRelay } from '../server.ts'
@@ -72,7 +77,10 @@ Deno.test('an admin logging in from 127.0.0.1 is refused when admin is limited t
   try {
     const r = await serve(p, '{"admin":["10.0.0.0/8"],"compliance":["10.0.0.0/8"]}')
     try {
-      assert.deepEqual(await loginResult(r.url, p.admin), { frame: 'relay/network-refused', close: CLOSE.networkRefused })
+      assert.deepEqual(await loginResult(r.url, p.admin), {
+        frame: 'relay/network-refused',
+        close: CLOSE.networkRefused,
+      })
       assert.deepEqual(await loginResult(r.url, p.clinician), { frame: 'ready', close: null })
       const refusal = r.lines.find((l) => l.includes('login.network-refused'))
       assert.ok(refusal)
@@ -82,7 +90,11 @@ Deno.test('an admin logging in from 127.0.0.1 is refused when admin is limited t
       await r.relay.close()
     }
     const refused = (await auditRecords(p.dataDir)).filter((x) => x.event === 'login.refused')
-    assert.deepEqual(refused.map((x) => x.fields), [{ device: p.admin.deviceId, reason: 'network', role: 'admin' }])
+    assert.deepEqual(refused.map((x) => x.fields), [{
+      device: p.admin.deviceId,
+      reason: 'network',
+      role: 'admin',
+    }])
   } finally {
     await Deno.remove(p.dataDir, { recursive: true })
   }
@@ -91,10 +103,20 @@ Deno.test('an admin logging in from 127.0.0.1 is refused when admin is limited t
 Deno.test('the same admin is admitted once 127.0.0.0/8 is listed for admin, and from anywhere when admin is not listed', async () => {
   const p = await prepare()
   try {
-    for (const networks of ['{"admin":["10.0.0.0/8","127.0.0.0/8"]}', '{"clinician":["10.0.0.0/8"]}', '']) {
+    for (
+      const networks of [
+        '{"admin":["10.0.0.0/8","127.0.0.0/8"]}',
+        '{"clinician":["10.0.0.0/8"]}',
+        '',
+      ]
+    ) {
       const r = await serve(p, networks)
       try {
-        assert.deepEqual(await loginResult(r.url, p.admin), { frame: 'ready', close: null }, networks)
+        assert.deepEqual(
+          await loginResult(r.url, p.admin),
+          { frame: 'ready', close: null },
+          networks,
+        )
       } finally {
         await r.relay.close()
       }
@@ -112,11 +134,17 @@ Deno.test('enrollment of an admin device from outside its networks is refused be
       const get = await fetch(`${r.url}/api/authorizations/${p.pendingAdmin.id}`)
       assert.deepEqual([get.status, await get.json()], [403, { error: 'relay/network-refused' }])
       const device = createDevice(p.pendingAdmin)
-      const post = await postJson(`${r.url}/api/devices`, { authorizationId: p.pendingAdmin.id, binding: toBase64url(device.binding) })
+      const post = await postJson(`${r.url}/api/devices`, {
+        authorizationId: p.pendingAdmin.id,
+        binding: toBase64url(device.binding),
+      })
       assert.deepEqual([post.status, await post.json()], [403, { error: 'relay/network-refused' }])
       // The clinician's code still works from here.
       const clin = createDevice(p.pendingClinician)
-      const ok = await postJson(`${r.url}/api/devices`, { authorizationId: p.pendingClinician.id, binding: toBase64url(clin.binding) })
+      const ok = await postJson(`${r.url}/api/devices`, {
+        authorizationId: p.pendingClinician.id,
+        binding: toBase64url(clin.binding),
+      })
       assert.equal(ok.status, 200)
       await ok.body?.cancel()
     } finally {
@@ -126,14 +154,20 @@ Deno.test('enrollment of an admin device from outside its networks is refused be
     const open = await serve(p, '')
     try {
       const device = createDevice(p.pendingAdmin)
-      const post = await postJson(`${open.url}/api/devices`, { authorizationId: p.pendingAdmin.id, binding: toBase64url(device.binding) })
+      const post = await postJson(`${open.url}/api/devices`, {
+        authorizationId: p.pendingAdmin.id,
+        binding: toBase64url(device.binding),
+      })
       assert.equal(post.status, 200)
       await post.body?.cancel()
     } finally {
       await open.relay.close()
     }
     const refused = (await auditRecords(p.dataDir)).filter((x) => x.event === 'enroll.refused')
-    assert.deepEqual(refused.map((x) => [x.fields.reason, x.fields.role]), [['network', 'admin'], ['network', 'admin']])
+    assert.deepEqual(refused.map((x) => [x.fields.reason, x.fields.role]), [['network', 'admin'], [
+      'network',
+      'admin',
+    ]])
   } finally {
     await Deno.remove(p.dataDir, { recursive: true })
   }
@@ -143,7 +177,10 @@ Deno.test('X-Forwarded-For decides the address only when WARDLINE_TRUST_PROXY is
   const p = await prepare()
   const path = `/api/authorizations/${p.pendingAdmin.id}`
   const statusFrom = async (url: string, forwarded?: string) => {
-    const res = await fetch(url + path, forwarded ? { headers: { 'X-Forwarded-For': forwarded } } : {})
+    const res = await fetch(
+      url + path,
+      forwarded ? { headers: { 'X-Forwarded-For': forwarded } } : {},
+    )
     await res.body?.cancel()
     return res.status
   }

@@ -23,13 +23,24 @@ export type RootKeyShare = { holder: string; share: string }
 export type RootKeyHolders = { threshold: number; holders: string[] }
 
 /** What a holder's printed share says, once parsed (its bytes are still unchecked). */
-type ParsedRootShare = { prefix: string; threshold: number; index: number; bytes: Uint8Array; check: Uint8Array }
+type ParsedRootShare = {
+  prefix: string
+  threshold: number
+  index: number
+  bytes: Uint8Array
+  check: Uint8Array
+}
 
 const fingerprintPrefix = (rootPublicKey: Uint8Array): string =>
   c.toBase32(c.rootFingerprint(rootPublicKey)).slice(0, PREFIX_CHARS)
 
 /** Binds a share to the whole 128-bit root fingerprint, k and its number, not just the prefix. */
-function shareCheck(rootPublicKey: Uint8Array, threshold: number, index: number, bytes: Uint8Array): Uint8Array {
+function shareCheck(
+  rootPublicKey: Uint8Array,
+  threshold: number,
+  index: number,
+  bytes: Uint8Array,
+): Uint8Array {
   const fingerprint = c.rootFingerprint(rootPublicKey)
   return c.sha256(c.encodeTuple([CHECK_TAG, fingerprint, String(threshold), String(index), bytes]))
     .slice(0, CHECK_BYTES)
@@ -44,8 +55,12 @@ export function encodeRootShare(
   share: { threshold: number; index: number; bytes: Uint8Array },
 ): string {
   const { threshold, index, bytes } = share
-  if (bytes.length !== SHARE_BYTES) throw new RangeError(`expected ${SHARE_BYTES}-byte share, got ${bytes.length}`)
-  const payload = c.toBase32(c.concatBytes(bytes, shareCheck(rootPublicKey, threshold, index, bytes)))
+  if (bytes.length !== SHARE_BYTES) {
+    throw new RangeError(`expected ${SHARE_BYTES}-byte share, got ${bytes.length}`)
+  }
+  const payload = c.toBase32(
+    c.concatBytes(bytes, shareCheck(rootPublicKey, threshold, index, bytes)),
+  )
   const groups = payload.match(/.{1,4}/g)!.join('-')
   return `${ROOT_SHARE_TAG}-${fingerprintPrefix(rootPublicKey)}-${threshold}-${index}-${groups}`
 }
@@ -60,7 +75,9 @@ export function parseRootShare(text: string): c.Result<ParsedRootShare> {
   if (!m) return c.err('root/bad-share')
   const payload = c.fromBase32(m[4]!, SHARE_BYTES + CHECK_BYTES)
   // One spelling per share: unused low bits of the last character must be zero.
-  if (!payload.ok || c.toBase32(payload.value) !== canonicalBase32(m[4]!)) return c.err('root/bad-share')
+  if (!payload.ok || c.toBase32(payload.value) !== canonicalBase32(m[4]!)) {
+    return c.err('root/bad-share')
+  }
   const threshold = Number(m[2])
   const index = Number(m[3])
   if (threshold > MAX_ROOT_HOLDERS || index > MAX_ROOT_HOLDERS) return c.err('root/bad-share')
@@ -80,7 +97,9 @@ export function checkRootHolders(threshold: number, holders: readonly string[]):
   if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > n) {
     return `expected threshold 1..${n}, got ${threshold}`
   }
-  if (holders.some((h) => h === '' || h.includes('\n'))) return 'expected non-empty one-line holder names'
+  if (holders.some((h) => h === '' || h.includes('\n'))) {
+    return 'expected non-empty one-line holder names'
+  }
   if (new Set(holders).size !== n) return 'expected distinct holder names'
   return null
 }
@@ -129,7 +148,10 @@ export async function splitRootKey(
 }
 
 /** Parses and checks each share against the pinned root; one share per holder number. */
-function checkedShares(texts: readonly string[], rootPublicKey: Uint8Array): c.Result<Uint8Array[]> {
+function checkedShares(
+  texts: readonly string[],
+  rootPublicKey: Uint8Array,
+): c.Result<Uint8Array[]> {
   const byIndex = new Map<number, Uint8Array>()
   let threshold = 0
   for (const text of texts) {
@@ -166,7 +188,9 @@ export async function combineRootShares(
   const parts = shares.value
   const secret = parts.length === 1 ? parts[0]!.slice(0, SECRET_BYTES) : await combineParts(parts)
   c.wipe(...parts)
-  if (secret.length !== SECRET_BYTES || !c.equalBytes(c.publicKeyFromSecret(secret), rootPublicKey)) {
+  if (
+    secret.length !== SECRET_BYTES || !c.equalBytes(c.publicKeyFromSecret(secret), rootPublicKey)
+  ) {
     c.wipe(secret)
     return c.err('root/shares-do-not-match')
   }
