@@ -49,6 +49,8 @@ test('a second admin device restores the organisation key from k shares and enro
     await sharesField.fill(`${shares[2]}\n${shares[0]}`)
     await bo.getByRole('button', { name: 'Restore organisation key' }).click()
     await expect(bo.getByTestId('root-key-here')).toContainText('Organisation key restored')
+    // The restoring device states it in the audit log (admin.root-restored, signed by Bo's device).
+    await expect.poll(() => relay.logs()).toContain('audit.claim-stored')
 
     // Bo's device now signs a new person, whose device enrolls and comes online.
     await bo.getByTestId('back').click()
