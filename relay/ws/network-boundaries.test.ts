@@ -8,6 +8,7 @@ import { toBase64url } from '../../crypto/bytes.ts'
 import {
   createAuthorization,
   createDevice,
+  signTestRevocation,
   type TestAuthorization,
   type TestDevice,
 } from '../testing/fixtures.ts'
@@ -25,6 +26,8 @@ type Prepared = {
   /** Stored authorizations no device has used yet. */
   pendingAdmin: TestAuthorization
   pendingClinician: TestAuthorization
+  /** An admin-role device the root revoked before the boundaries came in. */
+  revokedAdmin: TestDevice
 }
 
 async function prepare(): Promise<Prepared> {
@@ -34,8 +37,24 @@ async function prepare(): Promise<Prepared> {
   const pendingClinician = createAuthorization(t.org, { userId: 'clin2', role: 'clinician' })
   await t.putAuthorization(pendingAdmin)
   await t.putAuthorization(pendingClinician)
+  const revokedAdmin = await t.enroll('admin3', 'admin')
+  const c = await TestClient.loggedIn(t.url, t.admin)
+  c.send({
+    type: 'revokeDevice',
+    ref: 'rv',
+    revocation: signTestRevocation(revokedAdmin.deviceId, t.org),
+  })
+  await c.waitFor('ack')
+  await c.close()
   await t.relay.close() // keeps the data directory
-  return { dataDir: t.dataDir, admin: t.admin, clinician, pendingAdmin, pendingClinician }
+  return {
+    dataDir: t.dataDir,
+    admin: t.admin,
+    clinician,
+    pendingAdmin,
+    pendingClinician,
+    revokedAdmin,
+  }
 }
 
 async function serve(p: Prepared, networks: string, extra: { trustProxy?: boolean } = {}) {
@@ -72,7 +91,7 @@ async function auditRecords(dataDir: string) {
   }
 }
 
-Deno.test('an admin logging in from 127.0.0.1 is refused when admin is limited to 10.0.0.0/8; a clinician is not', async () => {
+Deno.test('an admin logging in from 127.0.0.1 is refused when admin is limited to 10.0.0.0/8; a clinician is not, and a revoked admin still learns it is revoked', async () => {
   const p = await prepare()
   try {
     const r = await serve(p, '{"admin":["10.0.0.0/8"],"compliance":["10.0.0.0/8"]}')
@@ -82,6 +101,11 @@ Deno.test('an admin logging in from 127.0.0.1 is refused when admin is limited t
         close: CLOSE.networkRefused,
       })
       assert.deepEqual(await loginResult(r.url, p.clinician), { frame: 'ready', close: null })
+      // A revoked device outside its networks still learns it is revoked (and so wipes itself).
+      const revoked = await TestClient.connect(r.url)
+      const first = await revoked.login(p.revokedAdmin)
+      assert.equal(first.type, 'revoked')
+      assert.equal((await revoked.closed).code, CLOSE.revoked)
       const refusal = r.lines.find((l) => l.includes('login.network-refused'))
       assert.ok(refusal)
       // Logged by short device id and role only: no address, no name.
@@ -89,7 +113,9 @@ Deno.test('an admin logging in from 127.0.0.1 is refused when admin is limited t
     } finally {
       await r.relay.close()
     }
-    const refused = (await auditRecords(p.dataDir)).filter((x) => x.event === 'login.refused')
+    const refused = (await auditRecords(p.dataDir)).filter((x) =>
+      x.event === 'login.refused' && x.fields.reason === 'network'
+    )
     assert.deepEqual(refused.map((x) => x.fields), [{
       device: p.admin.deviceId,
       reason: 'network',
