@@ -8,6 +8,7 @@ import { parseOriginList } from './http/origins.ts'
 import { parseLimits } from './limits.ts'
 import { startRelay } from './server.ts'
 import { parseRoleMap } from './scim/roles.ts'
+import { parseNetworkBoundaries } from './network-boundaries.ts'
 
 const env = (name: string): string | undefined => Deno.env.get(name) || undefined
 
@@ -55,6 +56,13 @@ try {
   fail(e instanceof Error ? e.message : 'bad WARDLINE_SCIM_ROLE_MAP')
 }
 
+let networks
+try {
+  networks = parseNetworkBoundaries(env('WARDLINE_NETWORKS'))
+} catch (e) {
+  fail(e instanceof Error ? e.message : 'bad WARDLINE_NETWORKS')
+}
+
 const relay = await startRelay({
   port,
   hostname: env('WARDLINE_HOST') ?? '0.0.0.0',
@@ -71,6 +79,7 @@ const relay = await startRelay({
   ...(leaseSeconds !== undefined ? { leaseMs: Number(leaseSeconds) * 1000 } : {}),
   ...(env('WARDLINE_SCIM_TOKEN') ? { scimToken: env('WARDLINE_SCIM_TOKEN')! } : {}),
   scimRoleMap,
+  networks,
 }).catch((e: unknown) => {
   // A database that is down or refuses us is an operator's fix: one clear line, no stack trace.
   console.error(`Wardline relay could not start: ${e instanceof Error ? e.message : String(e)}`)

@@ -33,6 +33,7 @@ import { openLeaseIssuer } from './ws/lease.ts'
 import { createAuditHook } from './audit/hook.ts'
 import { createScimHandler, isScimPath } from './scim/handler.ts'
 import type { RoleMap } from './scim/roles.ts'
+import type { NetworkBoundaries } from './network-boundaries.ts'
 
 export type RelayOptions = {
   /** 0 picks any free port. */
@@ -60,6 +61,8 @@ export type RelayOptions = {
   allowedOrigins?: ReadonlySet<string>
   /** Take the client address from the last X-Forwarded-For entry (WARDLINE_TRUST_PROXY). */
   trustProxy?: boolean
+  /** Per role, the address ranges it is admitted from (WARDLINE_NETWORKS, decision 0017). */
+  networks?: NetworkBoundaries
   /** Bearer token GET /metrics requires (WARDLINE_METRICS_TOKEN); open when absent. */
   metricsToken?: string
   /** The clock of the mailbox time-to-live job (tests age the mailbox with it). */
@@ -165,6 +168,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     lease: await openLeaseIssuer(storage, options.leaseMs),
     audit: createAuditHook(storage, log),
     ...(options.scimRoleMap ? { scimRoleMap: options.scimRoleMap } : {}),
+    ...(options.networks?.size ? { networks: options.networks } : {}),
   }
   const remote = createRemoteEventQueue(deps)
   await bus.listen(remote.apply, remote.resync)
@@ -210,7 +214,8 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
       return refused('relay/expected-websocket', 426)
     }
-    const release = gate.tryEnter(clientAddress(req, info, options.trustProxy ?? false))
+    const address = clientAddress(req, info, options.trustProxy ?? false)
+    const release = gate.tryEnter(address)
     if (!release) {
       log('ws.too-many-unauthenticated')
       return refused('relay/too-many-unauthenticated', 429)
@@ -227,6 +232,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     const session = new Session(socket, deps, {
       origin: relayOrigin(origins, url),
       loginTimeoutMs: limits.loginTimeoutMs,
+      address,
       onAuthenticatedOrClosed: release,
     })
     sessions.add(session)
@@ -252,8 +258,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       if (url.pathname.startsWith('/api/')) {
         if (req.method === 'OPTIONS') return secured(withCors(new Response(null, { status: 204 }), origin, origins))
         if (url.pathname === RELEASE_ALERTS_PATH) return secured(await handleReleaseAlert(req, log))
-        const api = url.pathname === POLICY_PATH ? handlePolicyApi : handleApi
-        return secured(withCors(await api(req, deps), origin, origins))
+        const address = clientAddress(req, info, options.trustProxy ?? false)
+        const res = url.pathname === POLICY_PATH ? await handlePolicyApi(req, deps) : await handleApi(req, deps, { address })
+        return secured(withCors(res, origin, origins))
       }
       return secured(await serveStatic(req))
     } catch (e) {

@@ -51,7 +51,17 @@ const TEXT: Record<string, string> = {
   'enroll/already-enrolled': 'This device is already enrolled. Reload the page.',
   'enroll/bad-chain': 'This code could not be verified. Ask your administrator for a new one.',
   'admin/no-root-key':
-    'Only the administrator device that holds the organisation key can do this (the device the organisation was set up on).',
+    'Only an administrator device that holds the organisation key can do this (the device the organisation was set up on, or one that restored the key from its holders’ shares on the Organisation screen).',
+  'setup/bad-root-holders': 'Name 1 to 16 different organisation key holders, one per line, and how many of them are needed (from 1 to their number).',
+  'root/bad-share': 'One of these is not an organisation key share, or it was mistyped. Each starts with WLRS1; check every group of 4 characters.',
+  'root/wrong-organisation': 'One of these shares belongs to another organisation’s key. Its first group after WLRS1 should match the start of this organisation’s fingerprint.',
+  'root/not-enough-shares': 'Not enough shares: the number printed after the fingerprint on each share is how many different holders’ shares are needed.',
+  'root/mixed-splits': 'These shares come from two different splits of the organisation key. Use shares handed out together.',
+  'root/shares-do-not-match': 'These shares do not rebuild this organisation’s key. Nothing was changed. Tell your IT team.',
+  'root/not-admin': 'Only an administrator device can restore the organisation key.',
+  'root/already-here': 'This device already holds the organisation key.',
+  'relay/network-refused':
+    'Your organisation allows your role to connect only from its own network (for example the hospital network). Connect from there and try again.',
   'admin/not-allowed':
     'This device may not revoke that device. Your own other devices you can revoke; anyone else’s only the organisation’s administrator device can.',
   'admin/unknown-person': 'That person is not in the directory any more. Reload and try again.',

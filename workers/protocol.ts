@@ -91,6 +91,7 @@ export type StatusSnapshot = {
   // Device lifecycle (decision 0012); optional so older snapshots still type-check.
   lease?: LeaseStatus
   maxSessionHours?: number // the policy's absolute session limit
+  hasRootKey?: boolean // this (admin) device holds the organisation root key (decision 0016)
 }
 
 /** The offline lease as this device sees it (judged at its time high-water mark). */
@@ -117,6 +118,9 @@ export type ComplianceSummary = { threshold: number; officers: string[]; fingerp
 /** One officer's share of the compliance key, shown once at setup and never stored. */
 export type ComplianceShareView = { officer: string; share: string }
 
+/** One admin's share of the organisation root key (decision 0016), shown once at setup and never stored. */
+export type RootShareView = { holder: string; share: string }
+
 export type Methods = {
   status: { params: Record<string, never>; result: StatusSnapshot }
   setupOrganisation: {
@@ -126,10 +130,14 @@ export type Methods = {
       pin: string
       complianceOfficers: string[] // one name per officer, 1..16, distinct
       complianceThreshold: number // shares needed to open a record, 1..officers
+      rootHolders?: string[] // admins who each keep a share of the root key, 1..16, distinct
+      rootThreshold?: number // shares needed to restore the root key, 1..holders
     }
-    // complianceShares is returned here only, once: the worker keeps no copy.
-    result: StatusSnapshot & { complianceShares: ComplianceShareView[] }
+    // The shares are returned here only, once: the worker keeps no copy.
+    result: StatusSnapshot & { complianceShares: ComplianceShareView[]; rootShares: RootShareView[] }
   }
+  /** Admin devices without the root key: rebuild it from k typed root key shares (decision 0016). */
+  restoreRootKey: { params: { shares: string[] }; result: StatusSnapshot }
   enroll: { params: { code: string; pin: string }; result: StatusSnapshot }
   unlock: { params: { pin: string }; result: StatusSnapshot }
   lock: { params: Record<string, never>; result: StatusSnapshot }

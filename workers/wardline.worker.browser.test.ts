@@ -72,8 +72,20 @@ describe('the Wardline worker', () => {
         'setup/bad-compliance-officers',
       )
     }
-    const ready = await admin.call('setupOrganisation', { setupCode: RELAY_SETUP_CODE, displayName: 'Ann Admin', pin: '246810', ...compliance })
+    for (const [rootHolders, rootThreshold] of [[[], 1], [['Ann', 'Ann'], 1], [['Ann'], 2]] as const) {
+      await expectError(
+        admin.call('setupOrganisation', { setupCode: RELAY_SETUP_CODE, displayName: 'Ann Admin', pin: '246810', ...compliance, rootHolders: [...rootHolders], rootThreshold }),
+        'setup/bad-root-holders',
+      )
+    }
+    const ready = await admin.call('setupOrganisation', {
+      setupCode: RELAY_SETUP_CODE, displayName: 'Ann Admin', pin: '246810', ...compliance, rootHolders: ['Ann Admin', 'Bo Admin'], rootThreshold: 2,
+    })
     assert(ready.phase === 'ready' && ready.me?.role === 'admin', 'admin ready')
+    assert(ready.rootShares.map((s) => s.holder).join() === 'Ann Admin,Bo Admin', 'one root key share per holder')
+    assert(ready.rootShares.every((s) => /^WLRS1-[0-9A-Z]{8}-2-[1-2]-/.test(s.share)), 'root shares name the organisation and k')
+    assert(ready.hasRootKey === true, 'the setup device keeps its root')
+    assert(!('rootShares' in (await admin.call('status', {}))), 'root shares are returned once, not in the status')
     assert(ready.complianceShares.map((s) => s.officer).join() === compliance.complianceOfficers.join(), 'one share per officer')
     assert(ready.complianceShares.every((s) => /^WLCS1-[0-9A-F]{8}-[1-3]-/.test(s.share)), 'shares name their key')
     assert(ready.compliance?.threshold === 2 && ready.compliance.officers.length === 3, 'compliance key in the status')

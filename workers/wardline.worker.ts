@@ -18,10 +18,13 @@ import {
   type Identity,
   IdentityError,
   newUserId,
+  restoreRootKey,
   setupOrganisation,
 } from './core/identity.ts'
 import { parseComplianceOfficers } from './core/compliance-setup.ts'
 import { parsePatientContext } from './core/patient-context.ts'
+import { parseRootHolders } from './core/root-shares.ts'
+import { signedAuditEvent } from './core/audit.ts'
 import { DB_NAME, EncryptedStore, readWrappedKey, WardlineDb, writeWrappedKey } from './encrypted-store.ts'
 import { type AppPhase, type DeviceView, type EventMessage, type EventName, type Events, type Methods, type Request, type Response, type StatusSnapshot } from './protocol.ts'
 import { readFailures, readPolicy, readPrf, refreshPolicy, rootForEnrollment, storePolicy, wipeDatabase, writeFailures, writePrf, writeRootPublicKey } from './vault.ts'
@@ -81,6 +84,7 @@ async function status(): Promise<StatusSnapshot> {
     me: identity ? { userId: identity.userId, displayName: identity.displayName, role: identity.role, deviceId: identity.deviceId } : null,
     rootFingerprint: identity ? formatFingerprint(identity.rootPublicKey) : null,
     compliance: identity ? describeComplianceKey(identity) : null,
+    ...(identity ? { hasRootKey: identity.rootSecretKey !== undefined } : {}),
     ...(await vaultStatus()),
     ...(await lifecycleStatus()),
   }
@@ -213,14 +217,31 @@ function requireClient(): WardlineClient {
 type Handler<M extends keyof Methods> = (p: Methods[M]['params']) => Methods[M]['result'] | Promise<Methods[M]['result']>
 const handlers: { [M in keyof Methods]: Handler<M> } = {
   status: () => status(),
-  async setupOrganisation({ setupCode, displayName, pin, complianceOfficers, complianceThreshold }) {
+  async setupOrganisation({ setupCode, displayName, pin, complianceOfficers, complianceThreshold, rootHolders, rootThreshold }) {
     assertPin(pin, await readPolicy(db))
     if (!displayName.trim()) throw new IdentityError('setup/name-required', 'Enter your name')
     const compliance = parseComplianceOfficers(complianceOfficers, complianceThreshold)
     if (!compliance.ok) throw new IdentityError(compliance.code, 'Name 1 to 16 different compliance officers and how many are needed')
-    // The shares go back to the admin's screen once and are kept nowhere (DESIGN §1 rule 2).
-    const made = await setupOrganisation(http, setupCode, displayName.trim(), compliance.value)
-    return { ...(await adopt(made.identity, pin)), complianceShares: made.complianceShares }
+    // Without holders (older pages) the root stays on this device alone, as before decision 0016.
+    const root = rootHolders === undefined ? null : parseRootHolders(rootHolders, rootThreshold)
+    if (root && !root.ok) throw new IdentityError(root.code, 'Name 1 to 16 different key holders and how many are needed')
+    // The shares go back to the admin's screen once and are kept nowhere (DESIGN §1 rule 2, §3).
+    const made = await setupOrganisation(http, setupCode, displayName.trim(), compliance.value, root?.ok ? root.value : undefined)
+    return { ...(await adopt(made.identity, pin)), complianceShares: made.complianceShares, rootShares: made.rootShares }
+  },
+  async restoreRootKey({ shares }) {
+    requireClient()
+    if (!identity || !sessionStore) throw new IdentityError('local/locked', 'Unlock first')
+    const texts = Array.isArray(shares) ? shares.filter((t) => typeof t === 'string' && t.trim() !== '') : []
+    const restored = await restoreRootKey(identity, texts)
+    if (!restored.ok) throw new IdentityError(restored.code, 'The organisation key could not be restored from these shares')
+    // Stored like the first admin's: inside the identity, under the PIN-wrapped local key.
+    await sessionStore.write([{ key: 'identity', value: restored.value }])
+    identity.rootSecretKey = restored.value.rootSecretKey! // the engine holds this same object
+    // Signed by this device into the audit log (decision 0016); the restore stands without it.
+    const event = signedAuditEvent(identity, 'admin.root-restored', { shares: texts.length }, Date.now())
+    void requireClient().request({ type: 'putAuditEvent', ref: `ae/${bytesToHex(randomBytes(8))}`, ...event }).catch(() => {})
+    return status()
   },
   async enroll({ code, pin }) {
     // The organisation's PIN policy applies before the code is used up: verify it against the

@@ -12,6 +12,8 @@ import {
   verifyDeviceChain,
 } from '../crypto-surface.ts'
 import { shortId } from '../log.ts'
+import { auditDeviceId } from '../audit/hook.ts'
+import { isAdmittedFrom } from '../network-boundaries.ts'
 import { hashSetupCode, normalizeSetupCode } from '../setup-code.ts'
 import { announceDirectoryChanged, type RelayDeps } from '../ws/context.ts'
 import { json, jsonError, readJsonObject } from './respond.ts'
@@ -47,7 +49,7 @@ async function getOrg(deps: RelayDeps): Promise<Response> {
   })
 }
 
-async function postSetup(req: Request, deps: RelayDeps): Promise<Response> {
+async function postSetup(req: Request, deps: RelayDeps, at: Where): Promise<Response> {
   const body = await readJsonObject(req)
   if (!body.ok) return body.response
   const b = bytesFields(body.value, ['rootPublicKey', 'authorization', 'binding'])
@@ -66,6 +68,8 @@ async function postSetup(req: Request, deps: RelayDeps): Promise<Response> {
   if (!chain.ok) return jsonError('setup/bad-chain', 400)
   const d = chain.value
   if (d.role !== 'admin') return jsonError('setup/not-admin', 400)
+  const outside = refusedByNetwork(deps, at, d.role, d.deviceId)
+  if (outside) return outside
   // The compliance key is pinned by the root being registered (DESIGN §1 rule 2, §3).
   const certificate = bytesFields(body.value, ['complianceCertificate'])?.complianceCertificate
   if (!certificate || !verifyComplianceCertificate(certificate, b.rootPublicKey!).ok) {
@@ -104,15 +108,17 @@ function authorizationFields(blob: Uint8Array, root: Uint8Array) {
 
 const AUTHORIZATION_ID = /^[0-9a-f]{64}$/
 
-async function getAuthorization(id: string, deps: RelayDeps): Promise<Response> {
+async function getAuthorization(id: string, deps: RelayDeps, at: Where): Promise<Response> {
   const row = AUTHORIZATION_ID.test(id) ? await deps.storage.getAuthorization(id) : null
   if (!row) return jsonError('enroll/unknown-code', 404)
+  const outside = refusedByNetwork(deps, at, row.role)
+  if (outside) return outside
   if (row.usedByDeviceId) return jsonError('enroll/code-used', 410)
   if (row.expiresAt <= Date.now()) return jsonError('enroll/code-expired', 410)
   return json({ authorization: toBase64url(row.blob) })
 }
 
-async function postDevice(req: Request, deps: RelayDeps): Promise<Response> {
+async function postDevice(req: Request, deps: RelayDeps, at: Where): Promise<Response> {
   const body = await readJsonObject(req)
   if (!body.ok) return body.response
   const b = bytesFields(body.value, ['binding'])
@@ -126,6 +132,8 @@ async function postDevice(req: Request, deps: RelayDeps): Promise<Response> {
   const chain = root ? verifyDeviceChain(root, row.blob, b.binding!) : null
   if (!chain?.ok || chain.value.authorizationId !== id) return jsonError('enroll/bad-chain', 400)
   const d = chain.value
+  const outside = refusedByNetwork(deps, at, d.role, d.deviceId)
+  if (outside) return outside
   // A user the directory deactivated or deleted enrolls no new device (SCIM, issue 7).
   if (await deps.storage.scim.isUserRefused(d.userId)) return jsonError('enroll/user-deactivated', 403)
   const stored = await deps.storage.registerDevice({
@@ -142,15 +150,29 @@ async function postDevice(req: Request, deps: RelayDeps): Promise<Response> {
   return json({ deviceId: d.deviceId })
 }
 
+/**
+ * Network boundaries on enrollment and setup (decision 0017): the role is the one the
+ * authorization names. Null when admitted, else the refusal (logged by role, never the address).
+ */
+function refusedByNetwork(deps: RelayDeps, at: Where, role: string, deviceId = ''): Response | null {
+  if (!deps.networks || isAdmittedFrom(deps.networks, role, at.address ?? '')) return null
+  deps.log('enroll.network-refused', { role })
+  void deps.audit('enroll.refused', { reason: 'network', role, device: auditDeviceId(deviceId) })
+  return jsonError('relay/network-refused', 403)
+}
+
+/** Where a request came from: the client address (the trusted proxy's when configured). */
+export type Where = { address?: string }
+
 /** Routes /api/*; unknown paths get 404 and known paths with the wrong method 405. */
-export async function handleApi(req: Request, deps: RelayDeps): Promise<Response> {
+export async function handleApi(req: Request, deps: RelayDeps, at: Where = {}): Promise<Response> {
   const path = new URL(req.url).pathname
   const m = req.method
   if (path === '/api/org' && m === 'GET') return await getOrg(deps)
-  if (path === '/api/setup' && m === 'POST') return await postSetup(req, deps)
-  if (path === '/api/devices' && m === 'POST') return await postDevice(req, deps)
+  if (path === '/api/setup' && m === 'POST') return await postSetup(req, deps, at)
+  if (path === '/api/devices' && m === 'POST') return await postDevice(req, deps, at)
   const auth = path.match(/^\/api\/authorizations\/([^/]+)$/)
-  if (auth && m === 'GET') return await getAuthorization(auth[1]!, deps)
+  if (auth && m === 'GET') return await getAuthorization(auth[1]!, deps, at)
   const known = ['/api/org', '/api/setup', '/api/devices'].includes(path) || auth !== null
   return known ? jsonError('api/method-not-allowed', 405) : jsonError('api/not-found', 404)
 }

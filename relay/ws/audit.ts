@@ -1,6 +1,7 @@
 /**
  * Audit log frames (issue 8, docs/decisions/0013-audit-log.md). `putAuditEvent`: a logged-in
- * device appends an event it signed itself (a compliance export, a break-glass); the relay checks
+ * device appends an event it signed itself (a compliance export, a break-glass, and from admin
+ * devices only `admin.*`, e.g. `admin.root-restored`, decision 0016); the relay checks
  * the claim with the strict verifier against the device's registered key, that it names this
  * device and is fresh, and stores claim and signature with the record so any verifier can check
  * them again. `getAuditHead` / `getAuditRecords`: admin and compliance devices read the chain head
@@ -20,6 +21,8 @@ import type { SessionContext } from './context.ts'
 
 /** Event namespaces a device may append; everything else is the relay's own to record. */
 const CLIENT_EVENT = /^(compliance|breakglass)\./
+/** Only a device whose authorization names the admin role may state `admin.*` events. */
+const ADMIN_EVENT = /^admin\./
 /** Most records in one `auditRecords` frame (≤ ~3 KiB each: well under MAX_FRAME_BYTES). */
 export const AUDIT_PAGE_MAX = 100
 /** Roles that may read the audit log. */
@@ -45,7 +48,8 @@ export async function handlePutAuditEvent(
   }
   const c = claim.value
   if (c.deviceId !== s.deviceId) return s.sendError('relay/wrong-sender', f.ref)
-  if (!CLIENT_EVENT.test(c.event)) return s.sendError('relay/bad-audit-event', f.ref)
+  const allowed = CLIENT_EVENT.test(c.event) || (ADMIN_EVENT.test(c.event) && s.role === 'admin')
+  if (!allowed) return s.sendError('relay/bad-audit-event', f.ref)
   const now = Date.now()
   if (Math.abs(now - c.time) > AUDIT_CLAIM_MAX_SKEW_MS) {
     return s.sendError('relay/stale-audit-claim', f.ref)

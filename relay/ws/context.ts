@@ -12,6 +12,7 @@ import type { RelayStorage } from '../storage/storage.ts'
 import type { Frame } from '../wire/frames.ts'
 import type { Hub, HubMember } from './hub.ts'
 import type { RoleMap } from '../scim/roles.ts'
+import type { NetworkBoundaries } from '../network-boundaries.ts'
 import type { DeviceRateLimiter } from './rate-limit.ts'
 
 /** `bus` reaches the other relays on the same store (none on SQLite). */
@@ -29,6 +30,8 @@ export type RelayDeps = {
   audit: AuditHook
   /** WARDLINE_SCIM_ROLE_MAP: SCIM group names → the role the directory wishes for (issue 7). */
   scimRoleMap?: RoleMap
+  /** WARDLINE_NETWORKS: per role, the address ranges it is admitted from (decision 0017). */
+  networks?: NetworkBoundaries
 }
 
 /** Tells every logged-in session, on this relay and the others, to refetch the directory. */

@@ -33,6 +33,7 @@ import { handleGetKeyBackup, handlePutKeyBackup } from './key-backup.ts'
 import { handleGetAuditHead, handleGetAuditRecords, handlePutAuditEvent } from './audit.ts'
 import { auditDeviceId } from '../audit/hook.ts'
 import { handleGetDirectoryUsers } from '../scim/directory-users.ts'
+import { isAdmittedFrom } from '../network-boundaries.ts'
 
 export { LOGIN_TIMEOUT_MS }
 export const CHALLENGE_NONCE_BYTES = 32
@@ -48,6 +49,8 @@ export const CLOSE = {
   loginTimeout: 4008,
   slowReader: 4009,
   tooManyConnections: 4029,
+  /** The device's role is not admitted from its address (WARDLINE_NETWORKS, decision 0017). */
+  networkRefused: 4030,
 } as const
 
 /** How often a catch-up waiting for a slow reader looks at the socket's outbound queue. */
@@ -62,6 +65,8 @@ const DRAIN_TO_FRACTION = 1 / 4
 export type SessionOptions = {
   origin: string
   loginTimeoutMs: number
+  /** The client's address (the proxy's last X-Forwarded-For entry when trusted), for boundaries. */
+  address?: string
   /** Called once when the connection logs in or closes (the unauthenticated-per-address count). */
   onAuthenticatedOrClosed?: () => void
 }
@@ -282,6 +287,10 @@ export class Session implements SessionContext {
     if (await storage.scim.isDeviceRefused(f.deviceId, binding.value.userId)) {
       return this.refuseByDirectory(f.deviceId)
     }
+    // After the revocation checks, so a revoked device outside the network still learns it.
+    if (this.deps.networks && !isAdmittedFrom(this.deps.networks, auth.role, this.options.address ?? '')) {
+      return this.refuseByNetwork(f.deviceId, auth.role)
+    }
     if (hub.sessionsOf([f.deviceId]).length >= this.deps.limits.maxConnectionsPerDevice) {
       log('login.too-many-connections', { device: shortId(f.deviceId) })
       this.sendError('relay/too-many-connections', '')
@@ -314,6 +323,14 @@ export class Session implements SessionContext {
     void this.deps.audit('login.refused', { device: auditDeviceId(deviceId), reason: 'deactivated-user' })
     this.sendError('relay/device-revoked', '')
     this.close(CLOSE.revoked)
+  }
+
+  /** Logged and audited by device id and role only: never the address or a name. */
+  private refuseByNetwork(deviceId: string, role: string): void {
+    this.deps.log('login.network-refused', { device: shortId(deviceId), role })
+    void this.deps.audit('login.refused', { device: auditDeviceId(deviceId), reason: 'network', role })
+    this.sendError('relay/network-refused', '')
+    this.close(CLOSE.networkRefused)
   }
 
   private async refuseRevoked(deviceId: string): Promise<void> {

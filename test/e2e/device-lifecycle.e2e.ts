@@ -25,6 +25,7 @@ async function setUp(page: Page, relay: { url: string; setupCode: string }) {
   await page.goto(`${relay.url}/#setup=${relay.setupCode}`)
   await page.getByLabel('Your name').fill('Ann Admin')
   await page.getByLabel('Compliance officers').fill('Cora Officer\nDev Officer')
+  await page.getByLabel('Organisation key holders').fill('Ann Admin\nBo Admin\nCy Admin')
   await fillPin(page, 'amber-ward-7')
   await page.getByRole('button', { name: 'Create organisation' }).click()
   await page.getByRole('button', { name: 'I have handed out the shares' }).click()

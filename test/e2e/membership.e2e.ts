@@ -82,6 +82,7 @@ test('members are removed and added back, a second device is enrolled and revoke
   await admin.goto(`${relay.url}/#setup=${relay.setupCode}`)
   await admin.getByLabel('Your name').fill('Ann Admin')
   await admin.getByLabel('Compliance officers').fill('Cora Officer\nDev Officer')
+  await admin.getByLabel('Organisation key holders').fill('Ann Admin\nBo Admin\nCy Admin')
   await fillPin(admin, 'amber-ward-7')
   await admin.getByRole('button', { name: 'Create organisation' }).click()
   await admin.getByRole('button', { name: 'I have handed out the shares' }).click()

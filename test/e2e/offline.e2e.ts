@@ -104,6 +104,7 @@ test('two clinicians message each other online, offline, across relay restarts a
   await pageA.goto(`${relay.url}/#setup=${relay.setupCode}`)
   await pageA.getByLabel('Your name').fill('Ann Admin')
   await pageA.getByLabel('Compliance officers').fill('Cora Officer\nDev Officer')
+  await pageA.getByLabel('Organisation key holders').fill('Ann Admin\nBo Admin\nCy Admin')
   await fillPin(pageA, PIN_A)
   await pageA.getByRole('button', { name: 'Create organisation' }).click()
   // Each officer's share of the compliance key is shown once, before the app opens.

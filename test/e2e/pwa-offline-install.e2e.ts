@@ -93,6 +93,7 @@ test('offline cold start on / and on deep links reaches the PIN prompt; /api, /w
   await page.goto(`${relay.url}/#setup=${relay.setupCode}`)
   await page.getByLabel('Your name').fill('Ann Admin')
   await page.getByLabel('Compliance officers').fill('Cora Officer')
+  await page.getByLabel('Organisation key holders').fill('Ann Admin\nBo Admin\nCy Admin')
   await page.getByLabel('PIN or passphrase', { exact: true }).fill(PIN)
   await page.getByLabel('Confirm PIN or passphrase').fill(PIN)
   await page.getByRole('button', { name: 'Create organisation' }).click()

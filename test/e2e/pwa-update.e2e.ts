@@ -107,6 +107,7 @@ test('v1 installs and pins its key, signed v2 is taken without a loop, tampered 
   expect(await pageA.evaluate(() => localStorage.getItem('wardline-release-key'))).toBe(pubA)
   await pageA.getByLabel('Your name').fill('Ann Admin')
   await pageA.getByLabel('Compliance officers').fill('Cora Officer')
+  await pageA.getByLabel('Organisation key holders').fill('Ann Admin\nBo Admin\nCy Admin')
   await pageA.getByLabel('PIN or passphrase', { exact: true }).fill(PIN)
   await pageA.getByLabel('Confirm PIN or passphrase').fill(PIN)
   await pageA.getByRole('button', { name: 'Create organisation' }).click()

@@ -74,6 +74,7 @@ test('a copied profile of a locked device holds none of 1,000 canaries and no un
     await admin.goto(`${relay.url}/#setup=${relay.setupCode}`)
     await admin.getByLabel('Your name').fill('Ann Admin')
     await admin.getByLabel('Compliance officers').fill('Cora Officer\nDev Officer')
+    await admin.getByLabel('Organisation key holders').fill('Ann Admin\nBo Admin\nCy Admin')
     await fillPin(admin, PIN)
     await admin.getByRole('button', { name: 'Create organisation' }).click()
     await admin.getByRole('button', { name: 'I have handed out the shares' }).click()

@@ -23,6 +23,8 @@ async function createOrganisation(page: Page, url: string, setupCode: string) {
   await page.getByLabel('Your name').fill('Ann Admin')
   const officers = page.getByLabel('Compliance officers')
   if (await officers.count()) await officers.fill('Olu Officer\nPia Officer')
+  const holders = page.getByLabel('Organisation key holders')
+  if (await holders.count()) await holders.fill('Ann Admin\nBo Admin\nCy Admin')
   await fillPin(page, PIN_A)
   await page.getByRole('button', { name: 'Create organisation' }).click()
   const handedOut = page.getByRole('button', { name: 'I have handed out the shares' })

@@ -23,6 +23,7 @@ export async function setupOrganisation(page: Page, relay: { url: string; setupC
   await page.goto(`${relay.url}/#setup=${relay.setupCode}`)
   await page.getByLabel('Your name').fill(name)
   await page.getByLabel('Compliance officers').fill('Cora Officer')
+  await page.getByLabel('Organisation key holders').fill('Ann Admin\nBo Admin\nCy Admin')
   await fillPin(page, pin)
   await page.getByRole('button', { name: 'Create organisation' }).click()
   await page.getByRole('button', { name: 'I have handed out the shares' }).click()

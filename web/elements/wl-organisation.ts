@@ -3,7 +3,7 @@
  * comparing in person with a colleague's screen, who this device belongs to, the devices
  * (wl-devices: revoke, add a device, safety numbers), and "Unlock with this device's screen lock"
  * (WebAuthn PRF, web/prf-unlock.ts) where the browser offers it, and the recovery key for the
- * encrypted key backup (wl-recovery-key).
+ * encrypted key backup (wl-recovery-key), and on admin devices the organisation key (wl-restore-root).
  */
 import { LitElement, css, html } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
@@ -18,6 +18,7 @@ import './wl-storage-status.ts'
 import './wl-devices.ts'
 import './wl-recovery-key.ts'
 import './wl-remove-device.ts'
+import './wl-restore-root.ts'
 
 @customElement('wl-organisation')
 export class WlOrganisation extends LitElement {
@@ -124,6 +125,7 @@ export class WlOrganisation extends LitElement {
         : null}
       ${!this.embedded && me && this.client ? html`<wl-devices .client=${this.client} .me=${me}></wl-devices>` : null}
       ${!this.embedded && this.client ? html`<wl-recovery-key .client=${this.client}></wl-recovery-key>` : null}
+      ${!this.embedded && this.client ? html`<wl-restore-root .client=${this.client} .me=${me}></wl-restore-root>` : null}
       ${this.#renderPrf()}
     `
     if (this.embedded) return body

@@ -411,6 +411,11 @@ export class WardlineClient {
       this.connection.stop()
       return this.#alert(frame.code, 'This device has been revoked by your organisation')
     }
+    // Network boundaries (decision 0017): the connection keeps retrying with backoff, since the
+    // device may move onto an allowed network; the page shows the code's plain-words text.
+    if (frame.code === 'relay/network-refused') {
+      return this.#alert(frame.code, 'Your organisation does not admit your role from this network')
+    }
     this.#alert(frame.code, `The relay refused a request (${frame.code})`)
   }
 

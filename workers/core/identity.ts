@@ -5,6 +5,7 @@
  */
 import * as c from '../../crypto/mod.ts'
 import { type ComplianceShare, createComplianceKey } from './compliance-setup.ts'
+import { combineRootShares, type RootKeyHolders, type RootKeyShare, splitRootKey } from './root-shares.ts'
 
 export type Identity = {
   deviceId: string
@@ -80,17 +81,21 @@ function bindDevice(authorization: Uint8Array, userId: string, enrollSecretKey: 
 
 /**
  * First admin: creates the organisation root on this device, and with it the compliance key split
- * between the named officers, and registers both with the setup code. The shares are returned
- * once, for the admin to hand out; they are never stored on the device or sent anywhere.
+ * between the named officers, and registers both with the setup code. With `rootKey`, the root
+ * secret is also split k-of-n between named admins (decision 0016), so a new admin device can
+ * rebuild it when this one is lost. All shares are returned once, for the admin to hand out; they
+ * are never stored on the device or sent anywhere.
  */
 export async function setupOrganisation(
   http: Http,
   setupCode: string,
   displayName: string,
   compliance: { threshold: number; officers: string[] },
-): Promise<{ identity: Identity; complianceShares: ComplianceShare[] }> {
+  rootKey?: RootKeyHolders,
+): Promise<{ identity: Identity; complianceShares: ComplianceShare[]; rootShares: RootKeyShare[] }> {
   const root = c.generateSigningKeyPair()
   const made = await createComplianceKey(root.secretKey, compliance)
+  const rootShares = rootKey ? await splitRootKey(root, rootKey) : []
   const userId = newUserId()
   const person = { userId, displayName, role: 'admin', expiresAt: Date.now() + 3600_000 }
   const { authorization, secret } = createEnrollment(root, person)
@@ -105,7 +110,20 @@ export async function setupOrganisation(
   })
   const chain = { rootPublicKey: root.publicKey, authorization, binding, complianceCertificate: made.certificate }
   const identity = identityFrom(deviceId, person, keys, chain, root.secretKey)
-  return { identity, complianceShares: made.shares }
+  return { identity, complianceShares: made.shares, rootShares }
+}
+
+/**
+ * A new admin device (enrolled with an admin code) takes back the organisation root from k
+ * holders' shares: accepted only if it is the root this device pinned at enrollment. Returns the
+ * identity to store (the vault wraps it like any other); the caller wipes nothing it returns.
+ */
+export async function restoreRootKey(identity: Identity, shares: readonly string[]): Promise<c.Result<Identity>> {
+  if (identity.role !== 'admin') return c.err('root/not-admin')
+  if (identity.rootSecretKey) return c.err('root/already-here')
+  const secret = await combineRootShares(shares, identity.rootPublicKey)
+  if (!secret.ok) return secret
+  return c.ok({ ...identity, rootSecretKey: secret.value })
 }
 
 /** New device: pins the root by the code's fingerprint and checks the root-signed authorization. */
