@@ -1,0 +1,194 @@
+/**
+ * Opens one conversation's log as the relay stored it, for the compliance export (issue 8,
+ * docs/decisions/0016-compliance-export.md): every commit is checked against the author's
+ * root-chained key and the chain before it, every epoch key comes from the box its commit sealed
+ * to the compliance key, and every data envelope is verified (sender signature, epoch in force,
+ * sender a member of that epoch, counter never repeated) before it is decrypted; every record
+ * must carry its author's valid signature (ConversationState does what a member device does).
+ * Anything that fails is a problem naming its seq and reason, never a message. Reads only.
+ */
+import * as c from '../../crypto/mod.ts'
+import { ConversationState, isAuthoredBy, clientIdFor, type MessageRecord } from '../../workers/core/conversation-state.ts'
+import type { ConversationMeta } from '../../workers/core/conversation-state.ts'
+import { decodePayload } from '../../workers/core/log-chain.ts'
+
+export type LogEntry = { seq: number; envelope: Uint8Array }
+
+export type EpochInfo = {
+  epoch: number
+  /** Log position of the commit that started it (0 for the genesis). */
+  seq: number
+  change: string
+  authorDeviceId: string
+  memberUserIds: string[]
+  deviceIds: string[]
+  createdAt: number
+  /** Whether the compliance box of this epoch opened. */
+  keyOpened: boolean
+}
+
+export type ExportedRecord = MessageRecord & { seq: number; epoch: number }
+export type Problem = { seq: number; reason: string }
+
+export type OpenedLog = {
+  epochs: EpochInfo[]
+  records: ExportedRecord[]
+  problems: Problem[]
+  counts: { entries: number; commits: number; envelopes: number; heartbeats: number }
+}
+
+export type OpenLogInput = {
+  conversationId: string
+  genesis: Uint8Array
+  /** Boxes the relay filed for the compliance recipient (the genesis box is among them). */
+  complianceBoxes: Uint8Array[]
+  /** Data and commit entries in seq order. */
+  entries: LogEntry[]
+  devices: ReadonlyMap<string, c.VerifiedDevice>
+  key: c.ComplianceKey
+  secretKey: Uint8Array
+}
+
+type Epoch = EpochInfo & { commitHash: Uint8Array; epochKey: Uint8Array | null }
+
+function openComplianceBox(
+  input: OpenLogInput,
+  boxes: Uint8Array[],
+  epoch: number,
+  author: c.VerifiedDevice,
+): Uint8Array | null {
+  for (const box of boxes) {
+    const h = c.parseKeyBoxHeader(box)
+    if (!h.ok || h.value.epoch !== epoch) continue
+    if (h.value.recipientDeviceId !== c.complianceRecipientId(input.key.keyId)) continue
+    const label = c.complianceBoxLabel(input.key, {
+      conversationId: input.conversationId,
+      epoch,
+      senderDeviceId: author.deviceId,
+      senderSigningKey: author.signingPublicKey,
+    })
+    const opened = c.verifyAndOpenKeyBox(box, label, input.secretKey)
+    if (opened.ok) return opened.value
+  }
+  return null
+}
+
+function epochOf(commit: c.Commit, seq: number, blob: Uint8Array, key: Uint8Array | null): Epoch {
+  return {
+    epoch: commit.epoch,
+    seq,
+    change: commit.change,
+    authorDeviceId: commit.authorDeviceId,
+    memberUserIds: [...commit.memberUserIds],
+    deviceIds: [...commit.deviceIds],
+    createdAt: commit.createdAt,
+    keyOpened: key !== null,
+    commitHash: c.commitHash(blob),
+    epochKey: key,
+  }
+}
+
+/** The genesis commit, verified with its author's key; null when it does not verify. */
+function openGenesis(input: OpenLogInput): Epoch | null {
+  const parsed = c.parseCommit(input.genesis)
+  const author = parsed.ok ? input.devices.get(parsed.value.authorDeviceId) : undefined
+  if (!author) return null
+  const g = c.verifyCommit(input.genesis, author.signingPublicKey)
+  if (!g.ok || g.value.epoch !== 0 || g.value.conversationId !== input.conversationId) return null
+  return epochOf(g.value, 0, input.genesis, openComplianceBox(input, input.complianceBoxes, 0, author))
+}
+
+/** A commit entry following `prev`: author a member of prev, chain intact; else a reason. */
+function openCommit(input: OpenLogInput, prev: Epoch, entry: LogEntry): Epoch | string {
+  const decoded = c.decodeCommitEntry(entry.envelope)
+  if (!decoded.ok) return 'malformed-commit'
+  const parsed = c.parseCommit(decoded.value.commit)
+  const author = parsed.ok ? input.devices.get(parsed.value.authorDeviceId) : undefined
+  if (!author) return 'unknown-author'
+  const v = c.verifyCommit(decoded.value.commit, author.signingPublicKey)
+  if (!v.ok) return 'bad-signature'
+  const commit = v.value
+  if (commit.conversationId !== input.conversationId) return 'wrong-conversation'
+  if (commit.epoch !== prev.epoch + 1 || !c.equalBytes(commit.prevHash, prev.commitHash)) return 'broken-chain'
+  if (!prev.deviceIds.includes(author.deviceId)) return 'commit-by-non-member'
+  const key = openComplianceBox(input, decoded.value.boxes, commit.epoch, author)
+  return epochOf(commit, entry.seq, decoded.value.commit, key)
+}
+
+/** Verifies, decrypts and applies one data envelope; a reason when it cannot be. */
+function openData(
+  input: OpenLogInput,
+  state: ConversationState,
+  epoch: Epoch,
+  counters: Map<string, number>,
+  entry: LogEntry,
+): string | { beat: boolean; rejected: number } {
+  const h = c.parseEnvelopeHeader(entry.envelope)
+  if (!h.ok) return 'malformed-envelope'
+  const { conversationId, epoch: e, senderDeviceId, counter } = h.value
+  if (conversationId !== input.conversationId) return 'wrong-conversation'
+  if (e !== epoch.epoch) return 'stale-epoch'
+  const sender = input.devices.get(senderDeviceId)
+  if (!sender || !epoch.deviceIds.includes(senderDeviceId)) return 'unknown-sender'
+  if (!epoch.epochKey) return 'no-epoch-key'
+  const opened = c.verifyAndOpenEnvelope(entry.envelope, sender.signingPublicKey, epoch.epochKey)
+  if (!opened.ok) return opened.code === 'crypto/bad-signature' ? 'bad-signature' : 'undecryptable'
+  const id = `${e}:${senderDeviceId}`
+  if (counter <= (counters.get(id) ?? -1)) return 'replay'
+  counters.set(id, counter)
+  const payload = decodePayload(opened.value.payload)
+  if (!payload.ok) return 'bad-payload'
+  if (payload.value.kind === 'beat') return { beat: true, rejected: 0 }
+  try {
+    if (!isAuthoredBy(payload.value.update, clientIdFor(senderDeviceId, e))) return 'foreign-items'
+    const r = state.applyUpdate(e, senderDeviceId, payload.value.update, input.devices, entry.seq)
+    return { beat: false, rejected: r.rejected }
+  } catch {
+    return 'bad-update'
+  }
+}
+
+export function openConversationLog(input: OpenLogInput): OpenedLog | 'bad-genesis' {
+  const genesis = openGenesis(input)
+  if (!genesis) return 'bad-genesis'
+  const epochs: Epoch[] = [genesis]
+  const problems: Problem[] = []
+  const counts = { entries: input.entries.length, commits: 0, envelopes: 0, heartbeats: 0 }
+  const meta = { conversationId: input.conversationId } as ConversationMeta
+  const state = new ConversationState(meta, 'compliance-export')
+  const counters = new Map<string, number>()
+  const epochAtSeq = new Map<string, number>()
+  for (const entry of input.entries) {
+    const current = epochs.at(-1)!
+    if (c.isCommitEntry(entry.envelope)) {
+      const next = openCommit(input, current, entry)
+      if (typeof next === 'string') problems.push({ seq: entry.seq, reason: next })
+      else {
+        epochs.push(next)
+        counts.commits++
+      }
+      continue
+    }
+    const r = openData(input, state, current, counters, entry)
+    if (typeof r === 'string') problems.push({ seq: entry.seq, reason: r })
+    else if (r.beat) counts.heartbeats++
+    else {
+      counts.envelopes++
+      if (r.rejected > 0) problems.push({ seq: entry.seq, reason: 'bad-record' })
+    }
+    epochAtSeq.set(String(entry.seq), current.epoch)
+  }
+  for (const e of epochs) if (!e.keyOpened) problems.push({ seq: e.seq, reason: 'compliance-box-unopened' })
+  const records = state.ordered().map(({ record, seq }) => ({
+    ...record,
+    seq: seq ?? 0,
+    epoch: epochAtSeq.get(String(seq)) ?? 0,
+  }))
+  for (const e of epochs) if (e.epochKey) c.wipe(e.epochKey)
+  return {
+    epochs: epochs.map(({ commitHash: _h, epochKey: _k, ...info }) => info),
+    records,
+    problems: problems.sort((a, b) => a.seq - b.seq),
+    counts,
+  }
+}
