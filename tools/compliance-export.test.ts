@@ -153,3 +153,39 @@ Deno.test('compliance:export reports a tampered envelope (exit 1, listed with it
     await w.close()
   }
 })
+
+Deno.test('compliance:export of a compacted conversation takes the pruned records from the members’ signed snapshot, so every message is still exported', async () => {
+  const w = await adminAndNurse({ compactionGraceMs: 0, compactionIntervalMs: 50 }, { snapshotEvery: 10 })
+  try {
+    const conv = await w.admin.createConversation([w.benId.userId])
+    await until(() => w.ben.conversations.has(conv), 'ben joins')
+    const texts: string[] = []
+    for (let i = 1; i <= 25; i++) {
+      const from = i % 2 === 0 ? w.ben : w.admin
+      texts.push(`message ${i}`)
+      await from.sendMessage(conv, `message ${i}`, `m${i}`)
+      await until(() => w.admin.listMessages(conv).length === i && w.ben.listMessages(conv).length === i, `message ${i} everywhere`)
+    }
+    await until(() => w.admin.listMessages(conv).every((m) => m.status !== 'queued'), 'stored')
+    const end = Date.now() + 15_000
+    while (((await w.storage.getConversation(conv))?.prunedSeq ?? 0) < 10) {
+      if (Date.now() > end) throw new Error('timed out: the relay prunes')
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    const pruned = (await w.storage.getConversation(conv))!.prunedSeq
+    const tmp = await Deno.makeTempDir({ prefix: 'wardline-export-' })
+    await Deno.writeTextFile(join(tmp, 'two.txt'), w.complianceShares.map((s) => s.share).join('\n'))
+    const out = join(tmp, 'out')
+    const run = await npm('compliance:export', ['--data', w.dataDir, '--conversation', conv, '--shares', join(tmp, 'two.txt'), '--out', out])
+    assert.equal(run.code, 0, run.stderr)
+    const doc = JSON.parse(await Deno.readTextFile(join(out, 'export.json')))
+    assert.deepEqual(doc.messages.map((m: { text: string }) => m.text).sort(), texts.toSorted())
+    assert.equal(doc.compaction.seq, pruned)
+    assert.ok(doc.messages.filter((m: { seq: number }) => m.seq <= pruned).length > 0)
+    const manifest = JSON.parse(await Deno.readTextFile(join(out, 'manifest.json')))
+    assert.equal(manifest.compaction.seq, pruned)
+    assert.equal((await npm('compliance:verify', [out, '--root', formatFingerprint(w.adminId.rootPublicKey)])).code, 0)
+  } finally {
+    await w.close()
+  }
+})

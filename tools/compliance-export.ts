@@ -140,12 +140,12 @@ async function exportConversation(storage: RelayStorage, args: Args): Promise<nu
       genesis: conv.genesis,
       complianceBoxes: await storage.boxesFor(args.conversation, c.complianceRecipientId(key.keyId)),
       entries: await readLog(storage, args.conversation),
+      snapshot: await storage.prunedSnapshot(args.conversation),
       devices,
       key,
       secretKey: secret,
     })
     if (opened === 'bad-genesis') throw new Refusal('the conversation’s genesis commit does not verify')
-    if (conv.prunedSeq > 0) opened.problems.unshift({ seq: conv.prunedSeq, reason: 'compacted-not-exported' })
     const exportedAt = new Date().toISOString()
     const files = renderExport({ conversationId: args.conversation, opened, devices, revoked, exportedAt })
     const sharesUsed = [...new Set(texts.map((t) => parseComplianceShare(t)).filter((s) => s.ok).map((s) => s.value.index))].sort()
@@ -172,6 +172,7 @@ async function exportConversation(storage: RelayStorage, args: Args): Promise<nu
       rootFingerprint: grouped(root),
       complianceCertificate: c.toBase64url(cert),
       epochs: opened.epochs,
+      compaction: opened.snapshot,
       counts: { ...opened.counts, messages: files.messages, attachments: files.attachments, problems: opened.problems.length },
       problems: opened.problems,
       files: { 'export.json': sha256Hex(files.json), 'export.txt': sha256Hex(files.text) },

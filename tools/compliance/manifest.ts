@@ -27,6 +27,8 @@ export type ExportManifest = {
   rootFingerprint: string
   complianceCertificate: string
   epochs: unknown[]
+  /** Entries up to `seq` were pruned; their records came from this member's signed snapshot. */
+  compaction: { seq: number; signerDeviceId: string; records: number } | null
   counts: Record<string, number>
   problems: { seq: number; reason: string }[]
   /** File name in the export folder → lowercase hex SHA-256 of its bytes. */

@@ -5,12 +5,16 @@
  * to the compliance key, and every data envelope is verified (sender signature, epoch in force,
  * sender a member of that epoch, counter never repeated) before it is decrypted; every record
  * must carry its author's valid signature (ConversationState does what a member device does).
+ * Entries the relay pruned after compaction come from the snapshot that covers them, taken in as
+ * a member device takes it in (`restoreSnapshot`: signed by a device of the epoch in force there,
+ * naming that epoch's commit; every record in it still needs its author's signature).
  * Anything that fails is a problem naming its seq and reason, never a message. Reads only.
  */
 import * as c from '../../crypto/mod.ts'
 import { ConversationState, isAuthoredBy, clientIdFor, type MessageRecord } from '../../workers/core/conversation-state.ts'
 import type { ConversationMeta } from '../../workers/core/conversation-state.ts'
-import { decodePayload } from '../../workers/core/log-chain.ts'
+import { decodePayload, emptyChain } from '../../workers/core/log-chain.ts'
+import { restoreSnapshot } from '../../workers/core/compaction.ts'
 
 export type LogEntry = { seq: number; envelope: Uint8Array }
 
@@ -31,6 +35,8 @@ export type ExportedRecord = MessageRecord & { seq: number; epoch: number }
 export type Problem = { seq: number; reason: string }
 
 export type OpenedLog = {
+  /** The compaction snapshot the pruned entries came from: the seq it covers and its signer. */
+  snapshot: { seq: number; signerDeviceId: string; records: number } | null
   epochs: EpochInfo[]
   records: ExportedRecord[]
   problems: Problem[]
@@ -44,6 +50,8 @@ export type OpenLogInput = {
   complianceBoxes: Uint8Array[]
   /** Data and commit entries in seq order. */
   entries: LogEntry[]
+  /** The snapshot the relay pruned the log to (`prunedSnapshot`), or null when nothing was pruned. */
+  snapshot: { seq: number; parts: Uint8Array[] } | null
   devices: ReadonlyMap<string, c.VerifiedDevice>
   key: c.ComplianceKey
   secretKey: Uint8Array
@@ -148,6 +156,37 @@ function openData(
   }
 }
 
+/**
+ * Takes in the snapshot covering the pruned entries, after every commit up to its seq (commits are
+ * never pruned): the epoch in force there is the last one opened so far.
+ */
+function openSnapshot(
+  input: OpenLogInput,
+  state: ConversationState,
+  epochs: Epoch[],
+): OpenedLog['snapshot'] | string {
+  const snap = input.snapshot!
+  const current = epochs.at(-1)!
+  const m = state.meta
+  Object.assign(m, {
+    epoch: current.epoch,
+    headHash: current.commitHash,
+    epochs: Object.fromEntries(epochs.map((e) => [String(e.epoch), { memberUserIds: e.memberUserIds, deviceIds: e.deviceIds, seq: e.seq }])),
+    epochKeys: Object.fromEntries(epochs.filter((e) => e.epochKey).map((e) => [String(e.epoch), e.epochKey!])),
+    lastSeq: 0,
+    unavailable: 0,
+    chain: emptyChain(),
+  })
+  const restored = restoreSnapshot(state, snap.parts, snap.seq, input.devices)
+  if (!restored.ok) return 'bad-snapshot'
+  const head = c.parseSnapshot(c.joinSnapshot(snap.parts))
+  return {
+    seq: snap.seq,
+    signerDeviceId: head.ok ? head.value.head.signerDeviceId : '',
+    records: restored.value.added.length,
+  }
+}
+
 export function openConversationLog(input: OpenLogInput): OpenedLog | 'bad-genesis' {
   const genesis = openGenesis(input)
   if (!genesis) return 'bad-genesis'
@@ -157,8 +196,16 @@ export function openConversationLog(input: OpenLogInput): OpenedLog | 'bad-genes
   const meta = { conversationId: input.conversationId } as ConversationMeta
   const state = new ConversationState(meta, 'compliance-export')
   const counters = new Map<string, number>()
-  const epochAtSeq = new Map<string, number>()
+  let snapshot: OpenedLog['snapshot'] = null
+  let snapshotPending = input.snapshot !== null
+  const takeSnapshot = () => {
+    snapshotPending = false
+    const r = openSnapshot(input, state, epochs)
+    if (typeof r === 'string') problems.push({ seq: input.snapshot!.seq, reason: r })
+    else snapshot = r
+  }
   for (const entry of input.entries) {
+    if (snapshotPending && entry.seq > input.snapshot!.seq) takeSnapshot()
     const current = epochs.at(-1)!
     if (c.isCommitEntry(entry.envelope)) {
       const next = openCommit(input, current, entry)
@@ -176,16 +223,18 @@ export function openConversationLog(input: OpenLogInput): OpenedLog | 'bad-genes
       counts.envelopes++
       if (r.rejected > 0) problems.push({ seq: entry.seq, reason: 'bad-record' })
     }
-    epochAtSeq.set(String(entry.seq), current.epoch)
   }
+  if (snapshotPending) takeSnapshot()
   for (const e of epochs) if (!e.keyOpened) problems.push({ seq: e.seq, reason: 'compliance-box-unopened' })
+  const epochOfSeq = (seq: number) => epochs.findLast((e) => e.seq < seq)?.epoch ?? 0
   const records = state.ordered().map(({ record, seq }) => ({
     ...record,
     seq: seq ?? 0,
-    epoch: epochAtSeq.get(String(seq)) ?? 0,
+    epoch: epochOfSeq(seq ?? 0),
   }))
   for (const e of epochs) if (e.epochKey) c.wipe(e.epochKey)
   return {
+    snapshot,
     epochs: epochs.map(({ commitHash: _h, epochKey: _k, ...info }) => info),
     records,
     problems: problems.sort((a, b) => a.seq - b.seq),

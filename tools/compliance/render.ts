@@ -64,12 +64,16 @@ export function renderExport(o: {
     conversationId: o.conversationId,
     exportedAt: o.exportedAt,
     epochs,
+    compaction: opened.snapshot,
     messages,
     problems: opened.problems,
   }
   const lines = [
     `Wardline compliance export — conversation ${o.conversationId}`,
     `Exported ${o.exportedAt}. Only records whose author signature verified are listed.`,
+    ...(opened.snapshot
+      ? [`Log entries up to seq ${opened.snapshot.seq} were compacted: their records come from the snapshot signed by device ${opened.snapshot.signerDeviceId} (each record still carries its author's signature).`]
+      : []),
     '',
     ...epochs.map((e) =>
       `Epoch ${e.epoch} (log seq ${e.seq}, ${e.change}, ${e.createdAt}): ${e.members.map((m) => m.displayName).join(', ')}`
