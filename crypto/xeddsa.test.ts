@@ -47,6 +47,9 @@ Deno.test('xeddsaSign draws a fresh nonce per signature and misuse throws', () =
   const a = xeddsaSign(message, secret)
   const b = xeddsaSign(message, secret)
   assert.notDeepEqual(a, b)
-  assert.ok(xeddsaVerify(a, message, agreementPublicKey(secret)) && xeddsaVerify(b, message, agreementPublicKey(secret)))
+  assert.ok(
+    xeddsaVerify(a, message, agreementPublicKey(secret)) &&
+      xeddsaVerify(b, message, agreementPublicKey(secret)),
+  )
   assert.throws(() => xeddsaSign(message, new Uint8Array(31)), RangeError)
 })

@@ -57,7 +57,9 @@ export function xeddsaSign(message: Uint8Array, x25519SecretKey: Uint8Array): Ui
   }
   const { a, publicKey } = edwardsPair(x25519SecretKey)
   const aBytes = numberToBytesLE(a, 32)
-  const r = Q.create(bytesToNumberLE(sha512(concatBytes(HASH1_PREFIX, aBytes, message, randomBytes(64)))))
+  const r = Q.create(
+    bytesToNumberLE(sha512(concatBytes(HASH1_PREFIX, aBytes, message, randomBytes(64)))),
+  )
   aBytes.fill(0)
   const R = ed25519.Point.BASE.multiply(r === 0n ? 1n : r).toBytes()
   const h = Q.create(bytesToNumberLE(sha512(concatBytes(R, publicKey, message))))

@@ -33,7 +33,12 @@ async function messagesWorld() {
   await w.admin.sendMessage(conv, 'Bed 4 needs a review at 10', 'a1')
   await w.ben.sendMessage(conv, 'On my way', 'b1')
   await w.admin.sendMessage(conv, 'Thanks — obs every hour', 'a2')
-  await until(() => w.admin.listMessages(conv).length === 3 && w.admin.listMessages(conv).every((m) => m.status !== 'queued'), 'stored')
+  await until(
+    () =>
+      w.admin.listMessages(conv).length === 3 &&
+      w.admin.listMessages(conv).every((m) => m.status !== 'queued'),
+    'stored',
+  )
   const tmp = await Deno.makeTempDir({ prefix: 'wardline-export-' })
   const shares = w.complianceShares.map((s) => `${s.officer}: ${s.share}`)
   await Deno.writeTextFile(join(tmp, 'two.txt'), shares.join('\n') + '\n')
@@ -47,20 +52,42 @@ Deno.test('compliance:export with k shares writes every message with author, dev
   const { w, conv, tmp, fp, base } = await messagesWorld()
   try {
     const out = join(tmp, 'out')
-    const run = await npm('compliance:export', [...base, '--shares', join(tmp, 'two.txt'), '--out', out])
+    const run = await npm('compliance:export', [
+      ...base,
+      '--shares',
+      join(tmp, 'two.txt'),
+      '--out',
+      out,
+    ])
     assert.equal(run.code, 0, run.stderr)
     const doc = JSON.parse(await Deno.readTextFile(join(out, 'export.json')))
-    type M = { text: string; authorName: string; authorDevice: string; seq: number; recordId: string; time: string }
+    type M = {
+      text: string
+      authorName: string
+      authorDevice: string
+      seq: number
+      recordId: string
+      time: string
+    }
     const byText = new Map<string, M>(doc.messages.map((m: M) => [m.text, m]))
-    assert.deepEqual([...byText.keys()].sort(), ['Bed 4 needs a review at 10', 'On my way', 'Thanks — obs every hour'])
+    assert.deepEqual([...byText.keys()].sort(), [
+      'Bed 4 needs a review at 10',
+      'On my way',
+      'Thanks — obs every hour',
+    ])
     assert.equal(byText.get('Bed 4 needs a review at 10')!.authorName, 'Ann Admin')
     assert.equal(byText.get('On my way')!.authorName, 'Ben Nurse')
     assert.equal(byText.get('On my way')!.authorDevice, w.benId.deviceId)
     assert.equal(byText.get('Thanks — obs every hour')!.authorDevice, w.adminId.deviceId)
     // Relay order, as members see it.
-    assert.deepEqual(doc.messages.map((m: M) => m.seq), doc.messages.map((m: M) => m.seq).toSorted((a: number, b: number) => a - b))
+    assert.deepEqual(
+      doc.messages.map((m: M) => m.seq),
+      doc.messages.map((m: M) => m.seq).toSorted((a: number, b: number) => a - b),
+    )
     for (const m of doc.messages) {
-      assert.ok(m.seq > 0 && m.recordId.startsWith(m.authorDevice) && !Number.isNaN(Date.parse(m.time)))
+      assert.ok(
+        m.seq > 0 && m.recordId.startsWith(m.authorDevice) && !Number.isNaN(Date.parse(m.time)),
+      )
     }
     assert.deepEqual(doc.problems, [])
     const text = await Deno.readTextFile(join(out, 'export.txt'))
@@ -90,12 +117,27 @@ Deno.test('compliance:export with k shares writes every message with author, dev
 
     // Whoever holds the database cannot forge one: a claim under the compliance actor signed
     // with any other key is flagged.
-    const claim = { deviceId: exported[0]!.actor, event: 'compliance.export', time: Date.now(), fields: { conversation: conv } }
+    const claim = {
+      deviceId: exported[0]!.actor,
+      event: 'compliance.export',
+      time: Date.now(),
+      fields: { conversation: conv },
+    }
     const bytes = c.encodeAuditClaim(claim)
-    const forged = await w.storage.appendAudit({ time: claim.time, event: claim.event, actor: claim.deviceId, fields: claim.fields, claim: bytes, signature: c.xeddsaSign(bytes, c.randomBytes(32)) })
+    const forged = await w.storage.appendAudit({
+      time: claim.time,
+      event: claim.event,
+      actor: claim.deviceId,
+      fields: claim.fields,
+      claim: bytes,
+      signature: c.xeddsaSign(bytes, c.randomBytes(32)),
+    })
     const caught = await npm('audit:verify', ['--data', w.dataDir, '--root', fp])
     assert.equal(caught.code, 1)
-    assert.deepEqual(JSON.parse(caught.stdout.trim().split('\n').at(-1)!).firstBad, { seq: forged.seq, reason: 'bad-signature' })
+    assert.deepEqual(JSON.parse(caught.stdout.trim().split('\n').at(-1)!).firstBad, {
+      seq: forged.seq,
+      reason: 'bad-signature',
+    })
   } finally {
     await w.close()
   }
@@ -106,17 +148,39 @@ Deno.test('compliance:export with k−1 shares, or another organisation’s shar
   try {
     const before = (await w.storage.auditHead())!.seq
     const out = join(tmp, 'out')
-    const one = await npm('compliance:export', [...base, '--shares', join(tmp, 'one.txt'), '--out', out])
+    const one = await npm('compliance:export', [
+      ...base,
+      '--shares',
+      join(tmp, 'one.txt'),
+      '--out',
+      out,
+    ])
     assert.equal(one.code, 2)
     assert.match(one.stderr, /not enough shares/)
     assert.ok(!(await exists(out)))
-    const other = await createComplianceKey(c.generateSigningKeyPair().secretKey, { threshold: 2, officers: ['X', 'Y'] })
+    const other = await createComplianceKey(c.generateSigningKeyPair().secretKey, {
+      threshold: 2,
+      officers: ['X', 'Y'],
+    })
     await Deno.writeTextFile(join(tmp, 'other.txt'), other.shares.map((s) => s.share).join('\n'))
-    const foreign = await npm('compliance:export', [...base, '--shares', join(tmp, 'other.txt'), '--out', out])
+    const foreign = await npm('compliance:export', [
+      ...base,
+      '--shares',
+      join(tmp, 'other.txt'),
+      '--out',
+      out,
+    ])
     assert.equal(foreign.code, 2)
     assert.match(foreign.stderr, /another compliance key/)
     assert.ok(!(await exists(out)))
-    const wrongRoot = await npm('compliance:export', [...base.slice(0, -1), 'AAAA', '--shares', join(tmp, 'two.txt'), '--out', out])
+    const wrongRoot = await npm('compliance:export', [
+      ...base.slice(0, -1),
+      'AAAA',
+      '--shares',
+      join(tmp, 'two.txt'),
+      '--out',
+      out,
+    ])
     assert.equal(wrongRoot.code, 2)
     assert.ok(!(await exists(out)))
     assert.equal((await w.storage.auditHead())!.seq, before)
@@ -134,10 +198,20 @@ Deno.test('compliance:export reports a tampered envelope (exit 1, listed with it
     ).get(conv, w.benId.deviceId) as { seq: number; envelope: Uint8Array }
     const bad = Uint8Array.from(row.envelope)
     bad[bad.length - 100]! ^= 1
-    db.prepare('UPDATE envelopes SET envelope = ? WHERE conversation_id = ? AND seq = ?').run(bad, conv, row.seq)
+    db.prepare('UPDATE envelopes SET envelope = ? WHERE conversation_id = ? AND seq = ?').run(
+      bad,
+      conv,
+      row.seq,
+    )
     db.close()
     const out = join(tmp, 'tampered')
-    const run = await npm('compliance:export', [...base, '--shares', join(tmp, 'two.txt'), '--out', out])
+    const run = await npm('compliance:export', [
+      ...base,
+      '--shares',
+      join(tmp, 'two.txt'),
+      '--out',
+      out,
+    ])
     assert.equal(run.code, 1, run.stderr)
     assert.match(run.stderr, new RegExp(`NOT exported: seq ${row.seq}: bad-signature`))
     const doc = JSON.parse(await Deno.readTextFile(join(out, 'export.json')))
@@ -155,7 +229,9 @@ Deno.test('compliance:export reports a tampered envelope (exit 1, listed with it
 })
 
 Deno.test('compliance:export of a compacted conversation takes the pruned records from the members’ signed snapshot, so every message is still exported', async () => {
-  const w = await adminAndNurse({ compactionGraceMs: 0, compactionIntervalMs: 50 }, { snapshotEvery: 10 })
+  const w = await adminAndNurse({ compactionGraceMs: 0, compactionIntervalMs: 50 }, {
+    snapshotEvery: 10,
+  })
   try {
     const conv = await w.admin.createConversation([w.benId.userId])
     await until(() => w.ben.conversations.has(conv), 'ben joins')
@@ -164,7 +240,10 @@ Deno.test('compliance:export of a compacted conversation takes the pruned record
       const from = i % 2 === 0 ? w.ben : w.admin
       texts.push(`message ${i}`)
       await from.sendMessage(conv, `message ${i}`, `m${i}`)
-      await until(() => w.admin.listMessages(conv).length === i && w.ben.listMessages(conv).length === i, `message ${i} everywhere`)
+      await until(
+        () => w.admin.listMessages(conv).length === i && w.ben.listMessages(conv).length === i,
+        `message ${i} everywhere`,
+      )
     }
     await until(() => w.admin.listMessages(conv).every((m) => m.status !== 'queued'), 'stored')
     const end = Date.now() + 15_000
@@ -174,9 +253,21 @@ Deno.test('compliance:export of a compacted conversation takes the pruned record
     }
     const pruned = (await w.storage.getConversation(conv))!.prunedSeq
     const tmp = await Deno.makeTempDir({ prefix: 'wardline-export-' })
-    await Deno.writeTextFile(join(tmp, 'two.txt'), w.complianceShares.map((s) => s.share).join('\n'))
+    await Deno.writeTextFile(
+      join(tmp, 'two.txt'),
+      w.complianceShares.map((s) => s.share).join('\n'),
+    )
     const out = join(tmp, 'out')
-    const run = await npm('compliance:export', ['--data', w.dataDir, '--conversation', conv, '--shares', join(tmp, 'two.txt'), '--out', out])
+    const run = await npm('compliance:export', [
+      '--data',
+      w.dataDir,
+      '--conversation',
+      conv,
+      '--shares',
+      join(tmp, 'two.txt'),
+      '--out',
+      out,
+    ])
     assert.equal(run.code, 0, run.stderr)
     const doc = JSON.parse(await Deno.readTextFile(join(out, 'export.json')))
     assert.deepEqual(doc.messages.map((m: { text: string }) => m.text).sort(), texts.toSorted())
@@ -184,7 +275,11 @@ Deno.test('compliance:export of a compacted conversation takes the pruned record
     assert.ok(doc.messages.filter((m: { seq: number }) => m.seq <= pruned).length > 0)
     const manifest = JSON.parse(await Deno.readTextFile(join(out, 'manifest.json')))
     assert.equal(manifest.compaction.seq, pruned)
-    assert.equal((await npm('compliance:verify', [out, '--root', formatFingerprint(w.adminId.rootPublicKey)])).code, 0)
+    assert.equal(
+      (await npm('compliance:verify', [out, '--root', formatFingerprint(w.adminId.rootPublicKey)]))
+        .code,
+      0,
+    )
   } finally {
     await w.close()
   }

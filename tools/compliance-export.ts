@@ -23,55 +23,24 @@ import {
 } from './compliance/manifest.ts'
 import { openConversationLog } from './compliance/open-log.ts'
 import { renderExport } from './compliance/render.ts'
-import { openStore, readDirectory, readLog, type StoreLocation } from './compliance/store.ts'
-
-const USAGE = 'usage: compliance:export (--data DIR | --database-url URL) --conversation ID ' +
-  '--shares FILE [--out DIR] [--root FINGERPRINT]'
-
-type Args = StoreLocation & { conversation: string; shares: string; out?: string; root?: string }
+import { openStore, readDirectory, readLog } from './compliance/store.ts'
+import { type Args, parseArgs, readShareLines, USAGE } from './compliance/args.ts'
 
 class Refusal extends Error {}
 
-export function parseArgs(argv: string[]): Args | string {
-  const names = ['data', 'database-url', 'conversation', 'shares', 'out', 'root']
-  const got: Record<string, string> = {}
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined]
-    const value = inline ?? argv[++i]
-    if (!flag.startsWith('--') || !names.includes(flag.slice(2)) || !value) {
-      return `unknown or incomplete option ${flag}`
-    }
-    got[flag.slice(2)] = value
-  }
-  if ((got.data === undefined) === (got['database-url'] === undefined)) {
-    return 'give exactly one of --data or --database-url'
-  }
-  if (!got.conversation || !got.shares) return '--conversation and --shares are required'
-  const at: StoreLocation = got.data ? { data: got.data } : { databaseUrl: got['database-url']! }
-  return {
-    ...at,
-    conversation: got.conversation,
-    shares: got.shares,
-    ...(got.out ? { out: got.out } : {}),
-    ...(got.root ? { root: got.root } : {}),
-  }
-}
-
-/** One share per line; blank lines and `#` comments skipped; an `Officer name:` prefix allowed. */
-export function readShareLines(text: string): string[] {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
-    .map((l) => l.match(/WLCS1[0-9A-Za-z\s-]*$/i)?.[0] ?? l)
-}
-
 const SHARE_ERRORS: Record<string, string> = {
-  'compliance/not-enough-shares': 'not enough shares: this key needs more officers’ shares; nothing was opened',
-  'compliance/wrong-key': 'a share belongs to another compliance key (another organisation, or a replaced key) than the one the root certified',
+  'compliance/not-enough-shares':
+    'not enough shares: this key needs more officers’ shares; nothing was opened',
+  'compliance/wrong-key':
+    'a share belongs to another compliance key (another organisation, or a replaced key) than the one the root certified',
   'compliance/bad-share': 'a share is mistyped or altered (its check does not match)',
   'compliance/shares-do-not-match': 'the shares do not rebuild the root-certified compliance key',
 }
 
-const normFp = (s: string) => s.toUpperCase().replace(/[^0-9A-Z]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0')
-const grouped = (root: Uint8Array) => c.toBase32(c.rootFingerprint(root)).match(/.{1,4}/g)!.join(' ')
+const normFp = (s: string) =>
+  s.toUpperCase().replace(/[^0-9A-Z]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0')
+const grouped = (root: Uint8Array) =>
+  c.toBase32(c.rootFingerprint(root)).match(/.{1,4}/g)!.join(' ')
 
 async function orgKeys(storage: RelayStorage, pinned: string | undefined) {
   const root = (await storage.getOrg()).rootPublicKey
@@ -80,11 +49,17 @@ async function orgKeys(storage: RelayStorage, pinned: string | undefined) {
     throw new Refusal('the store’s root key does not have the fingerprint given with --root')
   }
   if (pinned === undefined) {
-    console.error(`compliance:export: warning: no --root: trusting the store's root key (fingerprint ${grouped(root)}); compare it with Organisation in the app`)
+    console.error(
+      `compliance:export: warning: no --root: trusting the store's root key (fingerprint ${
+        grouped(root)
+      }); compare it with Organisation in the app`,
+    )
   }
   const cert = await storage.getComplianceCertificate()
   const key = cert ? c.verifyComplianceCertificate(cert, root) : null
-  if (!cert || !key?.ok) throw new Refusal('the store holds no compliance certificate signed by the root')
+  if (!cert || !key?.ok) {
+    throw new Refusal('the store holds no compliance certificate signed by the root')
+  }
   return { root, cert, key: key.value }
 }
 
@@ -138,17 +113,32 @@ async function exportConversation(storage: RelayStorage, args: Args): Promise<nu
     const opened = openConversationLog({
       conversationId: args.conversation,
       genesis: conv.genesis,
-      complianceBoxes: await storage.boxesFor(args.conversation, c.complianceRecipientId(key.keyId)),
+      complianceBoxes: await storage.boxesFor(
+        args.conversation,
+        c.complianceRecipientId(key.keyId),
+      ),
       entries: await readLog(storage, args.conversation),
       snapshot: await storage.prunedSnapshot(args.conversation),
       devices,
       key,
       secretKey: secret,
     })
-    if (opened === 'bad-genesis') throw new Refusal('the conversation’s genesis commit does not verify')
+    if (opened === 'bad-genesis') {
+      throw new Refusal('the conversation’s genesis commit does not verify')
+    }
     const exportedAt = new Date().toISOString()
-    const files = renderExport({ conversationId: args.conversation, opened, devices, revoked, exportedAt })
-    const sharesUsed = [...new Set(texts.map((t) => parseComplianceShare(t)).filter((s) => s.ok).map((s) => s.value.index))].sort()
+    const files = renderExport({
+      conversationId: args.conversation,
+      opened,
+      devices,
+      revoked,
+      exportedAt,
+    })
+    const sharesUsed = [
+      ...new Set(
+        texts.map((t) => parseComplianceShare(t)).filter((s) => s.ok).map((s) => s.value.index),
+      ),
+    ].sort()
     const record = await appendExportRecord(storage, {
       key,
       secret,
@@ -173,7 +163,12 @@ async function exportConversation(storage: RelayStorage, args: Args): Promise<nu
       complianceCertificate: c.toBase64url(cert),
       epochs: opened.epochs,
       compaction: opened.snapshot,
-      counts: { ...opened.counts, messages: files.messages, attachments: files.attachments, problems: opened.problems.length },
+      counts: {
+        ...opened.counts,
+        messages: files.messages,
+        attachments: files.attachments,
+        problems: opened.problems.length,
+      },
       problems: opened.problems,
       files: { 'export.json': sha256Hex(files.json), 'export.txt': sha256Hex(files.text) },
       audit: { seq: record.seq, hash: c.bytesToHex(record.hash) },
@@ -185,9 +180,21 @@ async function exportConversation(storage: RelayStorage, args: Args): Promise<nu
       'export.txt': files.text,
       'manifest.json': new TextEncoder().encode(JSON.stringify(signed, null, 2) + '\n'),
     })
-    for (const p of opened.problems) console.error(`compliance:export: NOT exported: seq ${p.seq}: ${p.reason}`)
-    console.log(`exported ${files.messages} messages of ${args.conversation} to ${out} (audit record ${record.seq})`)
-    console.log(JSON.stringify({ ok: opened.problems.length === 0, out, messages: files.messages, problems: opened.problems.length, auditSeq: record.seq }))
+    for (const p of opened.problems) {
+      console.error(`compliance:export: NOT exported: seq ${p.seq}: ${p.reason}`)
+    }
+    console.log(
+      `exported ${files.messages} messages of ${args.conversation} to ${out} (audit record ${record.seq})`,
+    )
+    console.log(
+      JSON.stringify({
+        ok: opened.problems.length === 0,
+        out,
+        messages: files.messages,
+        problems: opened.problems.length,
+        auditSeq: record.seq,
+      }),
+    )
     return opened.problems.length === 0 ? 0 : 1
   } finally {
     c.wipe(secret)
@@ -210,7 +217,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await exportConversation(storage, args)
   } catch (e) {
-    const why = e instanceof Refusal ? e.message : `failed (${e instanceof Error ? `${e.name}: ${e.message}` : e})`
+    const why = e instanceof Refusal
+      ? e.message
+      : `failed (${e instanceof Error ? `${e.name}: ${e.message}` : e})`
     console.error(`compliance:export: ${why}; nothing was written`)
     return 2
   } finally {

@@ -23,13 +23,19 @@ export async function main(argv: string[]): Promise<number> {
       files.set(name, await Deno.readFile(`${dir}/${name}`).catch(() => new Uint8Array(0)))
     }
   } catch (e) {
-    console.error(`compliance:verify: cannot read ${dir}/manifest.json (${e instanceof Error ? e.name : e})`)
+    console.error(
+      `compliance:verify: cannot read ${dir}/manifest.json (${e instanceof Error ? e.name : e})`,
+    )
     return 2
   }
   const problems = verifyExportManifest(manifest, files, fingerprint)
   for (const p of problems) console.log(`NOT intact: ${p}`)
   if (problems.length === 0) {
-    console.log(`export intact: ${Object.keys(manifest.files).length} files, signed by compliance key ${manifest.complianceKeyId}; audit record ${manifest.audit?.seq}`)
+    console.log(
+      `export intact: ${
+        Object.keys(manifest.files).length
+      } files, signed by compliance key ${manifest.complianceKeyId}; audit record ${manifest.audit?.seq}`,
+    )
   }
   console.log(JSON.stringify({ ok: problems.length === 0, problems }))
   return problems.length === 0 ? 0 : 1

@@ -23,16 +23,46 @@ async function conversationWithSnapshot(s: RelayStorage, id: string): Promise<vo
     'created',
   )
   for (let counter = 0; counter < 4; counter++) {
-    await s.appendEnvelope({ conversationId: id, senderDeviceId: 'd1', epoch: 0, counter, envelope: blob(counter) })
+    await s.appendEnvelope({
+      conversationId: id,
+      senderDeviceId: 'd1',
+      epoch: 0,
+      counter,
+      envelope: blob(counter),
+    })
   }
-  assertEquals(await s.putSnapshot({ conversationId: id, seq: 3, deviceId: 'd1', parts: [blob(9)], storedAt: 100 }), 'ok')
+  assertEquals(
+    await s.putSnapshot({
+      conversationId: id,
+      seq: 3,
+      deviceId: 'd1',
+      parts: [blob(9)],
+      storedAt: 100,
+    }),
+    'ok',
+  )
 }
 
 async function withDevice(open: Open, fn: (s: RelayStorage) => Promise<void>): Promise<void> {
   const s = await open()
   try {
-    await s.putAuthorization({ id: 'a1', blob: blob(1), userId: 'u1', displayName: 'N1', role: 'member', expiresAt: 9e12 })
-    assertEquals(await s.registerDevice({ deviceId: 'd1', userId: 'u1', authorizationId: 'a1', binding: blob(101) }), 'ok')
+    await s.putAuthorization({
+      id: 'a1',
+      blob: blob(1),
+      userId: 'u1',
+      displayName: 'N1',
+      role: 'member',
+      expiresAt: 9e12,
+    })
+    assertEquals(
+      await s.registerDevice({
+        deviceId: 'd1',
+        userId: 'u1',
+        authorizationId: 'a1',
+        binding: blob(101),
+      }),
+      'ok',
+    )
     await fn(s)
   } finally {
     await s.close()

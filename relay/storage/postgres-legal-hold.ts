@@ -17,7 +17,8 @@ export class PostgresLegalHold implements LegalHoldStorage {
 
   setHold(conversationId: string, deviceId: string, at: number) {
     return transaction(this.sql, async (tx) => {
-      const [conv] = await tx`SELECT 1 FROM conversations WHERE conversation_id = ${conversationId} FOR UPDATE`
+      const [conv] =
+        await tx`SELECT 1 FROM conversations WHERE conversation_id = ${conversationId} FOR UPDATE`
       if (!conv) return 'relay/unknown-conversation' as const
       const r = await tx`INSERT INTO legal_holds (conversation_id, set_by, set_at)
         VALUES (${conversationId}, ${deviceId}, ${at}) ON CONFLICT (conversation_id) DO NOTHING`

@@ -46,6 +46,8 @@ export class SqliteLegalHold extends SqliteBase implements LegalHoldStorage {
   }
 
   listHolds(): Promise<LegalHoldRow[]> {
-    return Promise.resolve(this.all('SELECT * FROM legal_holds ORDER BY set_at, conversation_id').map(toHold))
+    return Promise.resolve(
+      this.all('SELECT * FROM legal_holds ORDER BY set_at, conversation_id').map(toHold),
+    )
   }
 }

@@ -19,17 +19,30 @@ Deno.test('a compliance or admin device sets, lists and releases a legal hold; o
       const n = await TestClient.loggedIn(t.url, nurse)
       for (const type of ['setLegalHold', 'releaseLegalHold'] as const) {
         n.send({ type, ref: type, conversationId: 'c1' })
-        assertEquals(await n.waitFor('error'), { type: 'error', code: 'relay/forbidden', ref: type })
+        assertEquals(await n.waitFor('error'), {
+          type: 'error',
+          code: 'relay/forbidden',
+          ref: type,
+        })
       }
       n.send({ type: 'getLegalHolds', ref: 'g' })
       assertEquals(await n.waitFor('error'), { type: 'error', code: 'relay/forbidden', ref: 'g' })
       const officerDevice = await t.enroll('officer', 'compliance')
       const officer = await TestClient.loggedIn(t.url, officerDevice)
       officer.send({ type: 'setLegalHold', ref: 'x', conversationId: 'nope' })
-      assertEquals(await officer.waitFor('error'), { type: 'error', code: 'relay/unknown-conversation', ref: 'x' })
+      assertEquals(await officer.waitFor('error'), {
+        type: 'error',
+        code: 'relay/unknown-conversation',
+        ref: 'x',
+      })
       for (const ref of ['s1', 's2']) {
         officer.send({ type: 'setLegalHold', ref, conversationId: 'c1' })
-        assertEquals(await officer.waitFor('ack'), { type: 'ack', ref, conversationId: 'c1', seq: 0 })
+        assertEquals(await officer.waitFor('ack'), {
+          type: 'ack',
+          ref,
+          conversationId: 'c1',
+          seq: 0,
+        })
       }
       const admin = await TestClient.loggedIn(t.url, t.admin)
       admin.send({ type: 'getLegalHolds', ref: 'l' })
@@ -39,9 +52,14 @@ Deno.test('a compliance or admin device sets, lists and releases a legal hold; o
         admin.send({ type: 'releaseLegalHold', ref, conversationId: 'c1' })
         assertEquals((await admin.waitFor('ack')).ref, ref)
       }
-      const holds = (await storage.auditRecords(0, 1000)).filter((r) => r.event.startsWith('legalhold.'))
+      const holds = (await storage.auditRecords(0, 1000)).filter((r) =>
+        r.event.startsWith('legalhold.')
+      )
       assertEquals(holds.map((r) => [r.event, r.actor, r.fields]), [
-        ['legalhold.set', officerDevice.deviceId, { conversation: 'c1', device: officerDevice.deviceId }],
+        ['legalhold.set', officerDevice.deviceId, {
+          conversation: 'c1',
+          device: officerDevice.deviceId,
+        }],
         ['legalhold.released', t.admin.deviceId, { conversation: 'c1', device: t.admin.deviceId }],
       ])
       for (const c of [n, officer, admin]) await c.close()
@@ -56,18 +74,37 @@ Deno.test('the pruning job skips a held conversation however old its snapshot, a
   let skew = 0
   try {
     const storage = await openSqliteStorage(dir)
-    const options = { storage, now: () => Date.now() + skew, compactionGraceMs: DAY, compactionIntervalMs: 0 }
+    const options = {
+      storage,
+      now: () => Date.now() + skew,
+      compactionGraceMs: DAY,
+      compactionIntervalMs: 0,
+    }
     await withConversation(options, async (t, nurse) => {
       const c = await TestClient.loggedIn(t.url, nurse)
       for (const i of [1, 2, 3]) {
-        c.send({ type: 'send', ref: `r${i}`, conversationId: 'c1', envelope: sealTestEnvelope(nurse, 'c1', i) })
+        c.send({
+          type: 'send',
+          ref: `r${i}`,
+          conversationId: 'c1',
+          envelope: sealTestEnvelope(nurse, 'c1', i),
+        })
         await c.waitFor('ack')
       }
       const admin = await TestClient.loggedIn(t.url, t.admin)
       admin.send({ type: 'setLegalHold', ref: 'h', conversationId: 'c1' })
       await admin.waitFor('ack')
       const part = new Uint8Array([7, 7, 7])
-      assertEquals(await storage.putSnapshot({ conversationId: 'c1', seq: 2, deviceId: nurse.deviceId, parts: [part], storedAt: Date.now() }), 'ok')
+      assertEquals(
+        await storage.putSnapshot({
+          conversationId: 'c1',
+          seq: 2,
+          deviceId: nurse.deviceId,
+          parts: [part],
+          storedAt: Date.now(),
+        }),
+        'ok',
+      )
       skew = 365 * DAY
       assertEquals(await t.relay.pruneNow(), 0)
       assertEquals((await storage.envelopesSince('c1', 0, 100)).length, 3)

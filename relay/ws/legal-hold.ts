@@ -22,7 +22,11 @@ export async function handleSetLegalHold(
   const r = await s.deps.storage.legalHold.setHold(f.conversationId, s.deviceId, Date.now())
   if (r === 'relay/unknown-conversation') return s.sendError(r, f.ref)
   if (r === 'set') {
-    await s.deps.audit('legalhold.set', { conversation: f.conversationId, device: s.deviceId }, s.deviceId)
+    await s.deps.audit(
+      'legalhold.set',
+      { conversation: f.conversationId, device: s.deviceId },
+      s.deviceId,
+    )
     s.deps.log('legalhold.set', { device: shortId(s.deviceId) })
   }
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: 0 })
@@ -35,7 +39,11 @@ export async function handleReleaseLegalHold(
   if (!HOLD_ROLES.has(s.role)) return s.sendError('relay/forbidden', f.ref)
   const r = await s.deps.storage.legalHold.releaseHold(f.conversationId)
   if (r === 'released') {
-    await s.deps.audit('legalhold.released', { conversation: f.conversationId, device: s.deviceId }, s.deviceId)
+    await s.deps.audit(
+      'legalhold.released',
+      { conversation: f.conversationId, device: s.deviceId },
+      s.deviceId,
+    )
     s.deps.log('legalhold.released', { device: shortId(s.deviceId) })
   }
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: 0 })

@@ -53,7 +53,10 @@ function signedBytes(m: ExportManifest): Uint8Array {
   return c.encodeTuple([MANIFEST_TAG, canonicalJson(rest)])
 }
 
-export function signExportManifest(m: ExportManifest, complianceSecretKey: Uint8Array): ExportManifest {
+export function signExportManifest(
+  m: ExportManifest,
+  complianceSecretKey: Uint8Array,
+): ExportManifest {
   return { ...m, signature: c.toBase64url(c.xeddsaSign(signedBytes(m), complianceSecretKey)) }
 }
 
@@ -88,8 +91,9 @@ export function verifyExportManifest(
   } catch { /* reported below */ }
   const key = cert ? c.verifyComplianceCertificate(cert, root) : null
   if (!key?.ok) problems.push('compliance certificate is not signed by the root')
-  else if (key.value.keyId !== m.complianceKeyId) problems.push('manifest names another compliance key')
-  else {
+  else if (key.value.keyId !== m.complianceKeyId) {
+    problems.push('manifest names another compliance key')
+  } else {
     let sig: Uint8Array | null = null
     try {
       sig = c.fromBase64url(m.signature ?? '')

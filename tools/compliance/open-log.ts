@@ -9,9 +9,15 @@
  * a member device takes it in (`restoreSnapshot`: signed by a device of the epoch in force there,
  * naming that epoch's commit; every record in it still needs its author's signature).
  * Anything that fails is a problem naming its seq and reason, never a message. Reads only.
+ * Slightly past the ~250-line norm: genesis, commits, envelopes and the snapshot share one walk.
  */
 import * as c from '../../crypto/mod.ts'
-import { ConversationState, isAuthoredBy, clientIdFor, type MessageRecord } from '../../workers/core/conversation-state.ts'
+import {
+  clientIdFor,
+  ConversationState,
+  isAuthoredBy,
+  type MessageRecord,
+} from '../../workers/core/conversation-state.ts'
 import type { ConversationMeta } from '../../workers/core/conversation-state.ts'
 import { decodePayload, emptyChain } from '../../workers/core/log-chain.ts'
 import { restoreSnapshot } from '../../workers/core/compaction.ts'
@@ -103,7 +109,12 @@ function openGenesis(input: OpenLogInput): Epoch | null {
   if (!author) return null
   const g = c.verifyCommit(input.genesis, author.signingPublicKey)
   if (!g.ok || g.value.epoch !== 0 || g.value.conversationId !== input.conversationId) return null
-  return epochOf(g.value, 0, input.genesis, openComplianceBox(input, input.complianceBoxes, 0, author))
+  return epochOf(
+    g.value,
+    0,
+    input.genesis,
+    openComplianceBox(input, input.complianceBoxes, 0, author),
+  )
 }
 
 /** A commit entry following `prev`: author a member of prev, chain intact; else a reason. */
@@ -117,7 +128,9 @@ function openCommit(input: OpenLogInput, prev: Epoch, entry: LogEntry): Epoch | 
   if (!v.ok) return 'bad-signature'
   const commit = v.value
   if (commit.conversationId !== input.conversationId) return 'wrong-conversation'
-  if (commit.epoch !== prev.epoch + 1 || !c.equalBytes(commit.prevHash, prev.commitHash)) return 'broken-chain'
+  if (commit.epoch !== prev.epoch + 1 || !c.equalBytes(commit.prevHash, prev.commitHash)) {
+    return 'broken-chain'
+  }
   if (!prev.deviceIds.includes(author.deviceId)) return 'commit-by-non-member'
   const key = openComplianceBox(input, decoded.value.boxes, commit.epoch, author)
   return epochOf(commit, entry.seq, decoded.value.commit, key)
@@ -171,8 +184,18 @@ function openSnapshot(
   Object.assign(m, {
     epoch: current.epoch,
     headHash: current.commitHash,
-    epochs: Object.fromEntries(epochs.map((e) => [String(e.epoch), { memberUserIds: e.memberUserIds, deviceIds: e.deviceIds, seq: e.seq }])),
-    epochKeys: Object.fromEntries(epochs.filter((e) => e.epochKey).map((e) => [String(e.epoch), e.epochKey!])),
+    epochs: Object.fromEntries(
+      epochs.map((
+        e,
+      ) => [String(e.epoch), {
+        memberUserIds: e.memberUserIds,
+        deviceIds: e.deviceIds,
+        seq: e.seq,
+      }]),
+    ),
+    epochKeys: Object.fromEntries(
+      epochs.filter((e) => e.epochKey).map((e) => [String(e.epoch), e.epochKey!]),
+    ),
     lastSeq: 0,
     unavailable: 0,
     chain: emptyChain(),
@@ -225,7 +248,9 @@ export function openConversationLog(input: OpenLogInput): OpenedLog | 'bad-genes
     }
   }
   if (snapshotPending) takeSnapshot()
-  for (const e of epochs) if (!e.keyOpened) problems.push({ seq: e.seq, reason: 'compliance-box-unopened' })
+  for (const e of epochs) {
+    if (!e.keyOpened) problems.push({ seq: e.seq, reason: 'compliance-box-unopened' })
+  }
   const epochOfSeq = (seq: number) => epochs.findLast((e) => e.seq < seq)?.epoch ?? 0
   const records = state.ordered().map(({ record, seq }) => ({
     ...record,

@@ -8,7 +8,12 @@
 import type * as c from '../../crypto/mod.ts'
 import type { OpenedLog } from './open-log.ts'
 
-export type ExportFiles = { json: Uint8Array; text: Uint8Array; messages: number; attachments: number }
+export type ExportFiles = {
+  json: Uint8Array
+  text: Uint8Array
+  messages: number
+  attachments: number
+}
 
 type Person = { userId: string; displayName: string; role: string }
 
@@ -72,18 +77,26 @@ export function renderExport(o: {
     `Wardline compliance export — conversation ${o.conversationId}`,
     `Exported ${o.exportedAt}. Only records whose author signature verified are listed.`,
     ...(opened.snapshot
-      ? [`Log entries up to seq ${opened.snapshot.seq} were compacted: their records come from the snapshot signed by device ${opened.snapshot.signerDeviceId} (each record still carries its author's signature).`]
+      ? [
+        `Log entries up to seq ${opened.snapshot.seq} were compacted: their records come from the snapshot signed by device ${opened.snapshot.signerDeviceId} (each record still carries its author's signature).`,
+      ]
       : []),
     '',
     ...epochs.map((e) =>
-      `Epoch ${e.epoch} (log seq ${e.seq}, ${e.change}, ${e.createdAt}): ${e.members.map((m) => m.displayName).join(', ')}`
+      `Epoch ${e.epoch} (log seq ${e.seq}, ${e.change}, ${e.createdAt}): ${
+        e.members.map((m) => m.displayName).join(', ')
+      }`
     ),
     '',
     ...messages.map((m) =>
       `[${m.time}] ${m.authorName} (device ${m.authorDevice}, seq ${m.seq}, record ${m.recordId}, ${m.kind}): ${m.text}`
     ),
     ...(opened.problems.length
-      ? ['', 'PROBLEMS (entries NOT exported):', ...opened.problems.map((p) => `seq ${p.seq}: ${p.reason}`)]
+      ? [
+        '',
+        'PROBLEMS (entries NOT exported):',
+        ...opened.problems.map((p) => `seq ${p.seq}: ${p.reason}`),
+      ]
       : []),
     '',
   ]

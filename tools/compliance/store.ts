@@ -18,7 +18,9 @@ export async function openStore(at: StoreLocation): Promise<RelayStorage> {
     try {
       await Deno.stat(join(at.data, 'wardline.sqlite'))
     } catch {
-      throw new RangeError(`expected a relay data directory with wardline.sqlite, got none at ${at.data}`)
+      throw new RangeError(
+        `expected a relay data directory with wardline.sqlite, got none at ${at.data}`,
+      )
     }
     return await openSqliteStorage(at.data)
   }
@@ -31,7 +33,9 @@ export async function readDirectory(
   root: Uint8Array,
 ): Promise<{ devices: Map<string, c.VerifiedDevice>; revoked: Set<string> }> {
   const entries = (await storage.listDirectory()).map((e) =>
-    c.encodeTuple(e.revocation ? [e.authorization, e.binding, e.revocation] : [e.authorization, e.binding])
+    c.encodeTuple(
+      e.revocation ? [e.authorization, e.binding, e.revocation] : [e.authorization, e.binding],
+    )
   )
   const d = verifyDirectory(root, root, entries)
   return { devices: new Map(d.devices.map((v) => [v.deviceId, v])), revoked: d.revoked }
