@@ -10,6 +10,8 @@ import { adminAndNurse, until } from '../workers/core/test-world.ts'
 import { createComplianceKey } from '../workers/core/compliance-setup.ts'
 import { formatFingerprint } from '../workers/core/identity.ts'
 import * as c from '../crypto/mod.ts'
+import { openPostgresStorage } from '../relay/storage/postgres.ts'
+import { createTestSchema } from '../relay/testing/test-postgres.ts'
 
 async function npm(script: string, args: string[]) {
   const out = await new Deno.Command('npm', {
@@ -282,5 +284,49 @@ Deno.test('compliance:export of a compacted conversation takes the pruned record
     )
   } finally {
     await w.close()
+  }
+})
+
+Deno.test('compliance:export --database-url exports from a Postgres store and appends its record there; audit:verify on Postgres still passes', async () => {
+  const { url, schema, drop } = await createTestSchema()
+  const scoped = new URL(url)
+  scoped.searchParams.set('search_path', schema)
+  const storage = await openPostgresStorage(url, { schema })
+  const w = await adminAndNurse({ storage })
+  try {
+    const conv = await w.admin.createConversation([w.benId.userId])
+    await until(() => w.ben.conversations.has(conv), 'ben joins')
+    await w.ben.sendMessage(conv, 'Postgres holds this one', 'p1')
+    await until(() => w.admin.listMessages(conv).length === 1, 'arrives')
+    const tmp = await Deno.makeTempDir({ prefix: 'wardline-export-' })
+    await Deno.writeTextFile(
+      join(tmp, 'two.txt'),
+      w.complianceShares.map((s) => s.share).join('\n'),
+    )
+    const out = join(tmp, 'out')
+    const fp = formatFingerprint(w.adminId.rootPublicKey)
+    const base = ['--database-url', scoped.href, '--root', fp]
+    const run = await npm('compliance:export', [
+      ...base,
+      '--conversation',
+      conv,
+      '--shares',
+      join(tmp, 'two.txt'),
+      '--out',
+      out,
+    ])
+    assert.equal(run.code, 0, run.stderr)
+    const doc = JSON.parse(await Deno.readTextFile(join(out, 'export.json')))
+    assert.deepEqual(
+      doc.messages.map((m: { text: string; authorName: string }) => [m.text, m.authorName]),
+      [['Postgres holds this one', 'Ben Nurse']],
+    )
+    const records = await storage.auditRecords(0, 1000)
+    assert.equal(records.filter((r) => r.event === 'compliance.export').length, 1)
+    const audit = await npm('audit:verify', base)
+    assert.equal(audit.code, 0, audit.stdout + audit.stderr)
+  } finally {
+    await w.close()
+    await drop()
   }
 })
