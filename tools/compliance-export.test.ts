@@ -185,6 +185,19 @@ Deno.test('compliance:export with k−1 shares, or another organisation’s shar
     ])
     assert.equal(wrongRoot.code, 2)
     assert.ok(!(await exists(out)))
+    // An output folder that is not empty is refused before any key is opened.
+    const full = join(tmp, 'full')
+    await Deno.mkdir(full)
+    await Deno.writeTextFile(join(full, 'keep.txt'), 'x')
+    const occupied = await npm('compliance:export', [
+      ...base,
+      '--shares',
+      join(tmp, 'two.txt'),
+      '--out',
+      full,
+    ])
+    assert.equal(occupied.code, 2)
+    assert.deepEqual([...Deno.readDirSync(full)].map((e) => e.name), ['keep.txt'])
     assert.equal((await w.storage.auditHead())!.seq, before)
   } finally {
     await w.close()

@@ -86,21 +86,42 @@ async function appendExportRecord(
   })
 }
 
-async function writeAtomically(out: string, files: Record<string, Uint8Array>): Promise<void> {
+/** Refuses an output path that is a file or a non-empty folder, before any key is opened. */
+async function checkOut(out: string): Promise<void> {
+  let info: Deno.FileInfo
   try {
-    const entries = [...Deno.readDirSync(out)]
-    if (entries.length > 0) throw new Refusal(`${out} exists and is not empty`)
-    await Deno.remove(out)
-  } catch (e) {
-    if (e instanceof Refusal) throw e
+    info = await Deno.stat(out)
+  } catch {
+    return // does not exist: fine
   }
+  if (!info.isDirectory || [...Deno.readDirSync(out)].length > 0) {
+    throw new Refusal(`${out} exists and is not an empty folder`)
+  }
+}
+
+/**
+ * Writes the files into a private temporary folder beside `out` and renames it into place, so
+ * there is never a partial export; the files are plaintext patient data (owner-only modes).
+ */
+async function writeAtomically(out: string, files: Record<string, Uint8Array>): Promise<void> {
+  await checkOut(out)
   const tmp = `${out}.partial-${c.bytesToHex(c.randomBytes(4))}`
-  await Deno.mkdir(tmp, { recursive: true })
-  for (const [name, bytes] of Object.entries(files)) await Deno.writeFile(`${tmp}/${name}`, bytes)
-  await Deno.rename(tmp, out)
+  try {
+    await Deno.mkdir(tmp, { recursive: true, mode: 0o700 })
+    for (const [name, bytes] of Object.entries(files)) {
+      await Deno.writeFile(`${tmp}/${name}`, bytes, { mode: 0o600, createNew: true })
+    }
+    await Deno.remove(out).catch(() => {})
+    await Deno.rename(tmp, out)
+  } catch (e) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {})
+    throw e
+  }
 }
 
 async function exportConversation(storage: RelayStorage, args: Args): Promise<number> {
+  const out = args.out ?? `compliance-export-${args.conversation}`
+  await checkOut(out)
   const { root, cert, key } = await orgKeys(storage, args.root)
   const texts = readShareLines(await Deno.readTextFile(args.shares))
   const combined = await combineComplianceShares(texts, key)
@@ -174,7 +195,6 @@ async function exportConversation(storage: RelayStorage, args: Args): Promise<nu
       audit: { seq: record.seq, hash: c.bytesToHex(record.hash) },
     }
     const signed = signExportManifest(manifest, secret)
-    const out = args.out ?? `compliance-export-${args.conversation}`
     await writeAtomically(out, {
       'export.json': files.json,
       'export.txt': files.text,
