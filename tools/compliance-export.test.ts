@@ -204,7 +204,7 @@ Deno.test('compliance:export with k−1 shares, or another organisation’s shar
   }
 })
 
-Deno.test('compliance:export reports a tampered envelope (exit 1, listed with its seq) and never exports its text; the audit log still verifies', async () => {
+Deno.test('compliance:export reports a tampered envelope (exit 1, listed with its seq) and never exports its text, and reports an entry deleted from the store; the audit log still verifies', async () => {
   const { w, conv, tmp, fp, base } = await messagesWorld()
   try {
     const db = new DatabaseSync(join(w.dataDir, 'wardline.sqlite'))
@@ -228,14 +228,42 @@ Deno.test('compliance:export reports a tampered envelope (exit 1, listed with it
       out,
     ])
     assert.equal(run.code, 1, run.stderr)
-    assert.match(run.stderr, new RegExp(`NOT exported: seq ${row.seq}: bad-signature`))
+    assert.match(run.stderr, new RegExp(`problem at seq ${row.seq}: bad-signature`))
     const doc = JSON.parse(await Deno.readTextFile(join(out, 'export.json')))
-    assert.deepEqual(doc.problems, [{ seq: row.seq, reason: 'bad-signature' }])
+    // The altered entry, then possibly later senders whose claim of the log no longer matches it.
+    assert.deepEqual(doc.problems[0], { seq: row.seq, reason: 'bad-signature' })
+    for (const p of doc.problems.slice(1)) {
+      assert.ok(p.reason === 'fork' && p.seq > row.seq, JSON.stringify(p))
+    }
     assert.ok(!doc.messages.some((m: { text: string }) => m.text === 'On my way'))
     assert.equal(doc.messages.length, 2)
     const manifest = JSON.parse(await Deno.readTextFile(join(out, 'manifest.json')))
-    assert.equal(manifest.counts.problems, 1)
+    assert.equal(manifest.counts.problems, doc.problems.length)
     assert.equal((await npm('compliance:verify', [out, '--root', fp])).code, 0)
+
+    // An entry deleted from the store is a gap the export names.
+    const gapDb = new DatabaseSync(join(w.dataDir, 'wardline.sqlite'))
+    const last = gapDb.prepare(
+      "SELECT MAX(seq) AS seq FROM envelopes WHERE conversation_id = ? AND kind = 'data'",
+    )
+      .get(conv) as { seq: number }
+    gapDb.prepare('DELETE FROM envelopes WHERE conversation_id = ? AND seq = ?').run(conv, last.seq)
+    gapDb.close()
+    const gap = await npm('compliance:export', [
+      ...base,
+      '--shares',
+      join(tmp, 'two.txt'),
+      '--out',
+      join(tmp, 'gap'),
+    ])
+    assert.equal(gap.code, 1, gap.stderr)
+    const gapDoc = JSON.parse(await Deno.readTextFile(join(tmp, 'gap', 'export.json')))
+    assert.ok(
+      gapDoc.problems.some((p: { seq: number; reason: string }) =>
+        p.seq === last.seq && p.reason === 'missing-entry'
+      ),
+      JSON.stringify(gapDoc.problems),
+    )
     const audit = await npm('audit:verify', ['--data', w.dataDir, '--root', fp])
     assert.equal(audit.code, 0, audit.stdout + audit.stderr)
   } finally {

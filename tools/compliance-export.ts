@@ -140,6 +140,7 @@ async function exportConversation(storage: RelayStorage, args: Args): Promise<nu
       ),
       entries: await readLog(storage, args.conversation),
       snapshot: await storage.prunedSnapshot(args.conversation),
+      headSeq: conv.headSeq,
       devices,
       key,
       secretKey: secret,
@@ -201,7 +202,7 @@ async function exportConversation(storage: RelayStorage, args: Args): Promise<nu
       'manifest.json': new TextEncoder().encode(JSON.stringify(signed, null, 2) + '\n'),
     })
     for (const p of opened.problems) {
-      console.error(`compliance:export: NOT exported: seq ${p.seq}: ${p.reason}`)
+      console.error(`compliance:export: problem at seq ${p.seq}: ${p.reason}`)
     }
     console.log(
       `exported ${files.messages} messages of ${args.conversation} to ${out} (audit record ${record.seq})`,

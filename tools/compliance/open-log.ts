@@ -8,6 +8,8 @@
  * Entries the relay pruned after compaction come from the snapshot that covers them, taken in as
  * a member device takes it in (`restoreSnapshot`: signed by a device of the epoch in force there,
  * naming that epoch's commit; every record in it still needs its author's signature).
+ * The log must run without a gap from the pruned point to the head, and every sender's claim of
+ * the log it had seen (log-chain.ts) must match it, as members check it (`missing-entry`, `fork`).
  * Anything that fails is a problem naming its seq and reason, never a message. Reads only.
  * Slightly past the ~250-line norm: genesis, commits, envelopes and the snapshot share one walk.
  */
@@ -19,7 +21,13 @@ import {
   type MessageRecord,
 } from '../../workers/core/conversation-state.ts'
 import type { ConversationMeta } from '../../workers/core/conversation-state.ts'
-import { decodePayload, emptyChain } from '../../workers/core/log-chain.ts'
+import {
+  checkClaim,
+  decodePayload,
+  emptyChain,
+  extendChain,
+  type LogChain,
+} from '../../workers/core/log-chain.ts'
 import { restoreSnapshot } from '../../workers/core/compaction.ts'
 
 export type LogEntry = { seq: number; envelope: Uint8Array }
@@ -58,6 +66,8 @@ export type OpenLogInput = {
   entries: LogEntry[]
   /** The snapshot the relay pruned the log to (`prunedSnapshot`), or null when nothing was pruned. */
   snapshot: { seq: number; parts: Uint8Array[] } | null
+  /** The conversation's head seq as the store records it. */
+  headSeq: number
   devices: ReadonlyMap<string, c.VerifiedDevice>
   key: c.ComplianceKey
   secretKey: Uint8Array
@@ -143,7 +153,7 @@ function openData(
   epoch: Epoch,
   counters: Map<string, number>,
   entry: LogEntry,
-): string | { beat: boolean; rejected: number } {
+): string | { beat: boolean; rejected: number; seenSeq: number; seenHash: Uint8Array } {
   const h = c.parseEnvelopeHeader(entry.envelope)
   if (!h.ok) return 'malformed-envelope'
   const { conversationId, epoch: e, senderDeviceId, counter } = h.value
@@ -159,11 +169,12 @@ function openData(
   counters.set(id, counter)
   const payload = decodePayload(opened.value.payload)
   if (!payload.ok) return 'bad-payload'
-  if (payload.value.kind === 'beat') return { beat: true, rejected: 0 }
+  const { seenSeq, seenHash } = payload.value
+  if (payload.value.kind === 'beat') return { beat: true, rejected: 0, seenSeq, seenHash }
   try {
     if (!isAuthoredBy(payload.value.update, clientIdFor(senderDeviceId, e))) return 'foreign-items'
     const r = state.applyUpdate(e, senderDeviceId, payload.value.update, input.devices, entry.seq)
-    return { beat: false, rejected: r.rejected }
+    return { beat: false, rejected: r.rejected, seenSeq, seenHash }
   } catch {
     return 'bad-update'
   }
@@ -177,7 +188,7 @@ function openSnapshot(
   input: OpenLogInput,
   state: ConversationState,
   epochs: Epoch[],
-): OpenedLog['snapshot'] | string {
+): (NonNullable<OpenedLog['snapshot']> & { chain: LogChain }) | string {
   const snap = input.snapshot!
   const current = epochs.at(-1)!
   const m = state.meta
@@ -207,6 +218,7 @@ function openSnapshot(
     seq: snap.seq,
     signerDeviceId: head.ok ? head.value.head.signerDeviceId : '',
     records: restored.value.added.length,
+    chain: m.chain, // resumes at the snapshot's seq with its signer's log hash
   }
 }
 
@@ -221,14 +233,23 @@ export function openConversationLog(input: OpenLogInput): OpenedLog | 'bad-genes
   const counters = new Map<string, number>()
   let snapshot: OpenedLog['snapshot'] = null
   let snapshotPending = input.snapshot !== null
+  // The log as members chain it; null once it cannot be followed (a gap, a bad snapshot).
+  let chain: LogChain | null = input.snapshot ? null : emptyChain()
   const takeSnapshot = () => {
     snapshotPending = false
     const r = openSnapshot(input, state, epochs)
-    if (typeof r === 'string') problems.push({ seq: input.snapshot!.seq, reason: r })
-    else snapshot = r
+    if (typeof r === 'string') return problems.push({ seq: input.snapshot!.seq, reason: r })
+    const { chain: resumed, ...info } = r
+    snapshot = info
+    chain = resumed
   }
+  const pruned = input.snapshot?.seq ?? 0
   for (const entry of input.entries) {
-    if (snapshotPending && entry.seq > input.snapshot!.seq) takeSnapshot()
+    if (snapshotPending && entry.seq > pruned) takeSnapshot()
+    if (chain && entry.seq !== chain.seq + 1 && entry.seq > pruned) {
+      problems.push({ seq: chain.seq + 1, reason: 'missing-entry' })
+      chain = null
+    }
     const current = epochs.at(-1)!
     if (c.isCommitEntry(entry.envelope)) {
       const next = openCommit(input, current, entry)
@@ -237,17 +258,25 @@ export function openConversationLog(input: OpenLogInput): OpenedLog | 'bad-genes
         epochs.push(next)
         counts.commits++
       }
-      continue
+    } else {
+      const r = openData(input, state, current, counters, entry)
+      if (typeof r === 'string') problems.push({ seq: entry.seq, reason: r })
+      else {
+        if (r.beat) counts.heartbeats++
+        else counts.envelopes++
+        if (r.rejected > 0) problems.push({ seq: entry.seq, reason: 'bad-record' })
+        if (chain && checkClaim(chain, r.seenSeq, r.seenHash) === 'fork') {
+          problems.push({ seq: entry.seq, reason: 'fork' })
+        }
+      }
     }
-    const r = openData(input, state, current, counters, entry)
-    if (typeof r === 'string') problems.push({ seq: entry.seq, reason: r })
-    else if (r.beat) counts.heartbeats++
-    else {
-      counts.envelopes++
-      if (r.rejected > 0) problems.push({ seq: entry.seq, reason: 'bad-record' })
-    }
+    if (chain && entry.seq === chain.seq + 1) extendChain(chain, entry.seq, entry.envelope)
   }
   if (snapshotPending) takeSnapshot()
+  const reached = (chain as LogChain | null)?.seq
+  if (reached !== undefined && reached < input.headSeq) {
+    problems.push({ seq: reached + 1, reason: 'missing-entry' })
+  }
   for (const e of epochs) {
     if (!e.keyOpened) problems.push({ seq: e.seq, reason: 'compliance-box-unopened' })
   }

@@ -94,7 +94,7 @@ export function renderExport(o: {
     ...(opened.problems.length
       ? [
         '',
-        'PROBLEMS (entries NOT exported):',
+        'PROBLEMS (an entry that failed verification is not exported; fork and missing-entry mean the log differs from what members saw):',
         ...opened.problems.map((p) => `seq ${p.seq}: ${p.reason}`),
       ]
       : []),
