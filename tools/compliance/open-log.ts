@@ -2,7 +2,7 @@
  * Opens one conversation's log as the relay stored it, for the compliance export (issue 8,
  * docs/decisions/0016-compliance-export.md): every commit is checked against the author's
  * root-chained key and the chain before it, every epoch key comes from the box its commit sealed
- * to the compliance key, and every data envelope is verified (sender signature, epoch in force,
+ * to the compliance key (epochs.ts), and every data envelope is verified (sender signature, epoch in force,
  * sender a member of that epoch, counter never repeated) before it is decrypted; every record
  * must carry its author's valid signature (ConversationState does what a member device does).
  * Entries the relay pruned after compaction come from the snapshot that covers them, taken in as
@@ -11,7 +11,6 @@
  * The log must run without a gap from the pruned point to the head, and every sender's claim of
  * the log it had seen (log-chain.ts) must match it, as members check it (`missing-entry`, `fork`).
  * Anything that fails is a problem naming its seq and reason, never a message. Reads only.
- * Slightly past the ~250-line norm: genesis, commits, envelopes and the snapshot share one walk.
  */
 import * as c from '../../crypto/mod.ts'
 import {
@@ -29,21 +28,16 @@ import {
   type LogChain,
 } from '../../workers/core/log-chain.ts'
 import { restoreSnapshot } from '../../workers/core/compaction.ts'
+import {
+  type Epoch,
+  type EpochInfo,
+  type EpochInput,
+  type LogEntry,
+  openCommit,
+  openGenesis,
+} from './epochs.ts'
 
-export type LogEntry = { seq: number; envelope: Uint8Array }
-
-export type EpochInfo = {
-  epoch: number
-  /** Log position of the commit that started it (0 for the genesis). */
-  seq: number
-  change: string
-  authorDeviceId: string
-  memberUserIds: string[]
-  deviceIds: string[]
-  createdAt: number
-  /** Whether the compliance box of this epoch opened. */
-  keyOpened: boolean
-}
+export type { EpochInfo, LogEntry }
 
 export type ExportedRecord = MessageRecord & { seq: number; epoch: number }
 export type Problem = { seq: number; reason: string }
@@ -57,93 +51,13 @@ export type OpenedLog = {
   counts: { entries: number; commits: number; envelopes: number; heartbeats: number }
 }
 
-export type OpenLogInput = {
-  conversationId: string
-  genesis: Uint8Array
-  /** Boxes the relay filed for the compliance recipient (the genesis box is among them). */
-  complianceBoxes: Uint8Array[]
+export type OpenLogInput = EpochInput & {
   /** Data and commit entries in seq order. */
   entries: LogEntry[]
   /** The snapshot the relay pruned the log to (`prunedSnapshot`), or null when nothing was pruned. */
   snapshot: { seq: number; parts: Uint8Array[] } | null
   /** The conversation's head seq as the store records it. */
   headSeq: number
-  devices: ReadonlyMap<string, c.VerifiedDevice>
-  key: c.ComplianceKey
-  secretKey: Uint8Array
-}
-
-type Epoch = EpochInfo & { commitHash: Uint8Array; epochKey: Uint8Array | null }
-
-function openComplianceBox(
-  input: OpenLogInput,
-  boxes: Uint8Array[],
-  epoch: number,
-  author: c.VerifiedDevice,
-): Uint8Array | null {
-  for (const box of boxes) {
-    const h = c.parseKeyBoxHeader(box)
-    if (!h.ok || h.value.epoch !== epoch) continue
-    if (h.value.recipientDeviceId !== c.complianceRecipientId(input.key.keyId)) continue
-    const label = c.complianceBoxLabel(input.key, {
-      conversationId: input.conversationId,
-      epoch,
-      senderDeviceId: author.deviceId,
-      senderSigningKey: author.signingPublicKey,
-    })
-    const opened = c.verifyAndOpenKeyBox(box, label, input.secretKey)
-    if (opened.ok) return opened.value
-  }
-  return null
-}
-
-function epochOf(commit: c.Commit, seq: number, blob: Uint8Array, key: Uint8Array | null): Epoch {
-  return {
-    epoch: commit.epoch,
-    seq,
-    change: commit.change,
-    authorDeviceId: commit.authorDeviceId,
-    memberUserIds: [...commit.memberUserIds],
-    deviceIds: [...commit.deviceIds],
-    createdAt: commit.createdAt,
-    keyOpened: key !== null,
-    commitHash: c.commitHash(blob),
-    epochKey: key,
-  }
-}
-
-/** The genesis commit, verified with its author's key; null when it does not verify. */
-function openGenesis(input: OpenLogInput): Epoch | null {
-  const parsed = c.parseCommit(input.genesis)
-  const author = parsed.ok ? input.devices.get(parsed.value.authorDeviceId) : undefined
-  if (!author) return null
-  const g = c.verifyCommit(input.genesis, author.signingPublicKey)
-  if (!g.ok || g.value.epoch !== 0 || g.value.conversationId !== input.conversationId) return null
-  return epochOf(
-    g.value,
-    0,
-    input.genesis,
-    openComplianceBox(input, input.complianceBoxes, 0, author),
-  )
-}
-
-/** A commit entry following `prev`: author a member of prev, chain intact; else a reason. */
-function openCommit(input: OpenLogInput, prev: Epoch, entry: LogEntry): Epoch | string {
-  const decoded = c.decodeCommitEntry(entry.envelope)
-  if (!decoded.ok) return 'malformed-commit'
-  const parsed = c.parseCommit(decoded.value.commit)
-  const author = parsed.ok ? input.devices.get(parsed.value.authorDeviceId) : undefined
-  if (!author) return 'unknown-author'
-  const v = c.verifyCommit(decoded.value.commit, author.signingPublicKey)
-  if (!v.ok) return 'bad-signature'
-  const commit = v.value
-  if (commit.conversationId !== input.conversationId) return 'wrong-conversation'
-  if (commit.epoch !== prev.epoch + 1 || !c.equalBytes(commit.prevHash, prev.commitHash)) {
-    return 'broken-chain'
-  }
-  if (!prev.deviceIds.includes(author.deviceId)) return 'commit-by-non-member'
-  const key = openComplianceBox(input, decoded.value.boxes, commit.epoch, author)
-  return epochOf(commit, entry.seq, decoded.value.commit, key)
 }
 
 /** Verifies, decrypts and applies one data envelope; a reason when it cannot be. */
