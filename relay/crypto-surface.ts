@@ -51,9 +51,12 @@ export {
   encodeAuditFields,
   isAuditEventName,
   MAX_AUDIT_CLAIM_BYTES,
+  parseAuditClaim,
   verifyAuditClaim,
 } from '../crypto/audit.ts'
 export type { AuditFields, AuditRecord } from '../crypto/audit.ts'
 export { parseCheckpointLine, verifyAuditCheckpoint } from '../crypto/audit-checkpoint.ts'
 export type { AuditCheckpoint } from '../crypto/audit-checkpoint.ts'
 export { rootFingerprint } from '../crypto/trust.ts'
+// Claims and manifests the compliance tool signs with the compliance key (decision 0019): checking only.
+export { xeddsaVerify } from '../crypto/xeddsa.ts'

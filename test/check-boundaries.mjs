@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Fails when an import crosses a boundary the architecture forbids (STYLE.md "Boundaries are
 // checked"): web/ may import only workers/protocol.ts from workers/ and nothing from crypto/;
-// crypto/ imports only @noble/* and itself; relay/ never imports decryption; no import cycles.
+// crypto/ imports only @noble/* and itself; relay/ never imports decryption; tools/ (the offline
+// compliance tool, which opens boxes with officers' shares) is imported by nothing else; no cycles.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..')
-const folders = ['web', 'workers', 'crypto', 'relay']
+const folders = ['web', 'workers', 'crypto', 'relay', 'tools']
 const files = []
 const walk = (d) => {
   for (const name of readdirSync(d)) {
@@ -35,6 +36,9 @@ for (const file of files) {
         problems.push(`${rel} imports ${target}: the UI may import only workers/protocol.ts`)
       }
       if (rel.startsWith('crypto/') && !target.startsWith('crypto/')) problems.push(`${rel} imports ${target}: crypto/ is self-contained`)
+      if (!rel.startsWith('tools/') && target.startsWith('tools/')) {
+        problems.push(`${rel} imports ${target}: only the compliance tool itself uses tools/`)
+      }
       if (rel.startsWith('relay/') && !rel.endsWith('.test.ts') && !rel.startsWith('relay/testing/') && DECRYPTING.includes(target)) {
         problems.push(`${rel} imports ${target}: the relay never imports decryption`)
       }

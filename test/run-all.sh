@@ -20,11 +20,11 @@ step "boundaries and types"
 node test/check-boundaries.mjs
 npx tsc --noEmit -p tsconfig.json
 npx tsc --noEmit -p build/tsconfig.json
-deno check relay/main.ts test/sim/main.ts workers/core/client.ts
+deno check relay/main.ts test/sim/main.ts workers/core/client.ts tools/compliance-export.ts tools/compliance-verify.ts
 deno lint --quiet
 
 step "deno tests: crypto, relay (SQLite and Postgres), client engine"
-deno test --allow-all --quiet crypto/ relay/ workers/core/ test/sim/
+deno test --allow-all --quiet crypto/ relay/ workers/core/ test/sim/ tools/
 
 step "scale-out: two relay processes on one Postgres"
 deno test --allow-all --quiet test/scale-out/

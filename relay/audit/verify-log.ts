@@ -13,11 +13,14 @@ import {
   auditRecordHash,
   encodeAuditFields,
   equalBytes,
+  parseAuditClaim,
   rootFingerprint,
   toBase32,
   verifyAuditCheckpoint,
   verifyAuditClaim,
+  verifyComplianceCertificate,
   verifyDeviceChain,
+  xeddsaVerify,
 } from '../crypto-surface.ts'
 import type { AuditSource } from '../storage/audit.ts'
 
@@ -45,6 +48,30 @@ const sameFields = (a: AuditRecord['fields'], b: AuditRecord['fields']): boolean
 /** What checking a record needs besides the record: the store, its root, signatures seen so far. */
 type Context = { source: AuditSource; root: Uint8Array | null; seen: Set<string> }
 
+const COMPLIANCE_ACTOR = 'compliance:'
+
+/** A claim signed by a device whose root-signed chain the store holds; null: no such device. */
+async function deviceClaim(r: AuditRecord, source: AuditSource, root: Uint8Array) {
+  const chain = await source.deviceChain(r.actor)
+  const device = chain ? verifyDeviceChain(root, chain.authorization, chain.binding) : null
+  if (!device?.ok || device.value.deviceId !== r.actor) return null
+  return verifyAuditClaim(r.claim!, r.signature!, device.value.signingPublicKey)
+}
+
+/**
+ * A claim the compliance tool signed with the organisation's compliance key (XEdDSA, decision
+ * 0019): actor `compliance:<keyId>` of the root-certified key; null when the store's certificate
+ * does not verify against the root or names another key.
+ */
+function complianceClaim(r: AuditRecord, source: AuditSource, root: Uint8Array) {
+  const cert = source.complianceCertificate
+  const key = cert ? verifyComplianceCertificate(cert, root) : null
+  if (!key?.ok || r.actor !== COMPLIANCE_ACTOR + key.value.keyId) return null
+  const claim = parseAuditClaim(r.claim!)
+  if (!claim.ok || xeddsaVerify(r.signature!, r.claim!, key.value.agreementPublicKey)) return claim
+  return { ok: false as const, code: 'audit/bad-signature' }
+}
+
 /** Why a device-signed record does not verify, or null when it does. */
 async function checkClaim(r: AuditRecord, { source, root, seen }: Context): Promise<string | null> {
   if (!r.claim && !r.signature) return null
@@ -54,10 +81,10 @@ async function checkClaim(r: AuditRecord, { source, root, seen }: Context): Prom
   const id = r.signature.join(',')
   if (seen.has(id)) return 'duplicate-claim'
   seen.add(id)
-  const chain = await source.deviceChain(r.actor)
-  const device = chain ? verifyDeviceChain(root, chain.authorization, chain.binding) : null
-  if (!device?.ok || device.value.deviceId !== r.actor) return 'unknown-signer'
-  const claim = verifyAuditClaim(r.claim, r.signature, device.value.signingPublicKey)
+  const claim = r.actor.startsWith(COMPLIANCE_ACTOR)
+    ? complianceClaim(r, source, root)
+    : await deviceClaim(r, source, root)
+  if (claim === null) return 'unknown-signer'
   if (!claim.ok) return claim.code === 'audit/bad-signature' ? 'bad-signature' : 'claim-mismatch'
   const c = claim.value
   if (c.deviceId !== r.actor || c.event !== r.event || !sameFields(c.fields, r.fields)) {

@@ -28,6 +28,11 @@ export type AuditHeadRow = { seq: number; hash: Uint8Array; time: number }
  */
 export type AuditSource = {
   rootPublicKey: Uint8Array | null
+  /**
+   * The root-signed compliance key certificate from the org row (null when none): claims by the
+   * actor `compliance:<keyId>` (the compliance tool, decision 0019) are checked against its key.
+   */
+  complianceCertificate: Uint8Array | null
   /** The head row (null when none was ever written). */
   head: { seq: number; hash: Uint8Array } | null
   records: AuditRecord[]

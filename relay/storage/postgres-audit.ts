@@ -98,13 +98,14 @@ export async function auditRecordsPostgres(
 export async function openPostgresAuditSource(url: string): Promise<AuditSource> {
   const sql = await connectPostgres(url, { max: 1 })
   try {
-    const [org] = await sql`SELECT root_public_key FROM org WHERE id = 1`
+    const [org] = await sql`SELECT root_public_key, compliance_certificate FROM org WHERE id = 1`
     const [has] = await sql`SELECT to_regclass('audit_log') IS NOT NULL AS present`
     const present = has?.present === true
     const [head] = present ? await sql`SELECT seq, hash FROM audit_head WHERE id = 1` : []
     const rows = present ? await sql`SELECT * FROM audit_log ORDER BY seq` : []
     return {
       rootPublicKey: org?.root_public_key == null ? null : bytes(org.root_public_key),
+      complianceCertificate: org?.compliance_certificate == null ? null : bytes(org.compliance_certificate),
       head: head && num(head.seq) > 0 ? { seq: num(head.seq), hash: bytes(head.hash) } : null,
       records: rows.map(toRecord),
       async deviceChain(deviceId) {

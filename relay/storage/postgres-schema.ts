@@ -205,6 +205,13 @@ CREATE TABLE scim_refused_devices (
   refused_at BIGINT NOT NULL
 );
 `,
+  // legal hold on conversations (issue 8, storage/legal-hold.ts); pruneCovered skips held ones
+  `CREATE TABLE legal_holds (
+  conversation_id TEXT COLLATE "C" PRIMARY KEY REFERENCES conversations (conversation_id),
+  set_by TEXT COLLATE "C" NOT NULL,
+  set_at BIGINT NOT NULL
+);
+`,
 ]
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length

@@ -54,6 +54,7 @@ export function pruneCovered(sql: Sql, storedBefore: number): Promise<number> {
       await tx`SELECT DISTINCT ON (s.conversation_id) s.conversation_id, s.seq, s.device_id
       FROM snapshots s JOIN conversations c ON c.conversation_id = s.conversation_id
       WHERE s.seq > c.pruned_seq
+        AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.conversation_id = s.conversation_id)
       GROUP BY s.conversation_id, s.seq, s.device_id
       HAVING MAX(s.stored_at) <= ${storedBefore}
       ORDER BY s.conversation_id, s.seq DESC, MAX(s.stored_at)`
@@ -63,6 +64,9 @@ export function pruneCovered(sql: Sql, storedBefore: number): Promise<number> {
       const seq = num(r.seq)
       const device = r.device_id as string
       await tx`SELECT 1 FROM conversations WHERE conversation_id = ${id} FOR UPDATE`
+      // A hold set on another relay after the select above: its transaction held this row's lock.
+      const [held] = await tx`SELECT 1 FROM legal_holds WHERE conversation_id = ${id}`
+      if (held) continue
       deleted += (await tx`DELETE FROM envelopes WHERE conversation_id = ${id} AND seq <= ${seq}
         AND kind = 'data'`).count
       await tx`DELETE FROM snapshots WHERE conversation_id = ${id}

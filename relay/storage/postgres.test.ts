@@ -7,6 +7,7 @@ import postgres from 'postgres'
 import { assert, assertEquals } from './_assert.ts'
 import { runStorageContract } from './contract.ts'
 import { runScimStorageContract } from './scim-contract.ts'
+import { runLegalHoldContract } from './legal-hold-contract.ts'
 import { openPostgresStorage } from './postgres.ts'
 import { PG_SCHEMA_VERSION } from './postgres-schema.ts'
 import { createTestSchema, openTestPostgresStorage } from '../testing/test-postgres.ts'
@@ -56,3 +57,4 @@ Deno.test('Postgres storage: an unreachable server is a clear error that never s
 })
 
 runScimStorageContract('Postgres storage', openTestPostgresStorage)
+runLegalHoldContract('Postgres storage', openTestPostgresStorage)

@@ -100,13 +100,14 @@ export function openSqliteAuditSource(dataDir: string, file = 'wardline.sqlite')
   const one = (sql: string, ...p: unknown[]) =>
     db.prepare(sql).get(...(p as never[])) as Row | undefined
   const hasLog = one("SELECT 1 FROM sqlite_master WHERE name = 'audit_log'")
-  const org = one('SELECT root_public_key FROM org WHERE id = 1')
+  const org = one('SELECT root_public_key, compliance_certificate FROM org WHERE id = 1')
   const head = hasLog ? one('SELECT seq, hash FROM audit_head WHERE id = 1') : undefined
   const rows = hasLog
     ? db.prepare(`SELECT ${COLUMNS} FROM audit_log ORDER BY seq`).all() as Row[]
     : []
   return {
     rootPublicKey: org?.root_public_key == null ? null : bytes(org.root_public_key),
+    complianceCertificate: org?.compliance_certificate == null ? null : bytes(org.compliance_certificate),
     head: head ? { seq: num(head.seq), hash: bytes(head.hash) } : null,
     records: rows.map(toRecord),
     deviceChain(deviceId) {

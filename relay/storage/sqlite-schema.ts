@@ -6,8 +6,10 @@
  * gap-free seq per conversation. `members` is the CURRENT member device set (it follows commits).
  */
 
+import { LEGAL_HOLD_TABLE } from './legal-hold.ts'
+
 /** PRAGMA user_version of this schema; 0 with tables present means a pre-epoch data directory. */
-export const SCHEMA_VERSION = 7
+export const SCHEMA_VERSION = 8
 
 /**
  * Steps from an older schema version to the next, run in order at start inside one transaction
@@ -89,6 +91,8 @@ ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT;`,
     user_id TEXT NOT NULL,
     refused_at INTEGER NOT NULL
   );`,
+  // 7 → 8: legal hold on conversations (issue 8, storage/legal-hold.ts); pruning skips held ones.
+  7: LEGAL_HOLD_TABLE,
 }
 
 export const SCHEMA = `
@@ -189,5 +193,6 @@ ${MIGRATIONS[2]}
 ${MIGRATIONS[4]}
 ${MIGRATIONS[5]}
 ${MIGRATIONS[6]}
+${MIGRATIONS[7]}
 `
 

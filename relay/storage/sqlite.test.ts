@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { assert, assertEquals } from './_assert.ts'
 import { runStorageContract } from './contract.ts'
 import { runScimStorageContract } from './scim-contract.ts'
+import { runLegalHoldContract } from './legal-hold-contract.ts'
 import { openSqliteStorage, SQLITE_FILE } from './sqlite.ts'
 import { SCHEMA_VERSION } from './sqlite-schema.ts'
 
@@ -18,6 +19,7 @@ const openTempSqlite = async () => {
 }
 
 runScimStorageContract('SQLite storage', openTempSqlite)
+runLegalHoldContract('SQLite storage', openTempSqlite)
 
 runStorageContract('SQLite storage', openTempSqlite, async () => {
   // Two connections to one file, as two relay processes on one data directory would have.

@@ -30,6 +30,7 @@ import { SqliteDirectory } from './sqlite-directory.ts'
 import { SqliteAuditLog } from './sqlite-audit.ts'
 import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
 import { SqliteScim } from './sqlite-scim.ts'
+import { SqliteLegalHold } from './sqlite-legal-hold.ts'
 
 export const SQLITE_FILE = 'wardline.sqlite'
 
@@ -89,6 +90,8 @@ const CONVERSATION_COLUMNS =
 class SqliteStorage extends SqliteDirectory implements RelayStorage {
   /** SCIM directory sync on the same connection (sqlite-scim.ts, issue 7). */
   readonly scim = new SqliteScim(this.db)
+  /** Legal holds (sqlite-legal-hold.ts, issue 8): held conversations are never pruned. */
+  readonly legalHold = new SqliteLegalHold(this.db)
 
   private insertBoxes(conversationId: string, boxes: KeyBoxRow[]): void {
     for (const b of boxes) {
@@ -466,6 +469,7 @@ class SqliteStorage extends SqliteDirectory implements RelayStorage {
         `SELECT s.conversation_id, s.seq, s.device_id FROM snapshots s
          JOIN conversations c ON c.conversation_id = s.conversation_id
          WHERE s.seq > c.pruned_seq
+           AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.conversation_id = s.conversation_id)
          GROUP BY s.conversation_id, s.seq, s.device_id
          HAVING MAX(s.stored_at) <= ?
          ORDER BY s.conversation_id, s.seq DESC, MAX(s.stored_at)`,

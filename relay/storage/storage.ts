@@ -6,6 +6,7 @@
  */
 
 import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
+import type { LegalHoldStorage } from './legal-hold.ts'
 import type { ScimStorage } from './scim-storage.ts'
 
 export type AuthorizationRow = {
@@ -204,7 +205,7 @@ export interface RelayStorage {
   /** Every part, in order, of the snapshot the conversation is pruned to; null when not pruned. */
   prunedSnapshot(conversationId: string): Promise<{ seq: number; parts: Uint8Array[] } | null>
   /**
-   * For every conversation, takes the newest snapshot stored at or
+   * For every conversation not under legal hold (`legalHold`), takes the newest snapshot stored at or
    * before `storedBefore` (the grace period), deletes the DATA entries it covers — never a commit —
    * and every older snapshot, and moves the pruned point to it. Returns how many entries it deleted.
    */
@@ -239,4 +240,6 @@ export interface RelayStorage {
   auditRecords(since: number, limit: number): Promise<AuditRecord[]>
   /** SCIM 2.0 directory sync: users, groups, devices refused by deactivation (issue 7). */
   readonly scim: ScimStorage
+  /** Legal holds (issue 8, legal-hold.ts): a held conversation loses nothing until released. */
+  readonly legalHold: LegalHoldStorage
 }

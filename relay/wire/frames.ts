@@ -69,6 +69,13 @@ export const FRAME_FIELDS = {
   getDirectoryUsers: { ref: 'str', offset: 'uint' },
   directoryUsers: { ref: 'str', users: 'byteses', next: 'uint' },
   userDeactivated: { userId: 'str', deviceIds: 'strs' },
+  // legal hold (appended; issue 8, docs/decisions/0019-compliance-export.md): an admin or
+  // compliance device holds a conversation (nothing of it is pruned until released) or releases
+  // it, acked with seq 0; `legalHolds` lists the held ones as UTF-8 JSON lines
+  setLegalHold: { ref: 'str', conversationId: 'str' },
+  releaseLegalHold: { ref: 'str', conversationId: 'str' },
+  getLegalHolds: { ref: 'str' },
+  legalHolds: { ref: 'str', lines: 'strs' },
 } as const satisfies Record<string, Record<string, FieldKind>>
 
 export type FrameType = keyof typeof FRAME_FIELDS

@@ -31,6 +31,7 @@ import { dropSnapshotUpload, handlePutSnapshot } from './snapshots.ts'
 import { handlePutPolicy } from './policy.ts'
 import { handleGetKeyBackup, handlePutKeyBackup } from './key-backup.ts'
 import { handleGetAuditHead, handleGetAuditRecords, handlePutAuditEvent } from './audit.ts'
+import { handleGetLegalHolds, handleReleaseLegalHold, handleSetLegalHold } from './legal-hold.ts'
 import { auditDeviceId } from '../audit/hook.ts'
 import { handleGetDirectoryUsers } from '../scim/directory-users.ts'
 import { isAdmittedFrom } from '../network-boundaries.ts'
@@ -259,6 +260,12 @@ export class Session implements SessionContext {
         return await handleGetAuditHead(this, frame)
       case 'getAuditRecords':
         return await handleGetAuditRecords(this, frame)
+      case 'setLegalHold':
+        return await handleSetLegalHold(this, frame)
+      case 'releaseLegalHold':
+        return await handleReleaseLegalHold(this, frame)
+      case 'getLegalHolds':
+        return await handleGetLegalHolds(this, frame)
       default:
         // relay → device frames (or a second login) are not valid from a device.
         return this.sendError('relay/unexpected-frame', '')

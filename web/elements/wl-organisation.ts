@@ -15,6 +15,7 @@ import { createPrfCredential, isPrfUnlockPossible } from '../prf-unlock.ts'
 import { WorkerCallError, type WorkerClient } from '../worker-client.ts'
 import { baseStyles, sideViewStyles } from '../styles.ts'
 import './wl-storage-status.ts'
+import { complianceAccessText } from './wl-compliance-notice.ts'
 import './wl-devices.ts'
 import './wl-recovery-key.ts'
 import './wl-remove-device.ts'
@@ -91,8 +92,8 @@ export class WlOrganisation extends LitElement {
       ${c
         ? html`<p data-testid="compliance-access">Compliance access: ${c.threshold} of ${c.officers.length} officers
               (${c.officers.join(', ')})</p>
-            <p class="muted">Your organisation can lawfully access your messages this way: every conversation key is also
-              sealed to its compliance key, which only ${c.threshold} of these officers together can open.</p>
+            <p class="muted" data-testid="compliance-explained">${complianceAccessText(c)} Every conversation key is also
+              sealed to the organisation’s compliance key, which only ${c.threshold} of these officers together can open.</p>
             <div class="fingerprint" data-testid="compliance-fingerprint">
               ${c.fingerprint.split(' ').map((g) => html`<span>${g}</span>`)}
             </div>`

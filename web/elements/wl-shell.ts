@@ -14,6 +14,7 @@ import { IdleLock } from '../idle-lock.ts'
 import { baseStyles } from '../styles.ts'
 import type { WorkerClient } from '../worker-client.ts'
 import './wl-add-person.ts'
+import './wl-compliance-notice.ts'
 import './wl-conversation-list.ts'
 import './wl-conversation.ts'
 import './wl-install-button.ts'
@@ -155,6 +156,7 @@ export class WlShell extends LitElement {
         <button class="quiet" data-testid="switch-user" ?disabled=${this.locking} @click=${() => void this.#lock(true)}
           title=${this.profileLabel ? `Lock ${this.profileLabel}’s messages and let someone else unlock` : 'Lock and let someone else unlock'}>Switch user</button>
       </header>
+      <wl-compliance-notice .compliance=${s?.compliance ?? null} .deviceId=${s?.me?.deviceId ?? ''}></wl-compliance-notice>
       ${s?.lease?.state === 'ending' && s.lease.locksAt
         ? html`<p class="lease-warning" role="status" data-testid="lease-warning">Connect to your organisation’s network before
             ${new Date(s.lease.locksAt).toLocaleString()}, or Wardline locks on this device until it does.</p>`

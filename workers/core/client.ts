@@ -1445,6 +1445,15 @@ export class WardlineClient {
     await this.request({ type: 'putAuthorization', ref: `pa/${c.bytesToHex(c.randomBytes(8))}`, authorization })
   }
 
+  /**
+   * Puts the conversation on legal hold, or releases it (admin and compliance devices only; else
+   * `relay/forbidden`): while held the relay prunes nothing of it (decision 0019). Audited.
+   */
+  async setLegalHold(conversationId: string, held: boolean): Promise<void> {
+    const type = held ? 'setLegalHold' : 'releaseLegalHold'
+    await this.request({ type, ref: `lh/${c.bytesToHex(c.randomBytes(8))}`, conversationId })
+  }
+
   markRead(conversationId: string): Promise<void> {
     return this.#enqueue(async () => {
       const conv = this.conversations.get(conversationId)
