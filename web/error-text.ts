@@ -30,7 +30,7 @@ const TEXT: Record<string, string> = {
   'enroll/code-used': 'This enrollment code has already been used. Ask your administrator for a new one.',
   'enroll/code-expired': 'This enrollment code has expired. Ask your administrator for a new one.',
   'enroll/wrong-organisation':
-    'This code belongs to a different organisation than this server (the fingerprints do not match). Do not continue — tell your IT team.',
+    'This code does not match this server’s organisation. Check that it was typed exactly as given (a single wrong character does this); if it was, do not continue — tell your IT team.',
   'enroll/no-organisation': 'This server has no organisation yet. Ask your IT team.',
   'enroll/device-exists': 'This device is already enrolled. Reload the page.',
   'enroll/bad-authorization': 'This code could not be verified. Ask your administrator for a new one.',

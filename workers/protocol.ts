@@ -87,6 +87,7 @@ export type StatusSnapshot = {
   compliance: ComplianceSummary | null // the organisation's compliance key (lawful access)
   idleLockMinutes: number // the organisation policy's idle lock (web/idle-lock.ts)
   pinAttemptsLeft: number // wrong PINs left before this device wipes its data
+  pinWaitMs?: number // how long the next PIN attempt must still wait after wrong ones (0: none)
   prfCredentialId: string | null // base64url id when "unlock with screen lock" is set up
   // Device lifecycle (decision 0012); optional so older snapshots still type-check.
   lease?: LeaseStatus

@@ -8,7 +8,7 @@ import { bytesToHex, randomBytes, wipe } from '../crypto/bytes.ts'
 import { DEFAULT_KDF, unwrapLocalKey, unwrapLocalKeyWithPrf, wrapLocalKey, wrapLocalKeyWithPrf } from '../crypto/local-key.ts'
 import { checkPin, DEFAULT_POLICY, type Policy, signPolicy } from '../crypto/policy.ts'
 import { safetyNumber, safetyQrPayload } from '../crypto/safety-number.ts'
-import { attemptsLeft, failureDelayMs, NO_FAILURES, remainingWaitMs } from './core/pin-attempts.ts'
+import { attemptsLeft, NO_FAILURES, remainingWaitMs } from './core/pin-attempts.ts'
 import { WardlineClient } from './core/client.ts'
 import {
   createEnrollment,
@@ -90,13 +90,15 @@ async function status(): Promise<StatusSnapshot> {
   }
 }
 
-async function vaultStatus(): Promise<Pick<StatusSnapshot, 'idleLockMinutes' | 'pinAttemptsLeft' | 'prfCredentialId'>> {
+async function vaultStatus(): Promise<Pick<StatusSnapshot, 'idleLockMinutes' | 'pinAttemptsLeft' | 'pinWaitMs' | 'prfCredentialId'>> {
   // An erased (or never enrolled) device is not re-created just to answer "status".
-  if (!(await hasDatabase())) return { idleLockMinutes: DEFAULT_POLICY.idleLockMinutes, pinAttemptsLeft: DEFAULT_POLICY.maxPinAttempts, prfCredentialId: null }
+  if (!(await hasDatabase())) return { idleLockMinutes: DEFAULT_POLICY.idleLockMinutes, pinAttemptsLeft: DEFAULT_POLICY.maxPinAttempts, pinWaitMs: 0, prfCredentialId: null }
   const policy = await readPolicy(db)
+  const failures = await readFailures(db)
   return {
     idleLockMinutes: policy.idleLockMinutes,
-    pinAttemptsLeft: attemptsLeft(await readFailures(db), policy.maxPinAttempts),
+    pinAttemptsLeft: attemptsLeft(failures, policy.maxPinAttempts),
+    pinWaitMs: remainingWaitMs(failures, Date.now(), pinDelayUnitMs),
     prfCredentialId: (await readPrf(db))?.credentialId ?? null,
   }
 }
@@ -187,7 +189,8 @@ async function unlockWithPin(pin: string): Promise<StatusSnapshot> {
   const key = unwrapLocalKey(wrapped, typeof pin === 'string' ? pin : '')
   if (!key.ok) {
     if (counted.failures >= policy.maxPinAttempts) return wipeAfterFailures()
-    await sleep(failureDelayMs(counted.failures, pinDelayUnitMs))
+    // Answered at once; the wait this failure earns is served before the next attempt (above),
+    // and `status` says how long it is, so the unlock screen can count it down.
     throw new IdentityError(key.code, 'Wrong PIN')
   }
   await writeFailures(db, NO_FAILURES)

@@ -18,6 +18,12 @@ test('persistent storage is asked for and shown, and messaging goes on whatever 
   await setupOrganisation(admin, relay, 'Ann Admin', 'amber-ward-7')
   await addPerson(admin, ben, relay.url, 'Ben Nurse', 'blue-ward-42')
 
+  // The setup link opened again once the organisation exists says so, beside the enrollment form.
+  const late = await newPage(browser, DESKTOP, errors)
+  await late.goto(`${relay.url}/#setup=${relay.setupCode}`)
+  await expect(late.getByTestId('setup-already-done')).toContainText('ask your administrator for an enrollment code')
+  await late.context().close()
+
   await admin.getByRole('button', { name: 'Organisation & this device' }).click()
   const status = admin.getByTestId('storage-status')
   await expect(status).toBeVisible()

@@ -111,7 +111,11 @@ test('policy, screen-lock unlock, idle auto-lock and the wrong-PIN wipe', async 
     // Wrong PINs: the first three are answered at once, then each waits longer; attempts left show.
     for (let i = 0; i < 3; i++) expect(await wrongPin(pageB, `wrong-${i}-pin`)).toBeLessThan(2_000 + 3_000)
     await expect(pageB.getByTestId('attempts-left')).toHaveText(/2 attempts left/)
-    expect(await wrongPin(pageB, 'wrong-3-pin')).toBeGreaterThanOrEqual(2_000)
+    const waited = wrongPin(pageB, 'wrong-3-pin')
+    // The wait is said, and counted down on the button, rather than a silent "Unlocking…".
+    await expect(pageB.getByTestId('pin-wait')).toContainText(/wait \d+ s before the next try/)
+    await expect(pageB.getByRole('button', { name: /Try again in \d+ s/ })).toBeDisabled()
+    expect(await waited).toBeGreaterThanOrEqual(2_000)
     await expect(pageB.getByTestId('attempts-left')).toContainText('Last attempt')
     // The right PIN would still work here; the fifth wrong one erases the device's data.
     await pageB.getByLabel('PIN or passphrase', { exact: true }).fill('wrong-4-pin')

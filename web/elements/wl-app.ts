@@ -32,7 +32,8 @@ export class WlApp extends LitElement {
       .screen > * { height: 100%; }
       .loading { display: flex; align-items: center; justify-content: center; height: 100%; color: var(--wl-muted); }
       .failed { max-width: 28rem; margin: 10vh auto; padding: 1rem; }
-      .screen > .wiped { height: auto; max-width: 28rem; margin: 1rem auto 0; padding: 0.75rem 1rem; }
+      .screen > .wiped, .screen > .notice { height: auto; max-width: 28rem; margin: 1rem auto 0; padding: 0.75rem 1rem; }
+      .screen > .notice { background: var(--wl-primary-soft); border-radius: 8px; }
     `,
   ]
 
@@ -126,9 +127,12 @@ export class WlApp extends LitElement {
       case 'needs-enrollment':
         return html`${this.wiped || this.notice
           ? html`<p class="error wiped" role="alert" data-testid="wiped-notice">${describeError(this.wiped ? 'local/wiped' : this.notice!)}</p>`
+          : null}${this.codes.setup && !this.codes.enroll
+          ? html`<p class="notice" role="status" data-testid="setup-already-done">This organisation is already set up, so its setup
+              link no longer works. To use Wardline on this device, ask your administrator for an enrollment code.</p>`
           : null}<wl-enroll .client=${this.client} .code=${this.codes.enroll ?? ''} .cancellable=${this.otherProfiles > 0}></wl-enroll>`
       case 'locked':
-        return html`<wl-unlock .client=${this.client} .me=${s.me} .attemptsLeft=${s.pinAttemptsLeft}
+        return html`<wl-unlock .client=${this.client} .me=${s.me} .attemptsLeft=${s.pinAttemptsLeft} .waitMs=${s.pinWaitMs ?? 0}
           .prfCredentialId=${s.prfCredentialId} .lease=${s.lease ?? null} .notice=${this.notice}
           .label=${this.profileLabel} .canSwitch=${this.otherProfiles > 0}></wl-unlock>`
       case 'ready':

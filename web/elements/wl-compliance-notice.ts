@@ -29,7 +29,7 @@ export class WlComplianceNotice extends LitElement {
       :host { display: block; flex: none; }
       .bar { display: flex; align-items: center; gap: 0.75rem; padding: 0.5rem 0.75rem 0.5rem 1rem;
         border-bottom: 1px solid var(--wl-border); background: var(--wl-primary-soft); color: var(--wl-text); }
-      .text { flex: 1; margin: 0; }
+      .text { flex: 1; margin: 0; font-size: 0.92rem; }
       button { min-height: 40px; flex: none; }
     `,
   ]
@@ -57,7 +57,9 @@ export class WlComplianceNotice extends LitElement {
     const c = this.compliance
     if (!c || !this.deviceId || this.#seen()) return null
     return html`<div class="bar" role="status" data-testid="compliance-notice">
-      <p class="text">${complianceAccessText(c)} Details are under Organisation &amp; this device.</p>
+      <p class="text">Your organisation can open your messages for a lawful request or an audit, only if
+        ${c.threshold} of its ${c.officers.length} compliance officers act together, and every such access is
+        logged for administrators to see. Details: Organisation &amp; this device.</p>
       <button data-testid="compliance-notice-ok" @click=${() => this.#dismiss()}>OK</button>
     </div>`
   }

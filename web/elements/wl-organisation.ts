@@ -90,8 +90,8 @@ export class WlOrganisation extends LitElement {
     return html`<section data-testid="compliance-section">
       <h3>Compliance access</h3>
       ${c
-        ? html`<p data-testid="compliance-access">Compliance access: ${c.threshold} of ${c.officers.length} officers
-              (${c.officers.join(', ')})</p>
+        ? html`<p data-testid="compliance-access">${c.threshold} of ${c.officers.length} officers must act together:
+              <bdi>${c.officers.join(', ')}</bdi></p>
             <p class="muted" data-testid="compliance-explained">${complianceAccessText(c)} Every conversation key is also
               sealed to the organisation’s compliance key, which only ${c.threshold} of these officers together can open.</p>
             <div class="fingerprint" data-testid="compliance-fingerprint">

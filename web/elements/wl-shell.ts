@@ -61,11 +61,16 @@ export class WlShell extends LitElement {
       .placeholder { display: flex; align-items: center; justify-content: center; color: var(--wl-muted); padding: 2rem; text-align: center; }
       header button { flex: none; }
       .lease-warning { flex: none; margin: 0; padding: 0.5rem 0.9rem; background: #fff4d6; color: #4d3600; font-size: 0.92rem; }
+      .short { display: none; }
       @media (max-width: 420px) {
         .brand span { display: none; }
-        .conn { padding: 0.25rem 0.5rem; }
-        header { gap: 0.25rem; }
-        header button { padding-inline: 0.6rem; }
+        /* Everything fits a 360 px phone: the status pill gives way first, then the labels shorten. */
+        .conn { padding: 0.25rem 0.5rem; min-width: 0; flex: 0 1 auto; }
+        .conn > span:last-child { overflow: hidden; text-overflow: ellipsis; }
+        header { gap: 0.25rem; padding-left: 0.6rem; }
+        header button { padding-inline: 0.55rem; }
+        .long { display: none; }
+        .short { display: inline; }
       }
       @media (min-width: 900px) {
         .pane-list { flex: 0 0 24rem; display: flex !important; border-right: 1px solid var(--wl-border); }
@@ -154,7 +159,8 @@ export class WlShell extends LitElement {
         <wl-install-button></wl-install-button>
         <button class="quiet" data-testid="lock" ?disabled=${this.locking} @click=${() => void this.#lock()}>Lock</button>
         <button class="quiet" data-testid="switch-user" ?disabled=${this.locking} @click=${() => void this.#lock(true)}
-          title=${this.profileLabel ? `Lock ${this.profileLabel}’s messages and let someone else unlock` : 'Lock and let someone else unlock'}>Switch user</button>
+          aria-label="Switch user"
+          title=${this.profileLabel ? `Lock ${this.profileLabel}’s messages and let someone else unlock` : 'Lock and let someone else unlock'}><span class="long">Switch user</span><span class="short">Switch</span></button>
       </header>
       <wl-compliance-notice .compliance=${s?.compliance ?? null} .deviceId=${s?.me?.deviceId ?? ''}></wl-compliance-notice>
       ${s?.lease?.state === 'ending' && s.lease.locksAt

@@ -5,7 +5,7 @@
  * exists (`unlockWithPrf`); the PIN always works too.
  */
 import { LitElement, html } from 'lit'
-import { customElement, property, query } from 'lit/decorators.js'
+import { customElement, property, query, state } from 'lit/decorators.js'
 import type { StatusSnapshot } from '../../workers/protocol.ts'
 import { emit, emitPlain } from '../events.ts'
 import { formText } from '../pin-fields.ts'
@@ -24,6 +24,11 @@ export class WlUnlock extends LitElement {
   @property({ attribute: false }) client: WorkerClient | null = null
   @property({ attribute: false }) me: StatusSnapshot['me'] = null
   @property({ attribute: false }) attemptsLeft = Infinity
+  /** After wrong PINs the next attempt waits this long (from the worker's status): counted down here. */
+  @property({ attribute: false }) waitMs = 0
+  @state() private waitUntil = 0
+  @state() private now = Date.now()
+  #tick: ReturnType<typeof setInterval> | undefined
   @property({ attribute: false }) prfCredentialId: string | null = null
   /** The offline lease (decision 0012): past it, unlocking needs the relay to renew it. */
   @property({ attribute: false }) lease: StatusSnapshot['lease'] | null = null
@@ -37,6 +42,32 @@ export class WlUnlock extends LitElement {
 
   protected override firstUpdated(): void {
     this.pinInput.focus()
+  }
+
+  protected override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('waitMs') && this.waitMs > 0) this.#startWait(this.waitMs)
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback()
+    clearInterval(this.#tick)
+  }
+
+  #startWait(ms: number): void {
+    this.waitUntil = Date.now() + ms
+    this.now = Date.now()
+    clearInterval(this.#tick)
+    this.#tick = setInterval(() => {
+      this.now = Date.now()
+      if (this.now >= this.waitUntil) {
+        clearInterval(this.#tick)
+        this.pinInput?.focus()
+      }
+    }, 250)
+  }
+
+  get #waitSeconds(): number {
+    return Math.max(0, Math.ceil((this.waitUntil - this.now) / 1000))
   }
 
   override render() {
@@ -58,7 +89,12 @@ export class WlUnlock extends LitElement {
             ? 'Last attempt: one more wrong PIN erases Wardline’s data on this device.'
             : `${this.attemptsLeft} attempts left before Wardline erases its data on this device.`}</p>`
           : null}
-        <button class="primary" type="submit" ?disabled=${this.action.busy}>${this.action.busy ? 'Unlocking…' : this.#expired ? 'Connect to renew' : 'Unlock'}</button>
+        ${this.#waitSeconds > 0
+          ? html`<p class="muted" data-testid="pin-wait" role="status">Wrong PIN several times: for your safety, wait ${this.#waitSeconds} s before the next try.</p>`
+          : null}
+        <button class="primary" type="submit" ?disabled=${this.action.busy || this.#waitSeconds > 0}>${this.action.busy
+          ? 'Unlocking…'
+          : this.#waitSeconds > 0 ? `Try again in ${this.#waitSeconds} s` : this.#expired ? 'Connect to renew' : 'Unlock'}</button>
         ${this.prfCredentialId
           ? html`<button type="button" data-testid="unlock-prf" ?disabled=${this.action.busy} @click=${() => void this.#unlockWithPrf()}>Unlock with screen lock</button>`
           : null}
@@ -116,7 +152,11 @@ export class WlUnlock extends LitElement {
   async #failed(error: unknown): Promise<never> {
     if (errorCode(error) === 'local/wiped') emitPlain(this, 'wl-wiped')
     else if (errorCode(error) === 'local/lease-expired') this.notice = 'local/lease-expired'
-    else if (this.client) this.attemptsLeft = (await this.client.call('status', {}).catch(() => null))?.pinAttemptsLeft ?? this.attemptsLeft
+    else if (this.client) {
+      const status = await this.client.call('status', {}).catch(() => null)
+      this.attemptsLeft = status?.pinAttemptsLeft ?? this.attemptsLeft
+      if (status?.pinWaitMs) this.#startWait(status.pinWaitMs)
+    }
     throw error
   }
 }
