@@ -205,6 +205,13 @@ CREATE TABLE scim_refused_devices (
   refused_at BIGINT NOT NULL
 );
 `,
+  // When each device last logged in, for the admin console's "last seen" (issue 7).
+  `
+CREATE TABLE device_seen (
+  device_id TEXT COLLATE "C" PRIMARY KEY,
+  last_seen_at BIGINT NOT NULL
+);
+`,
 ]
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length

@@ -7,7 +7,7 @@
  */
 
 /** PRAGMA user_version of this schema; 0 with tables present means a pre-epoch data directory. */
-export const SCHEMA_VERSION = 7
+export const SCHEMA_VERSION = 8
 
 /**
  * Steps from an older schema version to the next, run in order at start inside one transaction
@@ -88,6 +88,11 @@ ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT;`,
     device_id TEXT PRIMARY KEY,
     user_id TEXT NOT NULL,
     refused_at INTEGER NOT NULL
+  );`,
+  // 7 → 8: when each device last logged in, for the admin console's "last seen" (issue 7).
+  7: `CREATE TABLE IF NOT EXISTS device_seen (
+    device_id TEXT PRIMARY KEY,
+    last_seen_at INTEGER NOT NULL
   );`,
 }
 
@@ -189,5 +194,6 @@ ${MIGRATIONS[2]}
 ${MIGRATIONS[4]}
 ${MIGRATIONS[5]}
 ${MIGRATIONS[6]}
+${MIGRATIONS[7]}
 `
 

@@ -69,6 +69,11 @@ export const FRAME_FIELDS = {
   getDirectoryUsers: { ref: 'str', offset: 'uint' },
   directoryUsers: { ref: 'str', users: 'byteses', next: 'uint' },
   userDeactivated: { userId: 'str', deviceIds: 'strs' },
+  // admin console (appended, issue 7): revoke an unused enrollment authorization (acked), and
+  // read each device's last login time (one JSON object per line: { deviceId, lastSeenAt })
+  revokeAuthorization: { ref: 'str', authorizationId: 'str' },
+  getDevicesSeen: { ref: 'str' },
+  devicesSeen: { ref: 'str', lines: 'strs' },
 } as const satisfies Record<string, Record<string, FieldKind>>
 
 export type FrameType = keyof typeof FRAME_FIELDS
