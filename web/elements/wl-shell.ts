@@ -14,6 +14,7 @@ import { IdleLock } from '../idle-lock.ts'
 import { baseStyles } from '../styles.ts'
 import type { WorkerClient } from '../worker-client.ts'
 import './wl-add-person.ts'
+import './wl-admin.ts'
 import './wl-conversation-list.ts'
 import './wl-conversation.ts'
 import './wl-install-button.ts'
@@ -163,7 +164,8 @@ export class WlShell extends LitElement {
         <section class="pane-list" aria-label="Conversations">
           <div class="toolbar">
             <button class="primary" data-testid="new-conversation" @click=${() => this.#go('new')}>New conversation</button>
-            ${isAdmin ? html`<button data-testid="add-person" @click=${() => this.#go('add-person')}>Add person</button>` : null}
+            ${isAdmin ? html`<button data-testid="add-person" @click=${() => this.#go('add-person')}>Add person</button>
+              <button data-testid="admin-console" @click=${() => this.#go('admin')}>Admin</button>` : null}
           </div>
           <wl-restore-offer .client=${this.client} .connection=${s?.connection ?? 'offline'}></wl-restore-offer>
           <wl-conversation-list .client=${this.client} .selectedId=${this.view === 'conversation' ? this.conversationId : null}></wl-conversation-list>
@@ -197,6 +199,11 @@ export class WlShell extends LitElement {
       case 'add-person':
         return s?.me?.role === 'admin'
           ? html`<wl-add-person .client=${this.client} .rootFingerprint=${s.rootFingerprint}></wl-add-person>`
+          : this.#placeholder()
+      case 'admin':
+        // Admin role only: the worker also refuses every admin call from a device without the root key.
+        return s?.me?.role === 'admin'
+          ? html`<wl-admin .client=${this.client} .me=${s.me}></wl-admin>`
           : this.#placeholder()
       case 'organisation':
         return html`<wl-organisation .rootFingerprint=${s?.rootFingerprint ?? null} .me=${s?.me ?? null} .client=${this.client}
