@@ -79,7 +79,12 @@ export function adminHandlers(deps: AdminDeps): { [M in AdminMethod]: Handler<M>
     async auditRecords({ since, limit }) {
       const { client } = deps.requireAdmin()
       const lines = await auditLines(client, Math.max(0, Number(since) || 0), Number(limit) || 50)
-      return lines.map(parseAuditLine).filter((r): r is AuditRecordView => r !== null)
+      const out: AuditRecordView[] = []
+      for (const line of lines) {
+        const r = parseAuditLine(line)
+        if (r) out.push({ ...r, actorName: client.devices.get(r.actor)?.displayName ?? null })
+      }
+      return out
     },
     async signAuditCheckpoint() {
       const { client, store } = deps.requireAdmin()

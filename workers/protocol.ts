@@ -139,7 +139,16 @@ export type EnrollmentCodeView = {
 }
 
 /** One audit record as the console shows it (relay/README.md "Audit log"). */
-export type AuditRecordView = { seq: number; time: number; event: string; actor: string; fields: Record<string, string> }
+export type AuditRecordView = {
+  seq: number
+  time: number
+  event: string
+  /** A device id, `relay` or `scim`. */
+  actor: string
+  /** The actor device's person, from this device's verified directory (never from the relay). */
+  actorName: string | null
+  fields: Record<string, string>
+}
 
 /** A checkpoint this device signed of the audit head (decision 0013). */
 export type AuditCheckpointView = { seq: number; time: number; hash: string }

@@ -22,10 +22,15 @@ const WIDE = { width: 1280, height: 800 }
 const PHONE = { width: 390, height: 844 }
 test.use({ actionTimeout: 30_000 })
 
-async function shoot(page: Page, name: string): Promise<void> {
+async function shoot(page: Page, name: string, dark = false): Promise<void> {
   for (const [label, size] of [['desktop', WIDE], ['phone', PHONE]] as const) {
     await page.setViewportSize(size)
     await page.screenshot({ path: `${SHOTS}/${name}-${label}.png` })
+  }
+  if (dark) {
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.screenshot({ path: `${SHOTS}/${name}-phone-dark.png` })
+    await page.emulateMedia({ colorScheme: 'light' })
   }
   await page.setViewportSize(WIDE)
 }
@@ -74,7 +79,7 @@ test('admin console: people with last seen, policy with the PIN asked again, cod
     await admin.getByTestId('admin-search').fill('')
     await doraCard.getByTestId('issue-code').click()
     const doraLink = (await doraCard.getByTestId('enrollment-link').textContent())!.trim()
-    await shoot(admin, '1-people')
+    await shoot(admin, '1-people', true)
     // Dora enrolls with the code that carries her directory user id.
     const doraPage = await newPage(browser, PHONE, errors)
     await doraPage.goto(doraLink.replace(/^https?:\/\/[^/]+/, relay.url))
@@ -93,6 +98,7 @@ test('admin console: people with last seen, policy with the PIN asked again, cod
     await shoot(admin, '3-reauth')
     await reauth(admin, PIN_A)
     await expect(admin.getByTestId('policy-saved')).toBeVisible()
+    await expect(admin.getByTestId('policy-version')).toContainText('Version 1')
     expect(typeof (await (await fetch(`${relay.url}/api/policy`)).json()).policy).toBe('string')
 
     // Codes: a new one for Cara, revoked (PIN again) before anyone used it.
@@ -139,7 +145,7 @@ test('admin console: people with last seen, policy with the PIN asked again, cod
     await expect(admin.getByTestId('audit-record').first()).toContainText('org.setup')
     await admin.getByTestId('sign-checkpoint').click()
     await expect(admin.getByTestId('checkpoint-count')).toContainText('1 checkpoint kept on this device')
-    await shoot(admin, '5-audit')
+    await shoot(admin, '5-audit', true)
     const downloads: string[] = []
     admin.on('download', async (d) => {
       const path = `${SHOTS}/${d.suggestedFilename()}`

@@ -111,10 +111,10 @@ export class WlAdminAudit extends LitElement {
 
   #renderRecord(r: AuditRecordView) {
     const fields = Object.entries(r.fields).map(([k, v]) => `${k} ${v}`).join(' · ')
-    const actor = r.actor.length > 16 ? `${r.actor.slice(0, 12)}…` : r.actor
+    const actor = r.actor.length > 16 ? `${r.actor.slice(0, 8)}…` : r.actor
     return html`<li class="record" data-testid="audit-record">
       <span class="seq">#${r.seq}</span>
-      <span class="detail">${formatTime(r.time)} · <span class="mono" title=${r.actor}>${actor}</span></span>
+      <span class="detail">${formatTime(r.time)} · ${r.actorName ? html`<bdi>${r.actorName}</bdi> ` : null}<span class="mono" title=${r.actor}>${actor}</span></span>
       <span><span class="event">${r.event}</span>${fields ? html` <span class="detail">${fields}</span>` : null}</span>
     </li>`
   }

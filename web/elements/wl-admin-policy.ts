@@ -104,7 +104,9 @@ export class WlAdminPolicy extends LitElement {
     if (!p) return html`${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : html`<p class="empty">Loading policy…</p>`}`
     return html`
       <form @submit=${(e: SubmitEvent) => void this.#submit(e)} novalidate data-testid="policy-form">
-        <p class="muted">Version ${p.version}. Signed on this device with the organisation’s key; the server cannot change it.</p>
+        <p class="muted" data-testid="policy-version">${p.version > 0
+          ? `Version ${p.version}, signed with the organisation’s key on an admin device; the server cannot change it.`
+          : 'The default policy applies: no version has been signed yet. Saving signs version 1 on this device.'}</p>
         <div class="grid">
           ${FIELDS.map((f) => html`<div class="field">
             <label for=${f.name}>${f.label}</label>

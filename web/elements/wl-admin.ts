@@ -20,7 +20,7 @@ import './wl-reauth.ts'
 
 const SECTIONS = [
   { id: 'users', label: 'People' },
-  { id: 'codes', label: 'Enrollment codes' },
+  { id: 'codes', label: 'Codes' },
   { id: 'policy', label: 'Policy' },
   { id: 'audit', label: 'Audit log' },
 ] as const
@@ -40,7 +40,7 @@ export class WlAdmin extends LitElement {
         border-bottom: 1px solid var(--wl-border); overflow-x: auto; scrollbar-width: none;
       }
       nav button {
-        border: 0; border-bottom: 3px solid transparent; border-radius: 0; background: transparent; white-space: nowrap;
+        flex: none; border: 0; border-bottom: 3px solid transparent; border-radius: 0; background: transparent; white-space: nowrap;
         color: var(--wl-muted); padding: 0 0.8rem; min-width: 0;
       }
       nav button[aria-selected='true'] { color: var(--wl-primary); border-bottom-color: var(--wl-primary); }

@@ -57,7 +57,7 @@ export class WlShell extends LitElement {
       .toolbar button { white-space: nowrap; padding: 0 0.8rem; }
       .toolbar .primary { flex: 1 1 auto; }
       wl-conversation-list { flex: 1; min-height: 0; }
-      .footer { border-top: 1px solid var(--wl-border); padding: 0.25rem 0.5rem; }
+      .footer { border-top: 1px solid var(--wl-border); padding: 0.25rem 0.5rem; display: flex; flex-wrap: wrap; gap: 0 0.25rem; }
       .placeholder { display: flex; align-items: center; justify-content: center; color: var(--wl-muted); padding: 2rem; text-align: center; }
       header button { flex: none; }
       .lease-warning { flex: none; margin: 0; padding: 0.5rem 0.9rem; background: #fff4d6; color: #4d3600; font-size: 0.92rem; }
@@ -164,13 +164,13 @@ export class WlShell extends LitElement {
         <section class="pane-list" aria-label="Conversations">
           <div class="toolbar">
             <button class="primary" data-testid="new-conversation" @click=${() => this.#go('new')}>New conversation</button>
-            ${isAdmin ? html`<button data-testid="add-person" @click=${() => this.#go('add-person')}>Add person</button>
-              <button data-testid="admin-console" @click=${() => this.#go('admin')}>Admin</button>` : null}
+            ${isAdmin ? html`<button data-testid="add-person" @click=${() => this.#go('add-person')}>Add person</button>` : null}
           </div>
           <wl-restore-offer .client=${this.client} .connection=${s?.connection ?? 'offline'}></wl-restore-offer>
           <wl-conversation-list .client=${this.client} .selectedId=${this.view === 'conversation' ? this.conversationId : null}></wl-conversation-list>
           <div class="footer">
             <button class="quiet" data-testid="organisation" @click=${() => this.#go('organisation')}>Organisation &amp; this device</button>
+            ${isAdmin ? html`<button class="quiet" data-testid="admin-console" @click=${() => this.#go('admin')}>Admin console</button>` : null}
           </div>
         </section>
         <section class="pane-main">${this.#renderMain(s)}</section>

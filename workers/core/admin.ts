@@ -165,7 +165,7 @@ export async function revokeDevices(client: WardlineClient, deviceIds: string[],
 }
 
 /** One record line of `auditRecords` as the console shows it. */
-export function parseAuditLine(line: string): AuditRecordView | null {
+export function parseAuditLine(line: string): Omit<AuditRecordView, 'actorName'> | null {
   try {
     const o = JSON.parse(line)
     if (!Number.isSafeInteger(o?.seq) || !Number.isSafeInteger(o.time) || typeof o.event !== 'string') return null
