@@ -67,7 +67,7 @@ export function adminHandlers(deps: AdminDeps): { [M in AdminMethod]: Handler<M>
     },
     async listEnrollmentCodes() {
       const { client, store } = deps.requireAdmin()
-      return listCodes(store, client, Date.now())
+      return await listCodes(store, client, Date.now())
     },
     async revokeEnrollmentCode({ authorizationId, pin }) {
       const { client, store } = deps.requireAdmin()
@@ -88,7 +88,7 @@ export function adminHandlers(deps: AdminDeps): { [M in AdminMethod]: Handler<M>
     },
     async signAuditCheckpoint() {
       const { client, store } = deps.requireAdmin()
-      return signCheckpoint(store, client, Date.now())
+      return await signCheckpoint(store, client, Date.now())
     },
     async listAuditCheckpoints() {
       const { store } = deps.requireAdmin()

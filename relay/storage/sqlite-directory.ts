@@ -3,7 +3,14 @@
  * devices and revocations. Display names and roles live only here (DESIGN §5). One device per
  * authorization is checked in the transaction and backed by UNIQUE columns.
  */
-import { type AuthorizationRow, type DeviceRow, type OrgState, REVOKED_AUTHORIZATION_PREFIX, type RevocationRow, type SetupInput } from './storage.ts'
+import {
+  type AuthorizationRow,
+  type DeviceRow,
+  type OrgState,
+  type RevocationRow,
+  REVOKED_AUTHORIZATION_PREFIX,
+  type SetupInput,
+} from './storage.ts'
 import { bytes, isConstraintError, num, type Row, sameBytes, SqliteBase } from './sqlite-base.ts'
 
 function toAuthorization(r: Row): AuthorizationRow {
@@ -153,7 +160,9 @@ export class SqliteDirectory extends SqliteBase {
 
   listDevicesSeen(): Promise<{ deviceId: string; lastSeenAt: number }[]> {
     const rows = this.all('SELECT device_id, last_seen_at FROM device_seen ORDER BY device_id')
-    return Promise.resolve(rows.map((r) => ({ deviceId: r.device_id as string, lastSeenAt: num(r.last_seen_at) })))
+    return Promise.resolve(
+      rows.map((r) => ({ deviceId: r.device_id as string, lastSeenAt: num(r.last_seen_at) })),
+    )
   }
 
   getDevice(deviceId: string): Promise<(DeviceRow & { revoked: boolean }) | null> {

@@ -17,20 +17,35 @@ Deno.test('revokeAuthorization: a revoked code cannot enroll (enroll/code-revoke
     const lookup = await fetch(`${t.url}/api/authorizations/${auth.id}`)
     assertEquals([lookup.status, await lookup.json()], [410, { error: 'enroll/code-revoked' }])
     const device = createDevice(auth)
-    const r = await postJson(`${t.url}/api/devices`, { authorizationId: auth.id, binding: toBase64url(device.binding) })
+    const r = await postJson(`${t.url}/api/devices`, {
+      authorizationId: auth.id,
+      binding: toBase64url(device.binding),
+    })
     assertEquals([r.status, await r.json()], [410, { error: 'enroll/code-revoked' }])
 
     const used = await t.enroll('u-used')
     admin.send({ type: 'revokeAuthorization', ref: 'r3', authorizationId: used.authorization.id })
-    assertEquals(await admin.waitFor('error'), { type: 'error', code: 'enroll/code-used', ref: 'r3' })
+    assertEquals(await admin.waitFor('error'), {
+      type: 'error',
+      code: 'enroll/code-used',
+      ref: 'r3',
+    })
     admin.send({ type: 'revokeAuthorization', ref: 'r4', authorizationId: 'f'.repeat(64) })
-    assertEquals(await admin.waitFor('error'), { type: 'error', code: 'enroll/unknown-code', ref: 'r4' })
+    assertEquals(await admin.waitFor('error'), {
+      type: 'error',
+      code: 'enroll/unknown-code',
+      ref: 'r4',
+    })
 
     const nurse = await TestClient.loggedIn(t.url, used)
     nurse.send({ type: 'revokeAuthorization', ref: 'n', authorizationId: auth.id })
     assertEquals(await nurse.waitFor('error'), { type: 'error', code: 'relay/forbidden', ref: 'n' })
     nurse.send({ type: 'getDevicesSeen', ref: 'n2' })
-    assertEquals(await nurse.waitFor('error'), { type: 'error', code: 'relay/forbidden', ref: 'n2' })
+    assertEquals(await nurse.waitFor('error'), {
+      type: 'error',
+      code: 'relay/forbidden',
+      ref: 'n2',
+    })
     await nurse.close()
     await admin.close()
   } finally {

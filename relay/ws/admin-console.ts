@@ -21,7 +21,11 @@ export async function handleRevokeAuthorization(
   const result = await s.deps.storage.revokeAuthorization(f.authorizationId)
   if (result !== 'ok') return s.sendError(result, f.ref)
   s.deps.log('authorization.revoked', {})
-  await s.deps.audit('authorization.revoked', { authorization: f.authorizationId.slice(0, 8) }, s.deviceId)
+  await s.deps.audit(
+    'authorization.revoked',
+    { authorization: f.authorizationId.slice(0, 8) },
+    s.deviceId,
+  )
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: '', seq: 0 })
 }
 
