@@ -6,6 +6,7 @@
  */
 import type { Policy } from '../crypto/policy.ts'
 import {
+  auditHeadSeq,
   auditLines,
   checkpointLines,
   checkpointView,
@@ -76,15 +77,18 @@ export function adminHandlers(deps: AdminDeps): { [M in AdminMethod]: Handler<M>
       await revokeCode(store, client, authorizationId)
       return null
     },
-    async auditRecords({ since, limit }) {
+    async auditRecords({ since, limit, newest }) {
       const { client } = deps.requireAdmin()
-      const lines = await auditLines(client, Math.max(0, Number(since) || 0), Number(limit) || 50)
+      const n = Math.min(Math.max(Number(limit) || 50, 1), 100)
+      const head = newest ? await auditHeadSeq(client) : null
+      const from = head !== null ? Math.max(0, head - n) : Math.max(0, Number(since) || 0)
+      const lines = await auditLines(client, from, n)
       const out: AuditRecordView[] = []
       for (const line of lines) {
         const r = parseAuditLine(line)
         if (r) out.push({ ...r, actorName: client.devices.get(r.actor)?.displayName ?? null })
       }
-      return out
+      return { since: from, head, records: out }
     },
     async signAuditCheckpoint() {
       const { client, store } = deps.requireAdmin()

@@ -212,8 +212,11 @@ export type Methods = {
   listEnrollmentCodes: { params: Record<string, never>; result: EnrollmentCodeView[] }
   /** Revokes an unused code at the relay (`revokeAuthorization`); PIN asked again. */
   revokeEnrollmentCode: { params: { authorizationId: string; pin: string }; result: null }
-  /** Up to `limit` (1..100) audit records after seq `since`. */
-  auditRecords: { params: { since: number; limit: number }; result: AuditRecordView[] }
+  /**
+   * Up to `limit` (1..100) audit records after seq `since`; with `newest`, the last `limit` records
+   * (`since` is then the head's seq minus `limit`). `since` in the result is the one used.
+   */
+  auditRecords: { params: { since: number; limit: number; newest?: boolean }; result: { since: number; head: number | null; records: AuditRecordView[] } }
   /** Signs a checkpoint of the relay's audit head and keeps it in this device's encrypted store. */
   signAuditCheckpoint: { params: Record<string, never>; result: AuditCheckpointView }
   listAuditCheckpoints: { params: Record<string, never>; result: AuditCheckpointView[] }

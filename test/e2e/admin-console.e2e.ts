@@ -142,7 +142,10 @@ test('admin console: people with last seen, policy with the PIN asked again, cod
 
     // Audit log: records, a signed checkpoint, and an export the verifier accepts.
     await admin.getByTestId('admin-tab-audit').click()
+    // The newest page first; this short log fits in one, so it starts at #1.
     await expect(admin.getByTestId('audit-record').first()).toContainText('org.setup')
+    await expect(admin.getByTestId('audit-record').filter({ hasText: 'authorization.revoked' })).toHaveCount(1)
+    await expect(admin.getByTestId('audit-previous')).toBeDisabled()
     await admin.getByTestId('sign-checkpoint').click()
     await expect(admin.getByTestId('checkpoint-count')).toContainText('1 checkpoint kept on this device')
     await shoot(admin, '5-audit', true)

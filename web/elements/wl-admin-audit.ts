@@ -51,23 +51,26 @@ export class WlAdminAudit extends LitElement {
   @state() private records: AuditRecordView[] | null = null
   @state() private checkpoints: AuditCheckpointView[] = []
   @state() private exported: string | null = null
-  /** `since` of each page shown so far (the relay pages forward only). */
-  #stack: number[] = [0]
+  /** The seq the shown page starts after (the relay pages forward from it). */
+  @state() private since = 0
   readonly load = new PendingAction(this)
   readonly signing = new PendingAction(this)
   readonly exporting = new PendingAction(this)
 
   override connectedCallback(): void {
     super.connectedCallback()
-    void this.#page(0)
+    void this.#page(0, true)
     void this.#loadCheckpoints()
   }
 
-  async #page(since: number): Promise<void> {
+  /** One page after `since`, or the newest page. */
+  async #page(since: number, newest = false): Promise<void> {
     const client = this.client
     if (!client) return
     await this.load.run(async () => {
-      this.records = await client.call('auditRecords', { since, limit: PAGE })
+      const page = await client.call('auditRecords', { since, limit: PAGE, newest })
+      this.records = page.records
+      this.since = page.since
     })
   }
 
@@ -77,15 +80,11 @@ export class WlAdminAudit extends LitElement {
 
   #next(): void {
     const last = this.records?.at(-1)
-    if (!last) return
-    this.#stack.push(last.seq)
-    void this.#page(last.seq)
+    if (last) void this.#page(last.seq)
   }
 
   #previous(): void {
-    if (this.#stack.length < 2) return
-    this.#stack.pop()
-    void this.#page(this.#stack.at(-1)!)
+    if (this.since > 0) void this.#page(Math.max(0, this.since - PAGE))
   }
 
   async #sign(): Promise<void> {
@@ -121,7 +120,7 @@ export class WlAdminAudit extends LitElement {
 
   override render() {
     const records = this.records
-    const page = this.#stack.length
+    const range = records?.length ? `Records #${records[0]!.seq}–#${records.at(-1)!.seq}` : ''
     return html`
       <section>
         <div class="row-tools">
@@ -146,9 +145,10 @@ export class WlAdminAudit extends LitElement {
             ? html`<p class="empty">No more records.</p>`
             : html`<ul class="table" aria-label="Audit records">${records.map((r) => this.#renderRecord(r))}</ul>`}
         <div class="pager">
-          <button data-testid="audit-previous" ?disabled=${page < 2 || this.load.busy} @click=${() => this.#previous()}>← Earlier</button>
-          <span class="muted">Page ${page}</span>
+          <button data-testid="audit-previous" ?disabled=${this.since === 0 || this.load.busy} @click=${() => this.#previous()}>← Earlier</button>
+          <span class="muted">${range}</span>
           <button data-testid="audit-next" ?disabled=${!records || records.length < PAGE || this.load.busy} @click=${() => this.#next()}>Later →</button>
+          <button class="quiet" data-testid="audit-newest" ?disabled=${this.load.busy} @click=${() => void this.#page(0, true)}>Newest</button>
         </div>
       </section>
     `

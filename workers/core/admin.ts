@@ -182,6 +182,11 @@ export async function auditLines(client: WardlineClient, since: number, limit: n
   return f.lines
 }
 
+/** The relay's audit head seq (0 when the log is empty). */
+export async function auditHeadSeq(client: WardlineClient): Promise<number> {
+  return (await client.query({ type: 'getAuditHead', ref: newRef('ah') }, 'auditHead')).seq
+}
+
 /** Signs the relay's current audit head and files the checkpoint line (decision 0013). */
 export async function signCheckpoint(store: ClientStore, client: WardlineClient, now: number): Promise<AuditCheckpointView> {
   const head = await client.query({ type: 'getAuditHead', ref: newRef('ah') }, 'auditHead')
