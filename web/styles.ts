@@ -76,7 +76,7 @@ export const adminStyles = css`
     display: inline-block; font-size: 0.8rem; font-weight: 700; padding: 0.1rem 0.55rem; border-radius: 999px;
     background: var(--wl-primary-soft); color: var(--wl-primary); white-space: nowrap;
   }
-  .chip.ok { background: color-mix(in srgb, var(--wl-ok) 16%, transparent); color: var(--wl-ok); }
+  .chip.ok { background: color-mix(in srgb, var(--wl-ok) 9%, transparent); color: var(--wl-ok); }
   .chip.warn { background: color-mix(in srgb, var(--wl-warn) 18%, transparent); color: var(--wl-warn); }
   .chip.danger { background: var(--wl-danger-soft); color: var(--wl-danger); }
   .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; margin-top: 0.6rem; }
