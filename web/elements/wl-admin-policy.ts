@@ -35,7 +35,7 @@ export class WlAdminPolicy extends LitElement {
     css`
       :host { display: block; }
       form { background: var(--wl-surface); border: 1px solid var(--wl-border); border-radius: 12px; padding: 1rem; }
-      .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: 0 1rem; }
+      .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: 0 1rem; align-items: end; }
       .with-unit { display: flex; align-items: center; gap: 0.5rem; }
       .with-unit input { max-width: 8rem; }
       .with-unit span { color: var(--wl-muted); }

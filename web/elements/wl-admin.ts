@@ -63,6 +63,7 @@ export class WlAdmin extends LitElement {
   @state() private loading = false
   @query('wl-reauth') private reauth!: WlReauth
   #unsubscribe: (() => void)[] = []
+  #again = false
 
   override connectedCallback(): void {
     super.connectedCallback()
@@ -87,11 +88,19 @@ export class WlAdmin extends LitElement {
   /** Reloads the people list (directory, SCIM users, last seen). */
   async refresh(): Promise<void> {
     const client = this.client
-    if (!client || this.loading) return
+    if (!client) return
+    // A change reported while a load runs is loaded right after it, never dropped.
+    if (this.loading) {
+      this.#again = true
+      return
+    }
     this.loading = true
     try {
-      this.people = await client.call('adminPeople', {})
-      this.problem = null
+      do {
+        this.#again = false
+        this.people = await client.call('adminPeople', {})
+        this.problem = null
+      } while (this.#again)
     } catch (error) {
       this.problem = describeError(errorCode(error))
     } finally {
