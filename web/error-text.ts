@@ -29,6 +29,12 @@ const TEXT: Record<string, string> = {
   'enroll/unknown-code': 'This enrollment code is not known to the server. Check it with the person who gave it to you.',
   'enroll/code-used': 'This enrollment code has already been used. Ask your administrator for a new one.',
   'enroll/code-expired': 'This enrollment code has expired. Ask your administrator for a new one.',
+  'enroll/code-revoked': 'This enrollment code was revoked by your administrator. Ask them for a new one.',
+  'admin/unknown-code': 'This device did not create that enrollment code.',
+  'admin/name-required': 'Enter the person’s name.',
+  'admin/bad-request': 'That request was not understood. Refresh the list.',
+  'audit/empty-log': 'The audit log is empty: nothing to sign yet.',
+  'relay/forbidden': 'The server refused: this device is not allowed to do that.',
   'enroll/wrong-organisation':
     'This code does not match this server’s organisation. Check that it was typed exactly as given (a single wrong character does this); if it was, do not continue — tell your IT team.',
   'enroll/no-organisation': 'This server has no organisation yet. Ask your IT team.',

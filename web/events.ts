@@ -4,7 +4,7 @@
  */
 import type { StatusSnapshot } from '../workers/protocol.ts'
 
-export type ShellView = 'list' | 'conversation' | 'new' | 'add-person' | 'organisation'
+export type ShellView = 'list' | 'conversation' | 'new' | 'add-person' | 'organisation' | 'admin'
 
 export type NavigateDetail = { view: ShellView; conversationId?: string }
 

@@ -61,3 +61,29 @@ export const sideViewStyles = css`
   .head { display: flex; align-items: center; gap: 0.25rem; padding: 0.25rem 0.75rem 0.25rem 0.25rem; border-bottom: 1px solid var(--wl-border); min-height: 56px; }
   .head h2 { margin: 0 0 0 0.5rem; font-size: 1.1rem; }
 `
+
+/** Admin console lists: cards, state chips and action rows (wl-admin-*). */
+export const adminStyles = css`
+  .cards { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.75rem; }
+  .card {
+    background: var(--wl-surface); border: 1px solid var(--wl-border); border-radius: 12px; padding: 0.85rem 1rem;
+    min-width: 0;
+  }
+  .card-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.35rem 0.75rem; margin-bottom: 0.35rem; }
+  .card-head h3 { margin: 0; font-size: 1.05rem; overflow-wrap: anywhere; }
+  .meta { font-size: 0.9rem; color: var(--wl-muted); overflow-wrap: anywhere; }
+  .chip {
+    display: inline-block; font-size: 0.8rem; font-weight: 700; padding: 0.1rem 0.55rem; border-radius: 999px;
+    background: var(--wl-primary-soft); color: var(--wl-primary); white-space: nowrap;
+  }
+  .chip.ok { background: color-mix(in srgb, var(--wl-ok) 9%, transparent); color: var(--wl-ok); }
+  .chip.warn { background: color-mix(in srgb, var(--wl-warn) 18%, transparent); color: var(--wl-warn); }
+  .chip.danger { background: var(--wl-danger-soft); color: var(--wl-danger); }
+  .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; margin-top: 0.6rem; }
+  .actions button { padding: 0 0.9rem; }
+  button.danger-outline { color: var(--wl-danger); border-color: var(--wl-danger); }
+  .row-tools { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; margin-bottom: 1rem; }
+  .row-tools input { flex: 1 1 12rem; width: auto; }
+  .empty { color: var(--wl-muted); padding: 1rem 0; }
+  .mono { font-family: var(--wl-mono); font-size: 0.85rem; }
+`

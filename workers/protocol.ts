@@ -113,6 +113,62 @@ export type PolicySettings = {
   maxSessionHours?: number // absolute session limit after an unlock
 }
 
+/** Admin console (issue 7): one device of a person, with the relay's last login time. */
+export type AdminDevice = {
+  deviceId: string
+  revoked: boolean
+  /** The directory deactivated the user: the relay refuses the device, no certificate yet. */
+  refused: boolean
+  lastSeenAt: number | null
+  isThisDevice: boolean
+}
+
+/**
+ * A person as the admin console lists them: enrolled people from the verified directory, merged
+ * with the SCIM directory's users (`getDirectoryUsers`) by their Wardline user id.
+ */
+export type AdminPerson = {
+  userId: string
+  displayName: string
+  /** From the root-signed authorization; null for a directory user who never enrolled. */
+  role: string | null
+  /** The role the SCIM groups ask for (granted only by an enrollment code). */
+  roleWish: string | null
+  userName: string | null
+  state: 'awaiting-enrollment' | 'enrolled' | 'deactivated' | 'disabled'
+  fromDirectory: boolean
+  devices: AdminDevice[]
+  /** Devices the directory deactivated that still need a signed revocation. */
+  toRevoke: string[]
+  isMe: boolean
+}
+
+/** An enrollment code this admin device created (kept in its encrypted store). */
+export type EnrollmentCodeView = {
+  authorizationId: string
+  userId: string
+  displayName: string
+  role: string
+  createdAt: number
+  expiresAt: number
+  state: 'outstanding' | 'used' | 'expired' | 'revoked'
+}
+
+/** One audit record as the console shows it (relay/README.md "Audit log"). */
+export type AuditRecordView = {
+  seq: number
+  time: number
+  event: string
+  /** A device id, `relay` or `scim`. */
+  actor: string
+  /** The actor device's person, from this device's verified directory (never from the relay). */
+  actorName: string | null
+  fields: Record<string, string>
+}
+
+/** A checkpoint this device signed of the audit head (decision 0013). */
+export type AuditCheckpointView = { seq: number; time: number; hash: string }
+
 /** Who can open conversations for the organisation: k of these n officers (DESIGN §1 rule 2). */
 export type ComplianceSummary = { threshold: number; officers: string[]; fingerprint: string }
 
@@ -162,12 +218,38 @@ export type Methods = {
   /** The page's view of the network (workers do not always get online/offline events). */
   networkChanged: { params: { online: boolean }; result: null }
   createEnrollmentCode: {
-    /** With `userId`, a code for another device of an existing person (same name and role). */
+    /**
+     * With `userId`, a code for another device of an existing person (same name and role), or for
+     * a directory (SCIM) user awaiting enrollment, who keeps that Wardline user id.
+     */
     params: { displayName: string; role: 'clinician' | 'admin'; validHours: number; userId?: string }
     result: { code: string; link: string; expiresAt: number }
   }
-  /** Admin devices only: sign the policy with the root key and upload it (next version). */
-  setPolicy: { params: Partial<PolicySettings>; result: null }
+  /**
+   * Admin devices only: sign the policy with the root key and upload it (next version). `pin` is
+   * the device PIN asked again (re-authentication): checked like an unlock, wrong ones counted.
+   */
+  setPolicy: { params: Partial<PolicySettings> & { pin: string }; result: null }
+  /** The organisation policy this device holds (verified against the pinned root). */
+  getPolicy: { params: Record<string, never>; result: PolicySettings & { version: number } }
+  /** Admin console: people from the verified directory and the SCIM directory, with last seen. */
+  adminPeople: { params: Record<string, never>; result: AdminPerson[] }
+  /** Root-signed revocations of these devices (disable a person, revoke a device); PIN asked again. */
+  adminRevokeDevices: { params: { deviceIds: string[]; reason: string; pin: string }; result: { revoked: number } }
+  /** Enrollment codes this admin device created, newest first. */
+  listEnrollmentCodes: { params: Record<string, never>; result: EnrollmentCodeView[] }
+  /** Revokes an unused code at the relay (`revokeAuthorization`); PIN asked again. */
+  revokeEnrollmentCode: { params: { authorizationId: string; pin: string }; result: null }
+  /**
+   * Up to `limit` (1..100) audit records after seq `since`; with `newest`, the last `limit` records
+   * (`since` is then the head's seq minus `limit`). `since` in the result is the one used.
+   */
+  auditRecords: { params: { since: number; limit: number; newest?: boolean }; result: { since: number; head: number | null; records: AuditRecordView[] } }
+  /** Signs a checkpoint of the relay's audit head and keeps it in this device's encrypted store. */
+  signAuditCheckpoint: { params: Record<string, never>; result: AuditCheckpointView }
+  listAuditCheckpoints: { params: Record<string, never>; result: AuditCheckpointView[] }
+  /** The whole audit log as JSON lines and the checkpoints file (`npm run audit:verify -- --checkpoints`). */
+  exportAudit: { params: Record<string, never>; result: { records: string; checkpoints: string; count: number } }
   /** Wraps the local key a second time under a WebAuthn PRF output (wiped after posting). */
   enablePrfUnlock: { params: { credentialId: string; prfOutput: Uint8Array }; result: StatusSnapshot }
   unlockWithPrf: { params: { prfOutput: Uint8Array }; result: StatusSnapshot }
@@ -248,6 +330,8 @@ export type Events = {
   wiped: { code: 'local/device-revoked' | 'local/device-removed' | 'local/lease-wiped' | 'local/signed-out' }
   /** The worker locked itself (lease ran out, session limit): the page shows the lock screen. */
   locked: { code: 'local/lease-expired' | 'local/session-limit' }
+  /** Admin devices: the directory deactivated a user; a person confirms revoking these devices. */
+  userDeactivated: { userId: string; deviceIds: string[] }
 }
 export type EventName = keyof Events
 export type EventMessage<E extends EventName = EventName> = { v: 1; event: E; data: Events[E] }

@@ -25,6 +25,8 @@ import { parseComplianceOfficers } from './core/compliance-setup.ts'
 import { parsePatientContext } from './core/patient-context.ts'
 import { parseRootHolders } from './core/root-shares.ts'
 import { signedAuditEvent } from './core/audit.ts'
+import { fetchDirectoryUsers, rememberCode } from './core/admin.ts'
+import { adminHandlers } from './admin-handlers.ts'
 import { DB_NAME, EncryptedStore, readWrappedKey, WardlineDb, writeWrappedKey } from './encrypted-store.ts'
 import { type AppPhase, type DeviceView, type EventMessage, type EventName, type Events, type Methods, type Request, type Response, type StatusSnapshot } from './protocol.ts'
 import { readFailures, readPolicy, readPrf, refreshPolicy, rootForEnrollment, storePolicy, wipeDatabase, writeFailures, writePrf, writeRootPublicKey } from './vault.ts'
@@ -177,6 +179,33 @@ async function wipeAfterFailures(): Promise<never> {
 
 async function unlockWithPin(pin: string): Promise<StatusSnapshot> {
   if (client) return status()
+  return openWithinLease(await checkPinAttempt(pin))
+}
+
+/**
+ * Re-authentication before a destructive admin action (issue 7): the PIN is checked exactly like
+ * an unlock — same counter, waits and wipe at the policy's limit — and the key it opens is dropped.
+ */
+async function confirmPin(pin: string): Promise<void> {
+  const key = await serialUnlock(async () => {
+    try {
+      return await checkPinAttempt(pin)
+    } catch (e) {
+      if ((e as { code?: string }).code === 'local/wiped') {
+        // The database is gone: stop syncing and drop every key like an erase does.
+        client?.stop()
+        client = null
+        identity = null
+        sessionStore = null
+      }
+      throw e
+    }
+  })
+  wipe(key)
+}
+
+/** One counted PIN attempt against the wrapped local key; returns the key. */
+async function checkPinAttempt(pin: string): Promise<Uint8Array> {
   const wrapped = await readWrappedKey(db)
   if (!wrapped) throw new IdentityError('local/not-enrolled')
   const policy = await readPolicy(db)
@@ -194,7 +223,7 @@ async function unlockWithPin(pin: string): Promise<StatusSnapshot> {
     throw new IdentityError(key.code, 'Wrong PIN')
   }
   await writeFailures(db, NO_FAILURES)
-  return openWithinLease(key.value)
+  return key.value
 }
 
 /** Stores a new identity under a fresh local key wrapped by the PIN, then starts syncing. */
@@ -209,6 +238,12 @@ async function adopt(id: Identity, pin: string): Promise<StatusSnapshot> {
   await startLeaseAtEnrollment(store)
   await startClient(id, localKey)
   return status()
+}
+
+/** A SCIM directory user the relay lists as awaiting enrollment (a hint: the root signs the code). */
+async function awaitingDirectoryUser(c: WardlineClient, userId: string) {
+  const users = await fetchDirectoryUsers(c).catch(() => [])
+  return users.find((u) => u.userId === userId && u.state === 'awaiting-enrollment')
 }
 
 function requireClient(): WardlineClient {
@@ -276,9 +311,10 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     await writePrf(db, credentialId, wrapped)
     return status()
   },
-  async setPolicy(settings) {
+  async setPolicy({ pin, ...settings }) {
     const c = requireClient()
     if (!identity?.rootSecretKey) throw new IdentityError('admin/no-root-key', 'Only the organisation’s admin device can set the policy')
+    await confirmPin(String(pin ?? ''))
     const root = identity.rootPublicKey
     const current = await updatePolicy(root)
     const pick = <K extends 'minPinLength' | 'maxPinAttempts' | 'idleLockMinutes' | 'leaseHours' | 'leaseWipeDays' | 'maxSessionHours'>(k: K) => typeof settings[k] === 'number' ? settings[k] : current[k]
@@ -380,17 +416,21 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     if (!identity?.rootSecretKey) throw new IdentityError('admin/no-root-key', 'Only the organisation’s admin device can add people')
     const hours = Math.min(Math.max(Number(validHours) || 72, 1), 24 * 30)
     const expiresAt = Date.now() + hours * 3600_000
-    // Another device for an existing person keeps their id, name and role from the directory.
+    // Another device for an existing person keeps their id, name and role from the directory;
+    // a directory (SCIM) user awaiting enrollment keeps the Wardline user id the relay gave them.
     const existing = userId ? c.people().find((p) => p.userId === userId) : undefined
-    if (userId && !existing) throw new IdentityError('admin/unknown-person')
+    const awaiting = userId && !existing ? await awaitingDirectoryUser(c, userId) : undefined
+    if (userId && !existing && !awaiting) throw new IdentityError('admin/unknown-person')
+    if (!existing && !displayName.trim()) throw new IdentityError('admin/name-required', 'Enter the person’s name')
     const made = createEnrollment(
       { secretKey: identity.rootSecretKey, publicKey: identity.rootPublicKey },
       existing
         ? { userId: existing.userId, displayName: existing.displayName, role: existing.role, expiresAt }
-        : { userId: newUserId(), displayName: displayName.trim(), role, expiresAt },
+        : { userId: awaiting?.userId ?? newUserId(), displayName: displayName.trim(), role, expiresAt },
     )
     await c.putAuthorization(made.authorization)
     wipe(made.secret)
+    if (sessionStore) await rememberCode(sessionStore, made.authorization, identity.rootPublicKey, Date.now())
     return { code: made.code, link: `${self.location.origin}/#enroll=${made.code}`, expiresAt }
   },
   // Encrypted key backup (decision 0007): the recovery key text goes to the screen once; the
@@ -416,6 +456,15 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
   },
   listMessagesPage: ({ conversationId, start, limit }) => requireClient().listMessagesPage(conversationId, start, limit),
   searchMessages: ({ query, limit }) => requireClient().searchMessages(String(query ?? ''), limit ?? 50),
+  ...adminHandlers({
+    requireAdmin() {
+      const c = requireClient()
+      if (!identity?.rootSecretKey || !sessionStore) throw new IdentityError('admin/no-root-key', 'Only the organisation’s admin device can do this')
+      return { client: c, store: sessionStore }
+    },
+    confirmPin,
+    readPolicy: () => readPolicy(db),
+  }),
 }
 
 self.addEventListener('online', () => client?.connection.retryNow())

@@ -11,6 +11,7 @@ import {
   verifyComplianceCertificate,
   verifyDeviceChain,
 } from '../crypto-surface.ts'
+import { REVOKED_AUTHORIZATION_PREFIX } from '../storage/storage.ts'
 import { shortId } from '../log.ts'
 import { auditDeviceId } from '../audit/hook.ts'
 import { isAdmittedFrom } from '../network-boundaries.ts'
@@ -108,9 +109,14 @@ function authorizationFields(blob: Uint8Array, root: Uint8Array) {
 
 const AUTHORIZATION_ID = /^[0-9a-f]{64}$/
 
+/** An admin revoked the code before anyone used it (`revokeAuthorization`, issue 7). */
+const isRevokedAuthorization = (row: { usedByDeviceId: string | null }): boolean =>
+  row.usedByDeviceId?.startsWith(REVOKED_AUTHORIZATION_PREFIX) ?? false
+
 async function getAuthorization(id: string, deps: RelayDeps, at: Where): Promise<Response> {
   const row = AUTHORIZATION_ID.test(id) ? await deps.storage.getAuthorization(id) : null
   if (!row) return jsonError('enroll/unknown-code', 404)
+  if (isRevokedAuthorization(row)) return jsonError('enroll/code-revoked', 410)
   const outside = refusedByNetwork(deps, at, row.role)
   if (outside) return outside
   if (row.usedByDeviceId) return jsonError('enroll/code-used', 410)
@@ -126,6 +132,7 @@ async function postDevice(req: Request, deps: RelayDeps, at: Where): Promise<Res
   if (!b || typeof id !== 'string') return jsonError('api/bad-request', 400)
   const row = AUTHORIZATION_ID.test(id) ? await deps.storage.getAuthorization(id) : null
   if (!row) return jsonError('enroll/unknown-code', 404)
+  if (isRevokedAuthorization(row)) return jsonError('enroll/code-revoked', 410)
   if (row.usedByDeviceId) return jsonError('enroll/code-used', 409)
   if (row.expiresAt <= Date.now()) return jsonError('enroll/code-expired', 410)
   const root = (await deps.storage.getOrg()).rootPublicKey

@@ -233,6 +233,30 @@ export function runStorageContract(name: string, open: Open, openTwo: OpenTwo): 
       assertEquals((await s.listDirectory()).length, 1)
     }))
 
+  Deno.test(`${name}: a revoked authorization registers no device; a used one cannot be revoked`, () =>
+    withStorage(open, async (s) => {
+      const auth = (id: string) => ({ id, blob: blob(id.length), userId: 'u1', displayName: 'N', role: 'member', expiresAt: 1 })
+      await s.putAuthorization(auth('a1'))
+      await s.putAuthorization(auth('a22'))
+      assertEquals(await s.revokeAuthorization('a1'), 'ok')
+      assertEquals(await s.revokeAuthorization('a1'), 'ok')
+      assertEquals((await s.getAuthorization('a1'))?.usedByDeviceId, 'revoked:a1')
+      const d = { deviceId: 'd1', userId: 'u1', authorizationId: 'a1', binding: blob(9) }
+      assertEquals(await s.registerDevice(d), 'enroll/code-used')
+      assertEquals(await s.registerDevice({ ...d, authorizationId: 'a22' }), 'ok')
+      assertEquals(await s.revokeAuthorization('a22'), 'enroll/code-used')
+      assertEquals(await s.revokeAuthorization('nope'), 'enroll/unknown-code')
+    }))
+
+  Deno.test(`${name}: touchDevice keeps each device's latest login time`, () =>
+    withStorage(open, async (s) => {
+      assertEquals(await s.listDevicesSeen(), [])
+      await s.touchDevice('d1', 2000)
+      await s.touchDevice('d1', 1000) // an older, late write never moves it back
+      await s.touchDevice('d2', 1500)
+      assertEquals(await s.listDevicesSeen(), [{ deviceId: 'd1', lastSeenAt: 2000 }, { deviceId: 'd2', lastSeenAt: 1500 }])
+    }))
+
   Deno.test(`${name}: setup completes once and stores root, authorization and device together`, () =>
     withStorage(open, async (s) => {
       assertEquals(await s.getOrg(), { rootPublicKey: null, setupCodeHash: null })

@@ -5,7 +5,7 @@
  * Several relays write here at once, so "use once" rules are single conditional UPDATEs (row
  * locks decide the race) and UNIQUE columns back them up.
  */
-import type { AuthorizationRow, DeviceRow, OrgState, RevocationRow, SetupInput } from './storage.ts'
+import { type AuthorizationRow, type DeviceRow, type OrgState, REVOKED_AUTHORIZATION_PREFIX, type RevocationRow, type SetupInput } from './storage.ts'
 import {
   bytes,
   isUniqueViolation,
@@ -112,6 +112,29 @@ export class PostgresDirectory {
       if (isUniqueViolation(e)) return 'enroll/code-used'
       throw e
     }
+  }
+
+  revokeAuthorization(id: string): Promise<'ok' | 'enroll/unknown-code' | 'enroll/code-used'> {
+    const mark = REVOKED_AUTHORIZATION_PREFIX + id
+    return transaction(this.sql, async (tx) => {
+      const [r] = await tx`SELECT used_by_device_id FROM authorizations WHERE id = ${id} FOR UPDATE`
+      if (!r) return 'enroll/unknown-code' as const
+      const used = (r.used_by_device_id as string | null) ?? null
+      if (used === mark) return 'ok' as const
+      if (used !== null) return 'enroll/code-used' as const
+      await tx`UPDATE authorizations SET used_by_device_id = ${mark} WHERE id = ${id}`
+      return 'ok' as const
+    })
+  }
+
+  async touchDevice(deviceId: string, at: number): Promise<void> {
+    await this.sql`INSERT INTO device_seen (device_id, last_seen_at) VALUES (${deviceId}, ${at})
+      ON CONFLICT (device_id) DO UPDATE SET last_seen_at = GREATEST(device_seen.last_seen_at, excluded.last_seen_at)`
+  }
+
+  async listDevicesSeen(): Promise<{ deviceId: string; lastSeenAt: number }[]> {
+    const rows = await this.sql`SELECT device_id, last_seen_at FROM device_seen ORDER BY device_id`
+    return rows.map((r) => ({ deviceId: r.device_id as string, lastSeenAt: Number(r.last_seen_at) }))
   }
 
   async getDevice(deviceId: string): Promise<(DeviceRow & { revoked: boolean }) | null> {

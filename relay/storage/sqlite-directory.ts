@@ -3,7 +3,14 @@
  * devices and revocations. Display names and roles live only here (DESIGN §5). One device per
  * authorization is checked in the transaction and backed by UNIQUE columns.
  */
-import type { AuthorizationRow, DeviceRow, OrgState, RevocationRow, SetupInput } from './storage.ts'
+import {
+  type AuthorizationRow,
+  type DeviceRow,
+  type OrgState,
+  type RevocationRow,
+  REVOKED_AUTHORIZATION_PREFIX,
+  type SetupInput,
+} from './storage.ts'
 import { bytes, isConstraintError, num, type Row, sameBytes, SqliteBase } from './sqlite-base.ts'
 
 function toAuthorization(r: Row): AuthorizationRow {
@@ -126,6 +133,36 @@ export class SqliteDirectory extends SqliteBase {
       if (isConstraintError(e)) return Promise.resolve('enroll/code-used')
       throw e
     }
+  }
+
+  revokeAuthorization(id: string): Promise<'ok' | 'enroll/unknown-code' | 'enroll/code-used'> {
+    const mark = REVOKED_AUTHORIZATION_PREFIX + id
+    return Promise.resolve(this.tx(() => {
+      const r = this.get('SELECT used_by_device_id FROM authorizations WHERE id = ?', id)
+      if (!r) return 'enroll/unknown-code' as const
+      const used = (r.used_by_device_id as string | null) ?? null
+      if (used === mark) return 'ok' as const
+      if (used !== null) return 'enroll/code-used' as const
+      this.run('UPDATE authorizations SET used_by_device_id = ? WHERE id = ?', mark, id)
+      return 'ok' as const
+    }))
+  }
+
+  touchDevice(deviceId: string, at: number): Promise<void> {
+    this.run(
+      `INSERT INTO device_seen (device_id, last_seen_at) VALUES (?, ?)
+       ON CONFLICT (device_id) DO UPDATE SET last_seen_at = max(last_seen_at, excluded.last_seen_at)`,
+      deviceId,
+      at,
+    )
+    return Promise.resolve()
+  }
+
+  listDevicesSeen(): Promise<{ deviceId: string; lastSeenAt: number }[]> {
+    const rows = this.all('SELECT device_id, last_seen_at FROM device_seen ORDER BY device_id')
+    return Promise.resolve(
+      rows.map((r) => ({ deviceId: r.device_id as string, lastSeenAt: num(r.last_seen_at) })),
+    )
   }
 
   getDevice(deviceId: string): Promise<(DeviceRow & { revoked: boolean }) | null> {

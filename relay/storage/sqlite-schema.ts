@@ -9,7 +9,7 @@
 import { LEGAL_HOLD_TABLE } from './legal-hold.ts'
 
 /** PRAGMA user_version of this schema; 0 with tables present means a pre-epoch data directory. */
-export const SCHEMA_VERSION = 8
+export const SCHEMA_VERSION = 9
 
 /**
  * Steps from an older schema version to the next, run in order at start inside one transaction
@@ -93,6 +93,11 @@ ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT;`,
   );`,
   // 7 → 8: legal hold on conversations (issue 8, storage/legal-hold.ts); pruning skips held ones.
   7: LEGAL_HOLD_TABLE,
+  // 8 → 9: when each device last logged in, for the admin console's "last seen" (issue 7).
+  8: `CREATE TABLE IF NOT EXISTS device_seen (
+    device_id TEXT PRIMARY KEY,
+    last_seen_at INTEGER NOT NULL
+  );`,
 }
 
 export const SCHEMA = `
@@ -194,5 +199,6 @@ ${MIGRATIONS[4]}
 ${MIGRATIONS[5]}
 ${MIGRATIONS[6]}
 ${MIGRATIONS[7]}
+${MIGRATIONS[8]}
 `
 

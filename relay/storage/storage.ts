@@ -19,6 +19,9 @@ export type AuthorizationRow = {
   usedByDeviceId: string | null
 }
 
+/** `usedByDeviceId` of an authorization an admin revoked before anyone enrolled with it. */
+export const REVOKED_AUTHORIZATION_PREFIX = 'revoked:'
+
 export type DeviceRow = {
   deviceId: string
   userId: string
@@ -136,6 +139,15 @@ export interface RelayStorage {
     device: DeviceRow,
   ): Promise<'ok' | 'enroll/code-used' | 'enroll/unknown-code' | 'enroll/device-exists'>
   getDevice(deviceId: string): Promise<(DeviceRow & { revoked: boolean }) | null>
+  /**
+   * Marks an unused authorization revoked (its `usedByDeviceId` becomes `revoked:<id>`, so the
+   * one-device-per-authorization UPDATE refuses it too); an already revoked one is 'ok' again.
+   */
+  revokeAuthorization(id: string): Promise<'ok' | 'enroll/unknown-code' | 'enroll/code-used'>
+  /** Records a device's login time (the admin console's "last seen", issue 7). */
+  touchDevice(deviceId: string, at: number): Promise<void>
+  /** Every device's last login time, for devices that logged in since schema 8. */
+  listDevicesSeen(): Promise<{ deviceId: string; lastSeenAt: number }[]>
   /** Every registered device with its authorization, and its revocation certificate if revoked. */
   listDirectory(): Promise<
     { authorization: Uint8Array; binding: Uint8Array; revocation: Uint8Array | null }[]

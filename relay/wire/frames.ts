@@ -76,6 +76,11 @@ export const FRAME_FIELDS = {
   releaseLegalHold: { ref: 'str', conversationId: 'str' },
   getLegalHolds: { ref: 'str' },
   legalHolds: { ref: 'str', lines: 'strs' },
+  // admin console (appended, issue 7): revoke an unused enrollment authorization (acked), and
+  // read each device's last login time (one JSON object per line: { deviceId, lastSeenAt })
+  revokeAuthorization: { ref: 'str', authorizationId: 'str' },
+  getDevicesSeen: { ref: 'str' },
+  devicesSeen: { ref: 'str', lines: 'strs' },
 } as const satisfies Record<string, Record<string, FieldKind>>
 
 export type FrameType = keyof typeof FRAME_FIELDS

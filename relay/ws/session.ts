@@ -32,6 +32,7 @@ import { handlePutPolicy } from './policy.ts'
 import { handleGetKeyBackup, handlePutKeyBackup } from './key-backup.ts'
 import { handleGetAuditHead, handleGetAuditRecords, handlePutAuditEvent } from './audit.ts'
 import { handleGetLegalHolds, handleReleaseLegalHold, handleSetLegalHold } from './legal-hold.ts'
+import { handleGetDevicesSeen, handleRevokeAuthorization } from './admin-console.ts'
 import { auditDeviceId } from '../audit/hook.ts'
 import { handleGetDirectoryUsers } from '../scim/directory-users.ts'
 import { isAdmittedFrom } from '../network-boundaries.ts'
@@ -266,6 +267,10 @@ export class Session implements SessionContext {
         return await handleReleaseLegalHold(this, frame)
       case 'getLegalHolds':
         return await handleGetLegalHolds(this, frame)
+      case 'revokeAuthorization':
+        return await handleRevokeAuthorization(this, frame)
+      case 'getDevicesSeen':
+        return await handleGetDevicesSeen(this, frame)
       default:
         // relay → device frames (or a second login) are not valid from a device.
         return this.sendError('relay/unexpected-frame', '')
@@ -316,6 +321,8 @@ export class Session implements SessionContext {
     if (await storage.scim.isDeviceRefused(f.deviceId, this.userId)) return this.refuseByDirectory(f.deviceId)
     log('login.ok', { device: shortId(f.deviceId), connections: hub.connectionCount })
     void this.deps.audit('login.ok', {}, f.deviceId)
+    // "Last seen" for the admin console; like the audit append, never delays or fails a login.
+    storage.touchDevice(f.deviceId, Date.now()).catch(() => log('device.seen-failed', {}))
     this.sendFrame({ type: 'ready', deviceId: this.deviceId, userId: this.userId, role: this.role })
     sendLease(this, this.deps.lease)
     await sendConversationList(this)

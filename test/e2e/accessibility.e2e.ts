@@ -1,6 +1,6 @@
 /**
  * axe-core scan of each main screen — setup, enrollment, unlock, conversation list, a
- * conversation, the patient panel and a PHI-tagged message with the composer's PHI hint, organisation — in light and dark mode (prefers-color-scheme), at phone and
+ * conversation, the patient panel and a PHI-tagged message with the composer's PHI hint, organisation, the admin console's sections — in light and dark mode (prefers-color-scheme), at phone and
  * desktop widths: no `serious` or `critical` violation. axe walks open shadow roots itself.
  * axe is evaluated in the page (not via addScriptTag: the CSP rightly refuses inline scripts).
  * Screenshots of each screen go to test-results/screens/ for a person to look at.
@@ -86,6 +86,15 @@ test('every main screen passes an axe scan in light and dark mode', async ({ bro
   await scan(admin, 'members', found)
   await admin.getByTestId('organisation').click()
   await scan(admin, 'organisation', found)
+  // The admin console's four sections (issue 7).
+  await admin.getByTestId('admin-console').click()
+  await expect(admin.getByTestId('admin-person')).toHaveCount(2)
+  await scan(admin, 'admin-people', found)
+  for (const [tab, ready] of [['codes', 'admin-code'], ['policy', 'policy-form'], ['audit', 'audit-record']] as const) {
+    await admin.getByTestId(`admin-tab-${tab}`).click()
+    await expect(admin.getByTestId(ready).first()).toBeVisible()
+    await scan(admin, `admin-${tab}`, found)
+  }
 
   // Phone: list, then a conversation with an incoming message, then unlock after a reload.
   await expect(ben.getByTestId('conversation')).toHaveCount(1)

@@ -57,7 +57,7 @@ test('policy, screen-lock unlock, idle auto-lock and the wrong-PIN wipe', async 
   try {
     await createOrganisation(pageA, relay.url, relay.setupCode)
     // The admin device signs the policy with the root key and uploads it.
-    await callWorker(pageA, 'setPolicy', { maxPinAttempts: 5, idleLockMinutes: 1 })
+    await callWorker(pageA, 'setPolicy', { maxPinAttempts: 5, idleLockMinutes: 1, pin: PIN_A })
     const policy = await (await fetch(`${relay.url}/api/policy`)).json()
     expect(typeof policy.policy).toBe('string')
 

@@ -15,6 +15,7 @@ import { baseStyles } from '../styles.ts'
 import type { WorkerClient } from '../worker-client.ts'
 import './wl-add-person.ts'
 import './wl-compliance-notice.ts'
+import './wl-admin.ts'
 import './wl-conversation-list.ts'
 import './wl-conversation.ts'
 import './wl-install-button.ts'
@@ -57,7 +58,7 @@ export class WlShell extends LitElement {
       .toolbar button { white-space: nowrap; padding: 0 0.8rem; }
       .toolbar .primary { flex: 1 1 auto; }
       wl-conversation-list { flex: 1; min-height: 0; }
-      .footer { border-top: 1px solid var(--wl-border); padding: 0.25rem 0.5rem; }
+      .footer { border-top: 1px solid var(--wl-border); padding: 0.25rem 0.5rem; display: flex; flex-wrap: wrap; gap: 0 0.25rem; }
       .placeholder { display: flex; align-items: center; justify-content: center; color: var(--wl-muted); padding: 2rem; text-align: center; }
       header button { flex: none; }
       .lease-warning { flex: none; margin: 0; padding: 0.5rem 0.9rem; background: #fff4d6; color: #4d3600; font-size: 0.92rem; }
@@ -177,6 +178,7 @@ export class WlShell extends LitElement {
           <wl-conversation-list .client=${this.client} .selectedId=${this.view === 'conversation' ? this.conversationId : null}></wl-conversation-list>
           <div class="footer">
             <button class="quiet" data-testid="organisation" @click=${() => this.#go('organisation')}>Organisation &amp; this device</button>
+            ${isAdmin ? html`<button class="quiet" data-testid="admin-console" @click=${() => this.#go('admin')}>Admin console</button>` : null}
           </div>
         </section>
         <section class="pane-main">${this.#renderMain(s)}</section>
@@ -205,6 +207,11 @@ export class WlShell extends LitElement {
       case 'add-person':
         return s?.me?.role === 'admin'
           ? html`<wl-add-person .client=${this.client} .rootFingerprint=${s.rootFingerprint}></wl-add-person>`
+          : this.#placeholder()
+      case 'admin':
+        // Admin role only: the worker also refuses every admin call from a device without the root key.
+        return s?.me?.role === 'admin'
+          ? html`<wl-admin .client=${this.client} .me=${s.me}></wl-admin>`
           : this.#placeholder()
       case 'organisation':
         return html`<wl-organisation .rootFingerprint=${s?.rootFingerprint ?? null} .me=${s?.me ?? null} .client=${this.client}

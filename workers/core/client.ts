@@ -39,6 +39,9 @@ export type OutboxItem = {
  * not in force, or two diverging views of one log (fork). `conversationId` is '' for directory
  * entries.
  */
+/** Frames that answer a `query` (matched by ref, like an ack). */
+export type AnswerFrame = FrameOf<'auditHead'> | FrameOf<'auditRecords'> | FrameOf<'directoryUsers'> | FrameOf<'devicesSeen'>
+
 export type DefenceEvent = { kind: 'replay' | 'gap' | 'forgery' | 'stale-epoch' | 'fork'; conversationId: string }
 
 export type ClientOptions = {
@@ -127,7 +130,8 @@ export class WardlineClient {
   #o: ClientOptions
   #compliance: ComplianceRecipient | null
   #queue: Promise<void> = Promise.resolve()
-  #pending = new Map<string, { resolve: (seq: number) => void; reject: (e: Error) => void }>()
+  /** Requests waiting for the relay: an ack resolves with its seq, an answer frame with itself. */
+  #pending = new Map<string, { resolve: (value: number | AnswerFrame) => void; reject: (e: Error) => void }>()
   #inflight = new Set<string>()
   #committing = new Set<string>()
   #receipts = new Map<string, Map<string, { delivered: number; read: number }>>()
@@ -332,6 +336,13 @@ export class WardlineClient {
       case 'keyBackup': return this.#backup.onFrame(frame)
       case 'revoked': return this.#onRevokedFrame(frame)
       case 'lease': return this.#o.onLease?.(frame.lease)
+      case 'auditHead':
+      case 'auditRecords':
+      case 'directoryUsers':
+      case 'devicesSeen': return this.#onAnswer(frame)
+      case 'userDeactivated':
+        // A hint for a person to confirm (decision 0014): nothing is signed here.
+        return this.#o.emit('userDeactivated', { userId: frame.userId, deviceIds: frame.deviceIds })
       default:
         return
     }
@@ -1393,10 +1404,30 @@ export class WardlineClient {
   /** Sends a request frame and resolves with the relay's ack (seq), or rejects with its error code. */
   async request(frame: Frame & { ref: string }): Promise<number> {
     await this.#whenOnline()
-    return this.#sendRequest(frame)
+    const answer = await this.#sendRequest(frame)
+    if (typeof answer !== 'number') throw fail('net/unexpected-answer')
+    return answer
   }
 
-  #sendRequest(frame: Frame & { ref: string }): Promise<number> {
+  /**
+   * Sends a read request (admin console: audit log, directory users, last seen) and resolves with
+   * the relay's answer frame of type `answer` under the same ref, or rejects with its error code.
+   */
+  async query<T extends AnswerFrame['type']>(frame: Frame & { ref: string }, answer: T): Promise<FrameOf<T>> {
+    await this.#whenOnline()
+    const got = await this.#sendRequest(frame)
+    if (typeof got === 'number' || got.type !== answer) throw fail('net/unexpected-answer')
+    return got as FrameOf<T>
+  }
+
+  #onAnswer(frame: AnswerFrame): void {
+    const p = this.#pending.get(frame.ref)
+    if (!p) return
+    this.#pending.delete(frame.ref)
+    p.resolve(frame)
+  }
+
+  #sendRequest(frame: Frame & { ref: string }): Promise<number | AnswerFrame> {
     return new Promise((resolve, reject) => {
       this.#pending.set(frame.ref, { resolve, reject })
       if (!this.connection.send(frame)) {
