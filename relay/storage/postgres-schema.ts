@@ -210,6 +210,8 @@ CREATE TABLE scim_refused_devices (
   conversation_id TEXT COLLATE "C" PRIMARY KEY REFERENCES conversations (conversation_id),
   set_by TEXT COLLATE "C" NOT NULL,
   set_at BIGINT NOT NULL
+);
+`,
   // When each device last logged in, for the admin console's "last seen" (issue 7).
   `
 CREATE TABLE device_seen (
