@@ -34,6 +34,7 @@ import {
 } from './postgres-base.ts'
 import { PostgresDirectory } from './postgres-directory.ts'
 import { PostgresScim } from './postgres-scim.ts'
+import { PostgresBlobs } from './postgres-blobs.ts'
 import { migratePostgres } from './postgres-schema.ts'
 import { appendAuditPostgres, auditHeadPostgres, auditRecordsPostgres } from './postgres-audit.ts'
 import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
@@ -75,6 +76,8 @@ const boxFilter = (tx: Tx | PostgresStorage['sql'], deviceId: string) =>
 export class PostgresStorage extends PostgresDirectory implements RelayStorage {
   /** SCIM directory sync on the same pool (postgres-scim.ts, issue 7). */
   readonly scim = new PostgresScim(this.sql)
+  /** Attachment blobs on the same pool (postgres-blobs.ts, decision 0018). */
+  readonly blobs = new PostgresBlobs(this.sql)
 
   private async insertBoxes(tx: Tx, conversationId: string, boxes: KeyBoxRow[]): Promise<void> {
     // One row at a time keeps the id order equal to the list order (boxes are read in id order).

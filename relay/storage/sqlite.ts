@@ -30,6 +30,7 @@ import { SqliteDirectory } from './sqlite-directory.ts'
 import { SqliteAuditLog } from './sqlite-audit.ts'
 import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
 import { SqliteScim } from './sqlite-scim.ts'
+import { SqliteBlobs } from './sqlite-blobs.ts'
 
 export const SQLITE_FILE = 'wardline.sqlite'
 
@@ -89,6 +90,8 @@ const CONVERSATION_COLUMNS =
 class SqliteStorage extends SqliteDirectory implements RelayStorage {
   /** SCIM directory sync on the same connection (sqlite-scim.ts, issue 7). */
   readonly scim = new SqliteScim(this.db)
+  /** Attachment blobs on the same connection (sqlite-blobs.ts, decision 0018). */
+  readonly blobs = new SqliteBlobs(this.db)
 
   private insertBoxes(conversationId: string, boxes: KeyBoxRow[]): void {
     for (const b of boxes) {

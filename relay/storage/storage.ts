@@ -7,6 +7,7 @@
 
 import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
 import type { ScimStorage } from './scim-storage.ts'
+import type { BlobStorage } from './blob-storage.ts'
 
 export type AuthorizationRow = {
   id: string
@@ -239,4 +240,6 @@ export interface RelayStorage {
   auditRecords(since: number, limit: number): Promise<AuditRecord[]>
   /** SCIM 2.0 directory sync: users, groups, devices refused by deactivation (issue 7). */
   readonly scim: ScimStorage
+  /** Attachment blobs: opaque ciphertext in chunks, resumable uploads (decision 0018). */
+  readonly blobs: BlobStorage
 }
