@@ -4,7 +4,8 @@
  * the user is about to see.
  */
 import type { VerifiedDevice } from '../../crypto/trust.ts'
-import type { ConversationSummary, MessageView, Person, PhiKind } from '../protocol.ts'
+import type { AttachmentRef } from '../../crypto/record.ts'
+import type { AttachmentView, ConversationSummary, MessageView, Person, PhiKind } from '../protocol.ts'
 import { describePatientContext, PATIENT_KIND, parsePatientContext, patientContextOf } from './patient-context.ts'
 import type { ConversationState, IndexedRecord } from './conversation-state.ts'
 import type { Identity } from './identity.ts'
@@ -16,6 +17,8 @@ export type ViewState = {
   devices: ReadonlyMap<string, VerifiedDevice>
   revoked: ReadonlySet<string>
   notSent: ReadonlySet<string>
+  /** Whether a file of an own queued message still waits for its upload. */
+  uploading: (a: AttachmentRef) => boolean
 }
 
 export function people(v: ViewState): Person[] {
@@ -84,6 +87,7 @@ export function messagesOf(v: ViewState, conv: ConversationState, receipts: Rece
       status,
       ...(record.phi ? { phi: record.phi.filter(isPhiKind) } : {}),
       ...(patient ? { patient } : {}),
+      ...(record.attachment ? { attachment: attachmentView(record.attachment, mine && seq === null && v.uploading(record.attachment)) } : {}),
     }
   })
 }
@@ -93,4 +97,8 @@ const PHI_KINDS: readonly string[] = ['national-id', 'dob', 'date', 'mrn', 'phon
 /** A tag from another (newer) build may name a kind this one does not know: it is kept out of views. */
 function isPhiKind(k: string): k is PhiKind {
   return PHI_KINDS.includes(k)
+}
+
+function attachmentView(a: AttachmentRef, uploading: boolean): AttachmentView {
+  return { name: a.name, mime: a.mime, size: a.size, hasThumb: a.thumb !== undefined, uploading }
 }
