@@ -55,6 +55,7 @@ export class AttachmentSync {
   #pending = new Map<string, { resolve: (f: Frame) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>()
   #uploads = new Set<string>()
   #running: Promise<void> | null = null
+  #again = false
   #nextRef = 0
 
   constructor(private readonly o: AttachmentSyncOptions) {}
@@ -102,7 +103,16 @@ export class AttachmentSync {
   /** Uploads every waiting blob, one chunk at a time, from where the relay says it stopped. */
   resume(): Promise<void> {
     if (!this.o.isOnline() || this.#uploads.size === 0) return Promise.resolve()
-    this.#running ??= this.#uploadAll().catch(() => {}).finally(() => (this.#running = null))
+    if (this.#running) {
+      this.#again = true // files sealed during a pass are taken by the next one
+      return this.#running
+    }
+    this.#running = (async () => {
+      do {
+        this.#again = false
+        await this.#uploadAll()
+      } while (this.#again && this.o.isOnline())
+    })().catch(() => {}).finally(() => (this.#running = null))
     return this.#running
   }
 
