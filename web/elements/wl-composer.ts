@@ -13,7 +13,7 @@
  * (never in Web Storage) as chips above the field; Send hands each to the worker, which cleans
  * images, seals every file in chunks and queues it like a message. The text goes with the first.
  */
-import { LitElement, css, html, type PropertyValues } from 'lit'
+import { LitElement, css, html, svg, type PropertyValues } from 'lit'
 import { customElement, property, query, state } from 'lit/decorators.js'
 import { type Draft, loadDraft, saveDraft } from '../drafts.ts'
 import { describeError } from '../error-text.ts'
@@ -26,6 +26,13 @@ import { describePhiKinds, PHI_KIND_LABEL } from '../phi-text.ts'
 import { checkAttachmentSize, FILE_KIND_LABEL, fileKind, formatSize } from '../attachment-text.ts'
 import type { WlCamera } from './wl-camera.ts'
 import './wl-camera.ts'
+
+/** Line icons (no emoji: kiosk and headless browsers may lack an emoji font). */
+const icon = (d: string) =>
+  html`<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2"
+    stroke-linecap="round" stroke-linejoin="round">${svg`<path d=${d}></path>`}</svg>`
+const PAPERCLIP = 'M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9'
+const CAMERA = 'M4 8h3l2-3h6l2 3h3a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V9a1 1 0 0 1 1-1zM12 17a4 4 0 1 0 0-8 4 4 0 0 0 0 8z'
 
 /** How a file came in; every source takes the same path (takeFiles). */
 export type FileSource = 'pick' | 'paste' | 'drop' | 'camera'
@@ -212,8 +219,8 @@ export class WlComposer extends LitElement {
       <form @submit=${(e: Event) => (e.preventDefault(), void this.#send())}
         @dragover=${this.#onDragOver} @dragleave=${() => this.toggleAttribute('dragging', false)} @drop=${this.#onDrop}>
         <div class="tools">
-          <button type="button" class="quiet" data-testid="attach" aria-label="Attach a file" @click=${() => this.picker.click()}>📎<span class="label">Attach</span></button>
-          <button type="button" class="quiet" data-testid="camera" aria-label="Take a photo" @click=${() => void this.camera.open()}>📷<span class="label">Photo</span></button>
+          <button type="button" class="quiet" data-testid="attach" aria-label="Attach a file" @click=${() => this.picker.click()}>${icon(PAPERCLIP)}<span class="label">Attach</span></button>
+          <button type="button" class="quiet" data-testid="camera" aria-label="Take a photo" @click=${() => void this.camera.open()}>${icon(CAMERA)}<span class="label">Photo</span></button>
         </div>
         <input type="file" multiple data-testid="file-input" tabindex="-1" aria-hidden="true" @change=${this.#onPicked}>
         <textarea data-testid="composer" rows="1" aria-label="Message" placeholder=${this.files.length ? 'Add a caption' : 'Message'}

@@ -98,7 +98,7 @@ export class WlFileViewer extends LitElement {
           ? html`<img data-testid="viewer-image" src=${this.url} alt=${a.name} draggable="false">`
           : html`<video data-testid="viewer-video" src=${this.url} controls playsinline disablepictureinpicture
               controlslist=${this.allowExport ? 'noremoteplayback' : 'nodownload noremoteplayback'}></video>`}
-        <wl-watermark data-testid="viewer-watermark" .viewer=${this.viewer || 'You'} .at=${this.at}></wl-watermark>
+        <wl-watermark data-testid="viewer-watermark" .copies=${120} .viewer=${this.viewer || 'You'} .at=${this.at}></wl-watermark>
       </div>`
     }
     return html`<div class="card" data-testid="viewer-card">

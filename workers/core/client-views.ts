@@ -48,7 +48,7 @@ export function summarise(v: ViewState, conversations: Iterable<ConversationStat
       kind: m.kind,
       title: others.map((u) => nameOf(v, u)).join(', ') || 'Notes to self',
       memberUserIds: m.memberUserIds,
-      lastMessage: last ? { body: last.record.body || (last.record.attachment ? `📎 ${last.record.attachment.name}` : ''), authorName: nameOf(v, last.record.author), at: last.record.at } : null,
+      lastMessage: last ? { body: last.record.body || (last.record.attachment ? `File: ${last.record.attachment.name}` : ''), authorName: nameOf(v, last.record.author), at: last.record.at } : null,
       // A patient-context change shows in the list's patient line, not as an unread message.
       unread: ordered.filter((e) => e.seq !== null && e.seq > m.readSeq && e.record.device !== v.id.deviceId && e.record.kind !== PATIENT_KIND).length,
       removed: m.removed,
