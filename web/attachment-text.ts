@@ -16,7 +16,7 @@ export function formatSize(bytes: number): string {
 /** null when the file may be sent, else the sentence to show (same for every way in). */
 export function checkAttachmentSize(file: { name: string; size: number }): string | null {
   if (file.size <= MAX_ATTACHMENT_BYTES) return null
-  return `“${file.name}” is ${formatSize(file.size)}; files are limited to ${formatSize(MAX_ATTACHMENT_BYTES)}.`
+  return `“${file.name}” (${formatSize(file.size)}) is over the ${formatSize(MAX_ATTACHMENT_BYTES)} limit for files.`
 }
 
 export type FileKind = 'image' | 'video' | 'pdf' | 'document'

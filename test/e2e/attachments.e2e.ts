@@ -139,7 +139,7 @@ test('files by picker, paste, drop and camera; EXIF/GPS stripped; watermarked vi
     await pasteOrDrop(ben.locator('wl-composer form'), 'drop', [over])
     refusals.push((await ben.locator('wl-composer .error').textContent())!)
     expect(new Set(refusals).size).toBe(1)
-    expect(refusals[0]).toContain('files are limited to 25.0 MB')
+    expect(refusals[0]).toContain('is over the 25.0 MB limit for files')
     await expect(chips).toHaveCount(3)
     await shoot(ben, 'composer-files')
     await ben.getByTestId('send').click()
