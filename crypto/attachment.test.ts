@@ -7,8 +7,8 @@ import {
   newAttachmentKey,
   openSealedAttachment,
   sealAttachment,
-  sealedAttachmentSize,
   SEALED_CHUNK_BYTES,
+  sealedAttachmentSize,
   splitSealedAttachment,
   verifyAndOpenAttachment,
 } from './attachment.ts'
@@ -38,7 +38,10 @@ Deno.test('sealAttachment and verifyAndOpenAttachment round-trip at and around c
     const blob = join(chunks)
     assert.equal(blob.length, sealedAttachmentSize(size))
     assert.deepEqual(splitSealedAttachment(blob).map((c) => c.length), chunks.map((c) => c.length))
-    assert.deepEqual(verifyAndOpenAttachment(key, blob, attachmentHash(chunks)), { ok: true, value: file })
+    assert.deepEqual(verifyAndOpenAttachment(key, blob, attachmentHash(chunks)), {
+      ok: true,
+      value: file,
+    })
   }
 })
 
@@ -53,10 +56,13 @@ Deno.test('openSealedAttachment refuses reordered, dropped, repeated and truncat
   // Cut at a chunk boundary: the new last chunk was not sealed as the last one.
   assert.deepEqual(openSealedAttachment(key, [a, b, c]), { ok: false, code: 'crypto/bad-tag' })
   assert.deepEqual(openSealedAttachment(key, []), { ok: false, code: 'crypto/bad-tag' })
-  assert.deepEqual(openSealedAttachment(key, [a, b, c, d.subarray(0, d.length - 1)]), { ok: false, code: 'crypto/bad-tag' })
+  assert.deepEqual(openSealedAttachment(key, [a, b, c, d.subarray(0, d.length - 1)]), {
+    ok: false,
+    code: 'crypto/bad-tag',
+  })
 })
 
-Deno.test('a flipped bit anywhere, another file\'s chunk or another key is refused', () => {
+Deno.test("a flipped bit anywhere, another file's chunk or another key is refused", () => {
   const key = newAttachmentKey()
   const chunks = sealAttachment(key, bytesOf(C + 100))
   for (const at of [0, 23, 24, 1000, SEALED_CHUNK_BYTES - 1]) {
@@ -65,7 +71,11 @@ Deno.test('a flipped bit anywhere, another file\'s chunk or another key is refus
     assert.equal(openSealedAttachment(key, bad).ok, false, `bit at ${at}`)
   }
   const other = sealAttachment(key, bytesOf(C + 100))
-  assert.equal(openSealedAttachment(key, [chunks[0]!, other[1]!]).ok, true, 'same key: chunks are bound by position only')
+  assert.equal(
+    openSealedAttachment(key, [chunks[0]!, other[1]!]).ok,
+    true,
+    'same key: chunks are bound by position only',
+  )
   assert.equal(openSealedAttachment(newAttachmentKey(), chunks).ok, false)
 })
 
@@ -76,6 +86,12 @@ Deno.test('verifyAndOpenAttachment refuses a blob whose SHA-256 is not the signe
   const hash = attachmentHash(chunks)
   const flipped = blob.slice()
   flipped[100]! ^= 1
-  assert.deepEqual(verifyAndOpenAttachment(key, flipped, hash), { ok: false, code: 'attachment/bad-hash' })
-  assert.deepEqual(verifyAndOpenAttachment(key, blob, randomBytes(32)), { ok: false, code: 'attachment/bad-hash' })
+  assert.deepEqual(verifyAndOpenAttachment(key, flipped, hash), {
+    ok: false,
+    code: 'attachment/bad-hash',
+  })
+  assert.deepEqual(verifyAndOpenAttachment(key, blob, randomBytes(32)), {
+    ok: false,
+    code: 'attachment/bad-hash',
+  })
 })

@@ -21,7 +21,9 @@ export const SEALED_CHUNK_BYTES = ATTACHMENT_CHUNK_BYTES + CHUNK_OVERHEAD
 
 /** How many chunks a file of `size` plaintext bytes has (an empty file has one, empty). */
 export function attachmentChunkCount(size: number): number {
-  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`expected a size ≥ 0, got ${size}`)
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new RangeError(`expected a size ≥ 0, got ${size}`)
+  }
   return Math.max(1, Math.ceil(size / ATTACHMENT_CHUNK_BYTES))
 }
 
@@ -39,25 +41,47 @@ export function newAttachmentKey(): Uint8Array {
 }
 
 /** Seals chunk `index` of `count`: nonce ‖ ciphertext ‖ tag. */
-export function sealAttachmentChunk(key: Uint8Array, plaintext: Uint8Array, index: number, count: number): Uint8Array {
+export function sealAttachmentChunk(
+  key: Uint8Array,
+  plaintext: Uint8Array,
+  index: number,
+  count: number,
+): Uint8Array {
   if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
     throw new RangeError(`expected a chunk index in [0, ${count}), got ${index}`)
   }
   if (plaintext.length > ATTACHMENT_CHUNK_BYTES) {
-    throw new RangeError(`expected ≤ ${ATTACHMENT_CHUNK_BYTES} bytes per chunk, got ${plaintext.length}`)
+    throw new RangeError(
+      `expected ≤ ${ATTACHMENT_CHUNK_BYTES} bytes per chunk, got ${plaintext.length}`,
+    )
   }
   const nonce = randomBytes(NONCE_LENGTH)
   const sealed = new Uint8Array(NONCE_LENGTH + plaintext.length + TAG_LENGTH)
   sealed.set(nonce)
-  sealed.set(encryptXChaCha(key, nonce, plaintext, chunkAd(index, index === count - 1)), NONCE_LENGTH)
+  sealed.set(
+    encryptXChaCha(key, nonce, plaintext, chunkAd(index, index === count - 1)),
+    NONCE_LENGTH,
+  )
   return sealed
 }
 
 /** Opens chunk `index` of `count`; a chunk moved, cut or from another file is `crypto/bad-tag`. */
-export function openAttachmentChunk(key: Uint8Array, sealed: Uint8Array, index: number, count: number): Result<Uint8Array> {
-  if (sealed.length < CHUNK_OVERHEAD || sealed.length > SEALED_CHUNK_BYTES) return err('crypto/bad-tag')
+export function openAttachmentChunk(
+  key: Uint8Array,
+  sealed: Uint8Array,
+  index: number,
+  count: number,
+): Result<Uint8Array> {
+  if (sealed.length < CHUNK_OVERHEAD || sealed.length > SEALED_CHUNK_BYTES) {
+    return err('crypto/bad-tag')
+  }
   if (index < count - 1 && sealed.length !== SEALED_CHUNK_BYTES) return err('crypto/bad-tag')
-  return decryptXChaCha(key, sealed.subarray(0, NONCE_LENGTH), sealed.subarray(NONCE_LENGTH), chunkAd(index, index === count - 1))
+  return decryptXChaCha(
+    key,
+    sealed.subarray(0, NONCE_LENGTH),
+    sealed.subarray(NONCE_LENGTH),
+    chunkAd(index, index === count - 1),
+  )
 }
 
 /** Seals a whole file into its chunks (the blob is their concatenation). */
@@ -84,7 +108,11 @@ export function splitSealedAttachment(blob: Uint8Array): Uint8Array[] {
  * Checks the blob's SHA-256 against the signed one, then opens every chunk in order: the file,
  * or `attachment/bad-hash` (not the bytes the author signed), or `crypto/bad-tag`.
  */
-export function verifyAndOpenAttachment(key: Uint8Array, blob: Uint8Array, expectedSha256: Uint8Array): Result<Uint8Array> {
+export function verifyAndOpenAttachment(
+  key: Uint8Array,
+  blob: Uint8Array,
+  expectedSha256: Uint8Array,
+): Result<Uint8Array> {
   const hash = sha256(blob)
   if (hash.length !== expectedSha256.length || hash.some((b, i) => b !== expectedSha256[i])) {
     return err('attachment/bad-hash')
@@ -93,7 +121,10 @@ export function verifyAndOpenAttachment(key: Uint8Array, blob: Uint8Array, expec
 }
 
 /** Opens the chunks in order into one buffer; any failure is `crypto/bad-tag`. */
-export function openSealedAttachment(key: Uint8Array, chunks: readonly Uint8Array[]): Result<Uint8Array> {
+export function openSealedAttachment(
+  key: Uint8Array,
+  chunks: readonly Uint8Array[],
+): Result<Uint8Array> {
   const parts: Uint8Array[] = []
   for (let i = 0; i < chunks.length; i++) {
     const opened = openAttachmentChunk(key, chunks[i]!, i, chunks.length)

@@ -16,7 +16,9 @@ export function formatSize(bytes: number): string {
 /** null when the file may be sent, else the sentence to show (same for every way in). */
 export function checkAttachmentSize(file: { name: string; size: number }): string | null {
   if (file.size <= MAX_ATTACHMENT_BYTES) return null
-  return `“${file.name}” (${formatSize(file.size)}) is over the ${formatSize(MAX_ATTACHMENT_BYTES)} limit for files.`
+  return `“${file.name}” (${formatSize(file.size)}) is over the ${
+    formatSize(MAX_ATTACHMENT_BYTES)
+  } limit for files.`
 }
 
 export type FileKind = 'image' | 'video' | 'pdf' | 'document'
@@ -28,4 +30,9 @@ export function fileKind(mime: string): FileKind {
   return 'document'
 }
 
-export const FILE_KIND_LABEL: Record<FileKind, string> = { image: 'Photo', video: 'Video', pdf: 'PDF', document: 'Document' }
+export const FILE_KIND_LABEL: Record<FileKind, string> = {
+  image: 'Photo',
+  video: 'Video',
+  pdf: 'PDF',
+  document: 'Document',
+}

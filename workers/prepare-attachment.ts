@@ -14,7 +14,12 @@ export const THUMB_SIDE = 320
 
 const fail = (code: string, message: string) => Object.assign(new Error(message), { code })
 
-async function encode(bitmap: ImageBitmap, side: number, type: string, quality: number): Promise<Uint8Array> {
+async function encode(
+  bitmap: ImageBitmap,
+  side: number,
+  type: string,
+  quality: number,
+): Promise<Uint8Array> {
   const scale = Math.min(1, side / Math.max(bitmap.width, bitmap.height))
   const w = Math.max(1, Math.round(bitmap.width * scale))
   const h = Math.max(1, Math.round(bitmap.height * scale))
@@ -36,12 +41,18 @@ function renamed(name: string, type: string): string {
   return base + ext
 }
 
-export async function prepareAttachment(bytes: Uint8Array, mime: string, name: string): Promise<AttachmentInput> {
+export async function prepareAttachment(
+  bytes: Uint8Array,
+  mime: string,
+  name: string,
+): Promise<AttachmentInput> {
   const type = mime.toLowerCase() || 'application/octet-stream'
   if (!type.startsWith('image/')) return { bytes, mime: type, name }
   let bitmap: ImageBitmap
   try {
-    bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type }), { imageOrientation: 'from-image' })
+    bitmap = await createImageBitmap(new Blob([bytes as BlobPart], { type }), {
+      imageOrientation: 'from-image',
+    })
   } catch {
     throw fail(
       'attachment/image-unreadable',

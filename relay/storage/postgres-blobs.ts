@@ -36,13 +36,17 @@ export class PostgresBlobs implements BlobStorage {
       const status = toStatus(row!)
       if (status.deviceId !== c.deviceId) return { refused: 'blob/not-owner' }
       if (status.size !== c.size || status.count !== c.count) return { refused: 'blob/mismatch' }
-      if (status.complete) return { size: status.size, count: status.count, stored: status.stored, complete: true }
+      if (status.complete) {
+        return { size: status.size, count: status.count, stored: status.stored, complete: true }
+      }
       if (c.index > status.stored) return { refused: 'blob/out-of-order' }
       const [old] = await tx`SELECT length(chunk) AS n FROM blob_chunks
         WHERE blob_id = ${c.blobId} AND idx = ${c.index}`
       const total = num(row!.stored_bytes) - (old ? num(old.n) : 0) + c.chunk.length
       const stored = old ? status.stored : status.stored + 1
-      if (total > status.size || (stored === status.count && total !== status.size)) return { refused: 'blob/mismatch' }
+      if (total > status.size || (stored === status.count && total !== status.size)) {
+        return { refused: 'blob/mismatch' }
+      }
       await tx`INSERT INTO blob_chunks (blob_id, idx, chunk) VALUES (${c.blobId}, ${c.index}, ${c.chunk})
         ON CONFLICT (blob_id, idx) DO UPDATE SET chunk = excluded.chunk`
       const complete = stored === status.count
@@ -58,7 +62,8 @@ export class PostgresBlobs implements BlobStorage {
   }
 
   async getBlobChunk(blobId: string, index: number): Promise<Uint8Array | null> {
-    const [row] = await this.sql`SELECT c.chunk FROM blob_chunks c JOIN blobs b ON b.blob_id = c.blob_id
+    const [row] = await this
+      .sql`SELECT c.chunk FROM blob_chunks c JOIN blobs b ON b.blob_id = c.blob_id
       WHERE c.blob_id = ${blobId} AND c.idx = ${index} AND b.completed_at IS NOT NULL`
     return row ? bytes(row.chunk) : null
   }
@@ -67,7 +72,8 @@ export class PostgresBlobs implements BlobStorage {
     return transaction(this.sql, async (tx) => {
       await tx`DELETE FROM blob_chunks WHERE blob_id IN
         (SELECT blob_id FROM blobs WHERE completed_at IS NULL AND started_at < ${startedBefore})`
-      const gone = await tx`DELETE FROM blobs WHERE completed_at IS NULL AND started_at < ${startedBefore}`
+      const gone =
+        await tx`DELETE FROM blobs WHERE completed_at IS NULL AND started_at < ${startedBefore}`
       return gone.count
     })
   }

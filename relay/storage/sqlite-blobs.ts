@@ -28,7 +28,10 @@ export class SqliteBlobs extends SqliteBase implements BlobStorage {
       let row = this.get('SELECT * FROM blobs WHERE blob_id = ?', c.blobId)
       if (!row) {
         const pending = num(
-          this.get('SELECT COALESCE(SUM(size), 0) AS n FROM blobs WHERE device_id = ? AND completed_at IS NULL', c.deviceId)!.n,
+          this.get(
+            'SELECT COALESCE(SUM(size), 0) AS n FROM blobs WHERE device_id = ? AND completed_at IS NULL',
+            c.deviceId,
+          )!.n,
         )
         if (pending + c.size > o.maxPendingBytes) return { refused: 'blob/quota-exceeded' }
         this.run(
@@ -44,13 +47,26 @@ export class SqliteBlobs extends SqliteBase implements BlobStorage {
       const status = toStatus(row)
       if (status.deviceId !== c.deviceId) return { refused: 'blob/not-owner' }
       if (status.size !== c.size || status.count !== c.count) return { refused: 'blob/mismatch' }
-      if (status.complete) return { size: status.size, count: status.count, stored: status.stored, complete: true }
+      if (status.complete) {
+        return { size: status.size, count: status.count, stored: status.stored, complete: true }
+      }
       if (c.index > status.stored) return { refused: 'blob/out-of-order' }
-      const old = this.get('SELECT length(chunk) AS n FROM blob_chunks WHERE blob_id = ? AND idx = ?', c.blobId, c.index)
+      const old = this.get(
+        'SELECT length(chunk) AS n FROM blob_chunks WHERE blob_id = ? AND idx = ?',
+        c.blobId,
+        c.index,
+      )
       const bytes = num(row.stored_bytes) - (old ? num(old.n) : 0) + c.chunk.length
       const stored = old ? status.stored : status.stored + 1
-      if (bytes > status.size || (stored === status.count && bytes !== status.size)) return { refused: 'blob/mismatch' }
-      this.run('INSERT OR REPLACE INTO blob_chunks (blob_id, idx, chunk) VALUES (?, ?, ?)', c.blobId, c.index, c.chunk)
+      if (bytes > status.size || (stored === status.count && bytes !== status.size)) {
+        return { refused: 'blob/mismatch' }
+      }
+      this.run(
+        'INSERT OR REPLACE INTO blob_chunks (blob_id, idx, chunk) VALUES (?, ?, ?)',
+        c.blobId,
+        c.index,
+        c.chunk,
+      )
       const complete = stored === status.count
       this.run(
         'UPDATE blobs SET stored = ?, stored_bytes = ?, completed_at = ? WHERE blob_id = ?',
@@ -85,7 +101,10 @@ export class SqliteBlobs extends SqliteBase implements BlobStorage {
           (SELECT blob_id FROM blobs WHERE completed_at IS NULL AND started_at < ?)`,
         startedBefore,
       )
-      return this.run('DELETE FROM blobs WHERE completed_at IS NULL AND started_at < ?', startedBefore).changes
+      return this.run(
+        'DELETE FROM blobs WHERE completed_at IS NULL AND started_at < ?',
+        startedBefore,
+      ).changes
     }))
   }
 }

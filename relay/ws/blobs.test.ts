@@ -18,7 +18,15 @@ function fakeBlob() {
 }
 
 const put = (c: TestClient, b: ReturnType<typeof fakeBlob>, index: number, ref = `p${index}`) =>
-  c.send({ type: 'putBlobChunk', ref, blobId: b.blobId, size: b.size, count: b.count, index, chunk: b.chunks[index]! })
+  c.send({
+    type: 'putBlobChunk',
+    ref,
+    blobId: b.blobId,
+    size: b.size,
+    count: b.count,
+    index,
+    chunk: b.chunks[index]!,
+  })
 
 Deno.test('a blob upload stops half-way, resumes after a reconnect and completes; members fetch it chunk by chunk', async () => {
   const t = await startTestRelay()
@@ -28,7 +36,14 @@ Deno.test('a blob upload stops half-way, resumes after a reconnect and completes
     const b = fakeBlob()
     let a = await TestClient.loggedIn(t.url, nurse)
     put(a, b, 0)
-    assertEquals(await a.waitFor('blobAck'), { type: 'blobAck', ref: 'p0', blobId: b.blobId, stored: 1, count: 3, complete: 0 })
+    assertEquals(await a.waitFor('blobAck'), {
+      type: 'blobAck',
+      ref: 'p0',
+      blobId: b.blobId,
+      stored: 1,
+      count: 3,
+      complete: 0,
+    })
     await a.close() // the link drops
 
     const d = await TestClient.loggedIn(t.url, doctor)
@@ -63,11 +78,35 @@ Deno.test('a blob over MAX_BLOB_BYTES, wrong chunk lengths and a device over its
     const a = await TestClient.loggedIn(t.url, await t.enroll('nurse'))
     const huge = Math.floor(MAX_BLOB_BYTES / BLOB_CHUNK_BYTES) + 1
     const id = toBase64url(randomBytes(32))
-    a.send({ type: 'putBlobChunk', ref: 'big', blobId: id, size: MAX_BLOB_BYTES + 1, count: huge, index: 0, chunk: new Uint8Array(BLOB_CHUNK_BYTES) })
+    a.send({
+      type: 'putBlobChunk',
+      ref: 'big',
+      blobId: id,
+      size: MAX_BLOB_BYTES + 1,
+      count: huge,
+      index: 0,
+      chunk: new Uint8Array(BLOB_CHUNK_BYTES),
+    })
     assertEquals(await a.waitFor('error'), { type: 'error', code: 'blob/too-large', ref: 'big' })
-    a.send({ type: 'putBlobChunk', ref: 'short', blobId: id, size: 2 * BLOB_CHUNK_BYTES, count: 2, index: 0, chunk: new Uint8Array(10) })
+    a.send({
+      type: 'putBlobChunk',
+      ref: 'short',
+      blobId: id,
+      size: 2 * BLOB_CHUNK_BYTES,
+      count: 2,
+      index: 0,
+      chunk: new Uint8Array(10),
+    })
     assertEquals(await a.waitFor('error'), { type: 'error', code: 'blob/mismatch', ref: 'short' })
-    a.send({ type: 'putBlobChunk', ref: 'bad-id', blobId: 'guessable', size: 10, count: 1, index: 0, chunk: new Uint8Array(10) })
+    a.send({
+      type: 'putBlobChunk',
+      ref: 'bad-id',
+      blobId: 'guessable',
+      size: 10,
+      count: 1,
+      index: 0,
+      chunk: new Uint8Array(10),
+    })
     assertEquals((await a.waitFor('error')).code, 'relay/malformed-frame')
     const first = fakeBlob()
     put(a, first, 0)
@@ -75,7 +114,11 @@ Deno.test('a blob over MAX_BLOB_BYTES, wrong chunk lengths and a device over its
     // A second incomplete upload would pass the device's quota of three chunks.
     const second = fakeBlob()
     put(a, second, 0, 'over')
-    assertEquals(await a.waitFor('error'), { type: 'error', code: 'blob/quota-exceeded', ref: 'over' })
+    assertEquals(await a.waitFor('error'), {
+      type: 'error',
+      code: 'blob/quota-exceeded',
+      ref: 'over',
+    })
     a.send({ type: 'ping', nonce: 1 })
     assertEquals(await a.waitFor('pong'), { type: 'pong', nonce: 1 }) // still connected
     await a.close()
@@ -95,7 +138,14 @@ Deno.test('an incomplete upload expires with its chunks; a device that has not l
     now = Date.now() + 2 * 60_000
     await t.relay.pruneNow()
     a.send({ type: 'getBlobStatus', ref: 's', blobId: b.blobId })
-    assertEquals(await a.waitFor('blobAck'), { type: 'blobAck', ref: 's', blobId: b.blobId, stored: 0, count: 0, complete: 0 })
+    assertEquals(await a.waitFor('blobAck'), {
+      type: 'blobAck',
+      ref: 's',
+      blobId: b.blobId,
+      stored: 0,
+      count: 0,
+      complete: 0,
+    })
     await a.close()
 
     const anon = await TestClient.connect(t.url)

@@ -14,14 +14,29 @@ import { fileURLToPath } from 'node:url'
 // @ts-ignore plain ESM helper shared with web-test-runner
 import { startRelay } from '../relay-node.mjs'
 import { scanRelay } from './relay-scan.ts'
-import { addPerson, DESKTOP, newPage, setupOrganisation, startConversation } from './web5-helpers.ts'
+import {
+  addPerson,
+  DESKTOP,
+  newPage,
+  setupOrganisation,
+  startConversation,
+} from './web5-helpers.ts'
 
 test.use({
   launchOptions: {
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ],
   },
 })
 
@@ -33,7 +48,9 @@ async function shoot(page: Page, name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
     await page.waitForTimeout(150)
-    await page.screenshot({ path: `${SHOTS}files-${name}-${page.viewportSize()?.width}-${scheme}.png` })
+    await page.screenshot({
+      path: `${SHOTS}files-${name}-${page.viewportSize()?.width}-${scheme}.png`,
+    })
   }
   await page.emulateMedia({ colorScheme: null })
 }
@@ -56,7 +73,10 @@ async function geotaggedJpeg(page: Page, canary: string): Promise<number[]> {
     g.fillStyle = '#fff'
     g.font = 'bold 48px sans-serif'
     g.fillText('Wound, day 3', 40, 260)
-    const jpeg = new Uint8Array(await (await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/jpeg', 0.9))).arrayBuffer())
+    const jpeg = new Uint8Array(
+      await (await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/jpeg', 0.9)))
+        .arrayBuffer(),
+    )
     // TIFF, big-endian. Offsets are from the start of the TIFF header.
     const desc = new TextEncoder().encode(canary + '\0')
     const t: number[] = []
@@ -69,17 +89,37 @@ async function geotaggedJpeg(page: Page, canary: string): Promise<number[]> {
     const gpsSize = 2 + 4 * 12 + 4
     const latAt = gpsAt + gpsSize
     const lonAt = latAt + 24
-    t.push(0x4d, 0x4d, 0, 42); u32(ifd0)
+    t.push(0x4d, 0x4d, 0, 42)
+    u32(ifd0)
     u16(2)
-    u16(0x010e); u16(2); u32(desc.length); u32(descAt) // ImageDescription
-    u16(0x8825); u16(4); u32(1); u32(gpsAt) // GPSInfo
-    u32(0)
-    t.push(...desc); if (desc.length % 2) t.push(0)
+    u16(0x010e)
+    u16(2)
+    u32(desc.length)
+    u32(descAt) // ImageDescription
+    u16(0x8825)
     u16(4)
-    u16(1); u16(2); u32(2); t.push(0x4e, 0, 0, 0) // GPSLatitudeRef 'N'
-    u16(2); u16(5); u32(3); u32(latAt) // GPSLatitude
-    u16(3); u16(2); u32(2); t.push(0x57, 0, 0, 0) // GPSLongitudeRef 'W'
-    u16(4); u16(5); u32(3); u32(lonAt) // GPSLongitude
+    u32(1)
+    u32(gpsAt) // GPSInfo
+    u32(0)
+    t.push(...desc)
+    if (desc.length % 2) t.push(0)
+    u16(4)
+    u16(1)
+    u16(2)
+    u32(2)
+    t.push(0x4e, 0, 0, 0) // GPSLatitudeRef 'N'
+    u16(2)
+    u16(5)
+    u32(3)
+    u32(latAt) // GPSLatitude
+    u16(3)
+    u16(2)
+    u32(2)
+    t.push(0x57, 0, 0, 0) // GPSLongitudeRef 'W'
+    u16(4)
+    u16(5)
+    u32(3)
+    u32(lonAt) // GPSLongitude
     u32(0)
     for (const [n, d] of [[51, 1], [30, 1], [0, 1], [0, 1], [7, 1], [0, 1]]) (u32(n!), u32(d!))
     const payload = [...new TextEncoder().encode('Exif\0\0'), ...t]
@@ -89,12 +129,23 @@ async function geotaggedJpeg(page: Page, canary: string): Promise<number[]> {
 }
 
 /** Puts files on the page's clipboard event or drop, as a person pasting or dragging would. */
-async function pasteOrDrop(target: Locator, how: 'paste' | 'drop', files: { name: string; type: string; size?: number; text?: string }[]) {
+async function pasteOrDrop(
+  target: Locator,
+  how: 'paste' | 'drop',
+  files: { name: string; type: string; size?: number; text?: string }[],
+) {
   await target.evaluate((el, { how, files }) => {
     const dt = new DataTransfer()
-    for (const f of files) dt.items.add(new File([f.text ?? new Uint8Array(f.size ?? 0)], f.name, { type: f.type }))
+    for (const f of files) {
+      dt.items.add(new File([f.text ?? new Uint8Array(f.size ?? 0)], f.name, { type: f.type }))
+    }
     const e = how === 'paste'
-      ? new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true, composed: true })
+      ? new ClipboardEvent('paste', {
+        clipboardData: dt,
+        bubbles: true,
+        cancelable: true,
+        composed: true,
+      })
       : new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true, composed: true })
     el.dispatchEvent(e)
   }, { how, files })
@@ -123,16 +174,34 @@ test('files by picker, paste, drop and camera; EXIF/GPS stripped; watermarked vi
     await expect(ben.getByTestId('composer')).toBeVisible()
 
     // One path: picked, pasted and dropped files each become a chip with their source…
-    await ben.getByTestId('file-input').setInputFiles({ name: 'picked.txt', mimeType: 'text/plain', buffer: Buffer.from('picked') })
-    await pasteOrDrop(ben.getByTestId('composer'), 'paste', [{ name: 'pasted.txt', type: 'text/plain', text: 'pasted' }])
-    await pasteOrDrop(ben.locator('wl-composer form'), 'drop', [{ name: 'dropped.txt', type: 'text/plain', text: 'dropped' }])
+    await ben.getByTestId('file-input').setInputFiles({
+      name: 'picked.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('picked'),
+    })
+    await pasteOrDrop(ben.getByTestId('composer'), 'paste', [{
+      name: 'pasted.txt',
+      type: 'text/plain',
+      text: 'pasted',
+    }])
+    await pasteOrDrop(ben.locator('wl-composer form'), 'drop', [{
+      name: 'dropped.txt',
+      type: 'text/plain',
+      text: 'dropped',
+    }])
     const chips = ben.getByTestId('pending-file')
     await expect(chips).toHaveCount(3)
-    expect(await chips.evaluateAll((els) => els.map((e) => e.getAttribute('data-source')))).toEqual(['pick', 'paste', 'drop'])
+    expect(await chips.evaluateAll((els) => els.map((e) => e.getAttribute('data-source')))).toEqual(
+      ['pick', 'paste', 'drop'],
+    )
     // …and one limit: a file over 25 MiB is refused with the same words whichever way it came.
     const refusals: string[] = []
     const over = { name: 'scan.pdf', type: 'application/pdf', size: LIMIT + 1 }
-    await ben.getByTestId('file-input').setInputFiles({ name: over.name, mimeType: over.type, buffer: Buffer.alloc(over.size) })
+    await ben.getByTestId('file-input').setInputFiles({
+      name: over.name,
+      mimeType: over.type,
+      buffer: Buffer.alloc(over.size),
+    })
     refusals.push((await ben.locator('wl-composer .error').textContent())!)
     await pasteOrDrop(ben.getByTestId('composer'), 'paste', [over])
     refusals.push((await ben.locator('wl-composer .error').textContent())!)
@@ -152,23 +221,45 @@ test('files by picker, paste, drop and camera; EXIF/GPS stripped; watermarked vi
     const jpeg = await geotaggedJpeg(ben, GPS_CANARY)
     expect(hasBytes(jpeg, [0xff, 0xe1])).toBe(true)
     expect(hasBytes(jpeg, [...Buffer.from(GPS_CANARY)])).toBe(true)
-    await ben.getByTestId('file-input').setInputFiles({ name: 'wound.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(jpeg) })
+    await ben.getByTestId('file-input').setInputFiles({
+      name: 'wound.jpg',
+      mimeType: 'image/jpeg',
+      buffer: Buffer.from(jpeg),
+    })
     await ben.getByTestId('composer').fill('wound, day 3')
     await ben.getByTestId('send').click()
 
     // A PDF from Ann, and a canary document for the relay scan.
-    await admin.getByTestId('file-input').setInputFiles({ name: 'discharge-letter.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% a letter\n%%EOF\n') })
+    await admin.getByTestId('file-input').setInputFiles({
+      name: 'discharge-letter.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4\n% a letter\n%%EOF\n'),
+    })
     await admin.getByTestId('send').click()
-    await admin.getByTestId('file-input').setInputFiles({ name: FILE_NAME, mimeType: 'text/plain', buffer: Buffer.from(`${FILE_CANARY}\n`.repeat(50)) })
+    await admin.getByTestId('file-input').setInputFiles({
+      name: FILE_NAME,
+      mimeType: 'text/plain',
+      buffer: Buffer.from(`${FILE_CANARY}\n`.repeat(50)),
+    })
     await admin.getByTestId('send').click()
 
     const image = admin.getByTestId('message').filter({ hasText: 'wound, day 3' })
     await expect(image.getByTestId('attachment-thumb')).toBeVisible()
-    await expect(image.getByTestId('image-watermark')).toHaveAttribute('data-mark', /^Ann Admin · \S/)
-    await expect(ben.getByTestId('attachment').filter({ hasText: 'discharge-letter.pdf' })).toBeVisible()
+    await expect(image.getByTestId('image-watermark')).toHaveAttribute(
+      'data-mark',
+      /^Ann Admin · \S/,
+    )
+    await expect(ben.getByTestId('attachment').filter({ hasText: 'discharge-letter.pdf' }))
+      .toBeVisible()
     await expect(ben.getByTestId('attachment').filter({ hasText: FILE_NAME })).toBeVisible()
-    await expect(ben.getByTestId('message').filter({ hasText: 'wound, day 3' }).getByTestId('message-status')).not.toHaveText('queued')
-    await expect(ben.getByTestId('message').filter({ hasText: 'wound, day 3' }).getByTestId('attachment-thumb')).toBeVisible()
+    await expect(
+      ben.getByTestId('message').filter({ hasText: 'wound, day 3' }).getByTestId('message-status'),
+    ).not.toHaveText('queued')
+    await expect(
+      ben.getByTestId('message').filter({ hasText: 'wound, day 3' }).getByTestId(
+        'attachment-thumb',
+      ),
+    ).toBeVisible()
     await admin.getByTestId('message-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight))
     await ben.getByTestId('message-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight))
     await shoot(admin, 'conversation')
@@ -178,12 +269,18 @@ test('files by picker, paste, drop and camera; EXIF/GPS stripped; watermarked vi
     await image.getByTestId('attachment').click()
     const viewed = admin.getByTestId('viewer-image')
     await expect(viewed).toBeVisible()
-    await expect(admin.getByTestId('viewer-watermark')).toHaveAttribute('data-mark', /^Ann Admin · \S/)
+    await expect(admin.getByTestId('viewer-watermark')).toHaveAttribute(
+      'data-mark',
+      /^Ann Admin · \S/,
+    )
     await expect(admin.getByTestId('viewer-save')).toHaveCount(0)
     await expect(admin.getByTestId('viewer-no-export')).toBeVisible()
     const src = (await viewed.getAttribute('src'))!
     expect(src).toMatch(/^blob:/)
-    const received: number[] = await admin.evaluate(async (u) => [...new Uint8Array(await (await fetch(u)).arrayBuffer())], src)
+    const received: number[] = await admin.evaluate(
+      async (u) => [...new Uint8Array(await (await fetch(u)).arrayBuffer())],
+      src,
+    )
     expect(received.slice(0, 2)).toEqual([0xff, 0xd8])
     expect(hasBytes(received, [0xff, 0xe1])).toBe(false) // no APP1 (Exif/XMP)
     expect(hasBytes(received, [...Buffer.from('Exif')])).toBe(false)
@@ -192,9 +289,11 @@ test('files by picker, paste, drop and camera; EXIF/GPS stripped; watermarked vi
     await shoot(admin, 'viewer')
     await admin.getByTestId('viewer-close').click()
     // Closing revoked the object URL: the plaintext is no longer reachable by it.
-    expect(await admin.evaluate(async (u) => fetch(u).then(() => 'open', () => 'revoked'), src)).toBe('revoked')
+    expect(await admin.evaluate(async (u) => fetch(u).then(() => 'open', () => 'revoked'), src))
+      .toBe('revoked')
 
-    await ben.getByTestId('message').filter({ hasText: 'wound, day 3' }).getByTestId('attachment').click()
+    await ben.getByTestId('message').filter({ hasText: 'wound, day 3' }).getByTestId('attachment')
+      .click()
     await expect(ben.getByTestId('viewer-image')).toBeVisible()
     await expect(ben.getByTestId('viewer-watermark')).toHaveAttribute('data-mark', /^Ben Nurse · /)
     await shoot(ben, 'viewer')
@@ -208,20 +307,28 @@ test('files by picker, paste, drop and camera; EXIF/GPS stripped; watermarked vi
     await ben.getByTestId('camera').click()
     await expect(ben.getByTestId('camera-shutter')).toBeEnabled()
     await ben.getByTestId('camera-shutter').click()
-    await expect(ben.getByTestId('pending-file').filter({ hasText: 'photo-' })).toHaveAttribute('data-source', 'camera')
+    await expect(ben.getByTestId('pending-file').filter({ hasText: 'photo-' })).toHaveAttribute(
+      'data-source',
+      'camera',
+    )
     await ben.getByTestId('send').click()
     await expect(admin.getByTestId('message').last().getByTestId('attachment-thumb')).toBeVisible()
 
     // Offline: the file waits with its message and goes out on reconnect.
     await ben.context().setOffline(true)
     await expect(ben.getByTestId('connection')).not.toHaveAttribute('data-state', 'online')
-    await ben.getByTestId('file-input').setInputFiles({ name: 'offline-obs.txt', mimeType: 'text/plain', buffer: Buffer.from('obs while offline') })
+    await ben.getByTestId('file-input').setInputFiles({
+      name: 'offline-obs.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('obs while offline'),
+    })
     await ben.getByTestId('send').click()
     const waiting = ben.getByTestId('message').filter({ hasText: 'offline-obs.txt' })
     await expect(waiting.getByTestId('attachment-uploading')).toBeVisible()
     await expect(waiting.getByTestId('message-status')).toHaveText('queued')
     await ben.context().setOffline(false)
-    await expect(admin.getByTestId('attachment').filter({ hasText: 'offline-obs.txt' })).toBeVisible({ timeout: 60_000 })
+    await expect(admin.getByTestId('attachment').filter({ hasText: 'offline-obs.txt' }))
+      .toBeVisible({ timeout: 60_000 })
     await expect(waiting.getByTestId('attachment-uploading')).toHaveCount(0)
     expect(errors).toEqual([])
   } finally {
@@ -230,5 +337,13 @@ test('files by picker, paste, drop and camera; EXIF/GPS stripped; watermarked vi
     await relay.stop()
   }
   // Zero knowledge: the relay stored the canary file only as ciphertext, and never its name.
-  expect(scanRelay(relay.dataDir, relay.logs(), [FILE_CANARY, FILE_NAME, GPS_CANARY, 'wound, day 3', 'discharge-letter'])).toEqual([])
+  expect(
+    scanRelay(relay.dataDir, relay.logs(), [
+      FILE_CANARY,
+      FILE_NAME,
+      GPS_CANARY,
+      'wound, day 3',
+      'discharge-letter',
+    ]),
+  ).toEqual([])
 })

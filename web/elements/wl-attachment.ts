@@ -4,7 +4,7 @@
  * viewer's watermark; or a card with the file's kind, name and size. Activating it opens the
  * file viewer (`wl-open-file`). The thumbnail is fetched once it is on screen, not before.
  */
-import { LitElement, css, html, type PropertyValues } from 'lit'
+import { css, html, LitElement, type PropertyValues } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
 import type { AttachmentView } from '../../workers/protocol.ts'
 import { baseStyles } from '../styles.ts'
@@ -19,41 +19,104 @@ export class WlAttachment extends LitElement {
   static override styles = [
     baseStyles,
     css`
-      :host { display: block; margin: -0.15rem 0 0.3rem; }
-      button.open {
-        display: block; width: 100%; padding: 0; min-height: 0; border: none; background: none; text-align: left; font-weight: 400;
-        border-radius: 10px; overflow: hidden; position: relative;
+      :host {
+        display: block;
+        margin: -0.15rem 0 0.3rem;
       }
-      .thumb { position: relative; display: block; background: var(--wl-primary-soft); min-height: 6rem; }
-      .thumb img { display: block; width: 100%; max-height: 18rem; object-fit: cover; user-select: none; -webkit-user-drag: none; }
+      button.open {
+        display: block;
+        width: 100%;
+        padding: 0;
+        min-height: 0;
+        border: none;
+        background: none;
+        text-align: left;
+        font-weight: 400;
+        border-radius: 10px;
+        overflow: hidden;
+        position: relative;
+      }
+      .thumb {
+        position: relative;
+        display: block;
+        background: var(--wl-primary-soft);
+        min-height: 6rem;
+      }
+      .thumb img {
+        display: block;
+        width: 100%;
+        max-height: 18rem;
+        object-fit: cover;
+        user-select: none;
+        -webkit-user-drag: none;
+      }
       .card {
-        display: grid; grid-template-columns: auto 1fr; gap: 0.1rem 0.75rem; align-items: center; padding: 0.6rem 0.75rem;
-        border: 1px solid var(--wl-border); background: var(--wl-surface); border-radius: 10px; min-width: 14rem;
+        display: grid;
+        grid-template-columns: auto 1fr;
+        gap: 0.1rem 0.75rem;
+        align-items: center;
+        padding: 0.6rem 0.75rem;
+        border: 1px solid var(--wl-border);
+        background: var(--wl-surface);
+        border-radius: 10px;
+        min-width: 14rem;
       }
       .badge {
-        grid-row: span 2; display: grid; place-items: center; width: 2.75rem; height: 2.75rem; border-radius: 8px;
-        background: var(--wl-primary-soft); color: var(--wl-primary); font-weight: 700; font-size: 0.75rem;
+        grid-row: span 2;
+        display: grid;
+        place-items: center;
+        width: 2.75rem;
+        height: 2.75rem;
+        border-radius: 8px;
+        background: var(--wl-primary-soft);
+        color: var(--wl-primary);
+        font-weight: 700;
+        font-size: 0.75rem;
       }
-      .name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; unicode-bidi: isolate; }
-      .sub { color: var(--wl-muted); font-size: 0.8rem; }
-      .state { font-size: 0.8rem; color: var(--wl-muted); padding: 0.25rem 0.1rem 0; }
+      .name {
+        font-weight: 600;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+        min-width: 0;
+        unicode-bidi: isolate;
+      }
+      .sub {
+        color: var(--wl-muted);
+        font-size: 0.8rem;
+      }
+      .state {
+        font-size: 0.8rem;
+        color: var(--wl-muted);
+        padding: 0.25rem 0.1rem 0;
+      }
     `,
   ]
 
-  @property({ attribute: false }) client: WorkerClient | null = null
-  @property() conversationId = ''
-  @property() recordId = ''
-  @property({ attribute: false }) attachment: AttachmentView | null = null
-  @property() viewer = ''
-  @property({ type: Number }) at = 0
-  @state() private thumbUrl: string | null = null
-  @state() private thumbFailed = false
+  @property({ attribute: false })
+  client: WorkerClient | null = null
+  @property()
+  conversationId = ''
+  @property()
+  recordId = ''
+  @property({ attribute: false })
+  attachment: AttachmentView | null = null
+  @property()
+  viewer = ''
+  @property({ type: Number })
+  at = 0
+  @state()
+  private thumbUrl: string | null = null
+  @state()
+  private thumbFailed = false
   #observer: IntersectionObserver | null = null
   #asked = ''
 
   override connectedCallback(): void {
     super.connectedCallback()
-    this.#observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && void this.#loadThumb())
+    this.#observer = new IntersectionObserver((entries) =>
+      entries.some((e) => e.isIntersecting) && void this.#loadThumb()
+    )
     this.#observer.observe(this)
   }
 
@@ -89,11 +152,13 @@ export class WlAttachment extends LitElement {
 
   #open(): void {
     if (!this.attachment) return
-    this.dispatchEvent(new CustomEvent<OpenFileDetail>('wl-open-file', {
-      detail: { recordId: this.recordId, attachment: this.attachment },
-      bubbles: true,
-      composed: true,
-    }))
+    this.dispatchEvent(
+      new CustomEvent<OpenFileDetail>('wl-open-file', {
+        detail: { recordId: this.recordId, attachment: this.attachment },
+        bubbles: true,
+        composed: true,
+      }),
+    )
   }
 
   override render() {
@@ -102,13 +167,31 @@ export class WlAttachment extends LitElement {
     const kind = FILE_KIND_LABEL[fileKind(a.mime)]
     const label = `Open ${kind.toLowerCase()} ${a.name}`
     const body = a.hasThumb && !this.thumbFailed
-      ? html`<span class="thumb">${this.thumbUrl
-        ? html`<img data-testid="attachment-thumb" src=${this.thumbUrl} alt="" draggable="false" @contextmenu=${(e: Event) => e.preventDefault()}>`
-        : null}<wl-watermark data-testid="image-watermark" .viewer=${this.viewer || 'You'} .at=${this.at}></wl-watermark></span>`
-      : html`<span class="card"><span class="badge" aria-hidden="true">${a.mime === 'application/pdf' ? 'PDF' : kind.slice(0, 3).toUpperCase()}</span>
-          <span class="name">${a.name}</span><span class="sub">${kind} · ${formatSize(a.size)}</span></span>`
-    return html`<button class="open" data-testid="attachment" data-kind=${fileKind(a.mime)} aria-label=${label} @click=${() => this.#open()}>${body}</button>
-      ${a.uploading ? html`<div class="state" data-testid="attachment-uploading">Waiting to upload…</div>` : null}`
+      ? html`
+        <span
+          class="thumb">${this.thumbUrl
+            ? html`
+              <img data-testid="attachment-thumb" src=${this.thumbUrl} alt="" draggable="false"
+                @contextmenu=${(e: Event) => e.preventDefault()}>
+            `
+            : null}<wl-watermark data-testid="image-watermark" .viewer=${this.viewer ||
+            'You'} .at=${this.at}></wl-watermark></span>
+      `
+      : html`<span class="card"><span class="badge" aria-hidden="true">${
+        a.mime === 'application/pdf' ? 'PDF' : kind.slice(0, 3).toUpperCase()
+      }</span>
+          <span class="name">${a.name}</span><span class="sub">${kind} · ${
+        formatSize(a.size)
+      }</span></span>`
+    return html`
+      <button class="open" data-testid="attachment" data-kind=${fileKind(
+        a.mime,
+      )} aria-label=${label}
+        @click=${() => this.#open()}>${body}</button>
+            ${a.uploading
+              ? html`<div class="state" data-testid="attachment-uploading">Waiting to upload…</div>`
+              : null}
+    `
   }
 }
 

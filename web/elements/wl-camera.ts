@@ -4,7 +4,7 @@
  * straight into the encrypted pipeline and never into the photo library. The stream's tracks stop
  * when the dialog closes. Dispatches `wl-photo` (the File) and `wl-dismiss`.
  */
-import { LitElement, css, html } from 'lit'
+import { css, html, LitElement } from 'lit'
 import { customElement, query, state } from 'lit/decorators.js'
 import { baseStyles } from '../styles.ts'
 
@@ -14,21 +14,55 @@ export class WlCamera extends LitElement {
     baseStyles,
     css`
       dialog {
-        border: none; padding: 0; background: #000; color: #fff; width: 100vw; height: 100dvh; max-width: 100vw; max-height: 100dvh;
+        border: none;
+        padding: 0;
+        background: #000;
+        color: #fff;
+        width: 100vw;
+        height: 100dvh;
+        max-width: 100vw;
+        max-height: 100dvh;
       }
-      dialog::backdrop { background: #000; }
-      .frame { display: flex; flex-direction: column; height: 100%; }
-      video { flex: 1; min-height: 0; width: 100%; object-fit: contain; background: #000; }
-      .bar { display: flex; justify-content: space-between; align-items: center; gap: 0.75rem; padding: 0.75rem 1rem calc(0.75rem + env(safe-area-inset-bottom)); }
-      .error { margin: 1rem; color: #fff; }
-      button.shutter { min-width: 8rem; }
+      dialog::backdrop {
+        background: #000;
+      }
+      .frame {
+        display: flex;
+        flex-direction: column;
+        height: 100%;
+      }
+      video {
+        flex: 1;
+        min-height: 0;
+        width: 100%;
+        object-fit: contain;
+        background: #000;
+      }
+      .bar {
+        display: flex;
+        justify-content: space-between;
+        align-items: center;
+        gap: 0.75rem;
+        padding: 0.75rem 1rem calc(0.75rem + env(safe-area-inset-bottom));
+      }
+      .error {
+        margin: 1rem;
+        color: #fff;
+      }
+      button.shutter {
+        min-width: 8rem;
+      }
     `,
   ]
 
-  @query('dialog') private dialog!: HTMLDialogElement
-  @query('video') private video!: HTMLVideoElement
-  @state() private problem: string | null = null
-  @state() private ready = false
+  @query('dialog')
+  private dialog!: HTMLDialogElement
+  @query('video')
+  private video!: HTMLVideoElement
+  @state()
+  private problem: string | null = null
+  @state()
+  private ready = false
   #stream: MediaStream | null = null
 
   async open(): Promise<void> {
@@ -37,7 +71,10 @@ export class WlCamera extends LitElement {
     this.ready = false
     if (!this.dialog.open) this.dialog.showModal()
     try {
-      this.#stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false })
+      this.#stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: 'environment' },
+        audio: false,
+      })
       this.video.srcObject = this.#stream
       await this.video.play()
       this.ready = true
@@ -76,16 +113,19 @@ export class WlCamera extends LitElement {
   }
 
   override render() {
-    return html`<dialog aria-label="Camera" @cancel=${(e: Event) => (e.preventDefault(), this.close())}>
-      <div class="frame">
-        ${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : null}
-        <video data-testid="camera-preview" playsinline muted></video>
-        <div class="bar">
-          <button @click=${() => this.close()}>Cancel</button>
-          <button class="primary shutter" data-testid="camera-shutter" ?disabled=${!this.ready} @click=${() => void this.#take()}>Take photo</button>
-        </div>
-      </div>
-    </dialog>`
+    return html`
+      <dialog aria-label="Camera" @cancel=${(e: Event) => (e.preventDefault(), this.close())}>
+        <div class="frame">
+              ${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : null}
+              <video data-testid="camera-preview" playsinline muted></video>
+              <div class="bar">
+                <button @click=${() => this.close()}>Cancel</button>
+                <button class="primary shutter" data-testid="camera-shutter" ?disabled=${!this
+                  .ready} @click=${() => void this.#take()}>Take photo</button>
+              </div>
+            </div>
+      </dialog>
+    `
   }
 }
 

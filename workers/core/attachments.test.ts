@@ -29,10 +29,21 @@ Deno.test('a file sent offline uploads on reconnect, then its message goes out; 
     ben.connection.stop()
     const file = fileOf(600_000)
     const thumb = fileOf(2000)
-    await ben.sendAttachment(conv, { bytes: file, mime: 'application/pdf', name: 'discharge.pdf', thumb }, 'letter', 'a1')
+    await ben.sendAttachment(
+      conv,
+      { bytes: file, mime: 'application/pdf', name: 'discharge.pdf', thumb },
+      'letter',
+      'a1',
+    )
     const [queued] = ben.listMessages(conv)
     assert.equal(queued!.status, 'queued')
-    assert.deepEqual(queued!.attachment, { name: 'discharge.pdf', mime: 'application/pdf', size: 600_000, hasThumb: true, uploading: true })
+    assert.deepEqual(queued!.attachment, {
+      name: 'discharge.pdf',
+      mime: 'application/pdf',
+      size: 600_000,
+      hasThumb: true,
+      uploading: true,
+    })
     assert.equal(ben.uploadsWaiting(), 2)
 
     ben.connection.start()
@@ -40,7 +51,13 @@ Deno.test('a file sent offline uploads on reconnect, then its message goes out; 
     assert.equal(ben.uploadsWaiting(), 0)
     const [got] = w.admin.listMessages(conv)
     assert.equal(got!.body, 'letter')
-    assert.deepEqual(got!.attachment, { name: 'discharge.pdf', mime: 'application/pdf', size: 600_000, hasThumb: true, uploading: false })
+    assert.deepEqual(got!.attachment, {
+      name: 'discharge.pdf',
+      mime: 'application/pdf',
+      size: 600_000,
+      hasThumb: true,
+      uploading: false,
+    })
     const opened = await w.admin.openAttachment(conv, got!.id, 'file')
     assert.deepEqual(opened, { bytes: file, mime: 'application/pdf', name: 'discharge.pdf' })
     assert.deepEqual((await w.admin.openAttachment(conv, got!.id, 'thumb')).bytes, thumb)
@@ -53,11 +70,17 @@ Deno.test('a file sent offline uploads on reconnect, then its message goes out; 
     // A blob changed on the relay no longer matches the signed hash: refused, never shown.
     const ben2 = w.make(benId)
     await ben2.start()
-    await until(() => ben2.listMessages(conv).length === 1, 'a fresh device of ben reads the message')
+    await until(
+      () => ben2.listMessages(conv).length === 1,
+      'a fresh device of ben reads the message',
+    )
     const db = new DatabaseSync(join(w.dataDir, SQLITE_FILE))
-    db.exec("UPDATE blob_chunks SET chunk = zeroblob(length(chunk)) WHERE idx = 1")
+    db.exec('UPDATE blob_chunks SET chunk = zeroblob(length(chunk)) WHERE idx = 1')
     db.close()
-    await assert.rejects(ben2.openAttachment(conv, got!.id, 'file'), (e: Error & { code: string }) => e.code === 'attachment/bad-hash')
+    await assert.rejects(
+      ben2.openAttachment(conv, got!.id, 'file'),
+      (e: Error & { code: string }) => e.code === 'attachment/bad-hash',
+    )
   } finally {
     await w.close()
   }
@@ -114,7 +137,8 @@ Deno.test('a file over MAX_ATTACHMENT_BYTES is refused with a clear error before
     const big = new Uint8Array(MAX_ATTACHMENT_BYTES + 1)
     await assert.rejects(
       w.admin.sendAttachment(conv, { bytes: big, mime: 'video/mp4', name: 'long.mp4' }, '', 'big'),
-      (e: Error & { code: string }) => e.code === 'attachment/too-large' && /limited to 25\.0 MiB/.test(e.message),
+      (e: Error & { code: string }) =>
+        e.code === 'attachment/too-large' && /limited to 25\.0 MiB/.test(e.message),
     )
     assert.equal(w.admin.listMessages(conv).length, 0)
     assert.equal(w.admin.uploadsWaiting(), 0)

@@ -8,7 +8,12 @@
  * keys only inside signed records, never logs them.
  */
 import * as c from '../../crypto/mod.ts'
-import { BLOB_CHUNK_BYTES, type Frame, type FrameOf, MAX_ATTACHMENT_BYTES } from '../../relay/wire/frames.ts'
+import {
+  BLOB_CHUNK_BYTES,
+  type Frame,
+  type FrameOf,
+  MAX_ATTACHMENT_BYTES,
+} from '../../relay/wire/frames.ts'
 import type { ClientStore, Write } from './store.ts'
 import { MAX_ATTACHMENT_BYTES as PROTOCOL_MAX } from '../protocol.ts'
 
@@ -44,15 +49,30 @@ export type AttachmentSyncOptions = {
 export function assertAttachmentInput(input: AttachmentInput): void {
   if (input.bytes.length > MAX_ATTACHMENT_BYTES) {
     const mib = (n: number) => (n / 1024 / 1024).toFixed(1)
-    throw fail('attachment/too-large', `Files are limited to ${mib(MAX_ATTACHMENT_BYTES)} MiB (this one is ${mib(input.bytes.length)} MiB)`)
+    throw fail(
+      'attachment/too-large',
+      `Files are limited to ${mib(MAX_ATTACHMENT_BYTES)} MiB (this one is ${
+        mib(input.bytes.length)
+      } MiB)`,
+    )
   }
-  if (input.name.length > MAX_NAME || input.mime.length > MAX_MIME || !/^[\w.+-]+\/[\w.+-]+$/.test(input.mime)) {
+  if (
+    input.name.length > MAX_NAME || input.mime.length > MAX_MIME ||
+    !/^[\w.+-]+\/[\w.+-]+$/.test(input.mime)
+  ) {
     throw fail('attachment/bad-file', 'This file’s name or type cannot be sent')
   }
 }
 
 export class AttachmentSync {
-  #pending = new Map<string, { resolve: (f: Frame) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> }>()
+  #pending = new Map<
+    string,
+    {
+      resolve: (f: Frame) => void
+      reject: (e: Error) => void
+      timer: ReturnType<typeof setTimeout>
+    }
+  >()
   #uploads = new Set<string>()
   #running: Promise<void> | null = null
   #again = false
@@ -66,7 +86,9 @@ export class AttachmentSync {
 
   /** True while a blob this record names has not been stored by the relay yet. */
   isWaiting(ref: c.AttachmentRef | undefined): boolean {
-    return ref !== undefined && (this.#uploads.has(ref.blobId) || (ref.thumb !== undefined && this.#uploads.has(ref.thumb.blobId)))
+    return ref !== undefined &&
+      (this.#uploads.has(ref.blobId) ||
+        (ref.thumb !== undefined && this.#uploads.has(ref.thumb.blobId)))
   }
 
   get uploadsWaiting(): number {
@@ -79,7 +101,12 @@ export class AttachmentSync {
     const writes: Write[] = []
     const file = this.#sealBlob(input.bytes, writes)
     const thumb = input.thumb ? this.#sealBlob(input.thumb, writes) : undefined
-    const ref: c.AttachmentRef = { ...file, mime: input.mime, name: input.name, ...(thumb ? { thumb } : {}) }
+    const ref: c.AttachmentRef = {
+      ...file,
+      mime: input.mime,
+      name: input.name,
+      ...(thumb ? { thumb } : {}),
+    }
     return { ref, writes, blobIds: thumb ? [file.blobId, thumb.blobId] : [file.blobId] }
   }
 
@@ -89,9 +116,17 @@ export class AttachmentSync {
     const blobId = c.toBase64url(c.randomBytes(32))
     chunks.forEach((chunk, i) => writes.push({ key: chunkKey(blobId, i), value: chunk }))
     const size = chunks.reduce((n, ch) => n + ch.length, 0)
-    writes.push({ key: `bu/${blobId}`, value: { blobId, size, count: chunks.length } satisfies Upload })
+    writes.push({
+      key: `bu/${blobId}`,
+      value: { blobId, size, count: chunks.length } satisfies Upload,
+    })
     writes.push({ key: `bd/${blobId}`, value: true })
-    return { blobId, key: c.toBase64url(key), sha256: c.toBase64url(c.attachmentHash(chunks)), size: plaintext.length }
+    return {
+      blobId,
+      key: c.toBase64url(key),
+      sha256: c.toBase64url(c.attachmentHash(chunks)),
+      size: plaintext.length,
+    }
   }
 
   /** Marks freshly sealed blobs as waiting (after their writes committed) and starts uploading. */
@@ -119,12 +154,24 @@ export class AttachmentSync {
   async #uploadAll(): Promise<void> {
     for (const [key, u] of await this.o.store.list<Upload>('bu/')) {
       if (!this.o.isOnline()) return
-      const status = await this.#request({ type: 'getBlobStatus', ref: this.#ref(), blobId: u.blobId }) as FrameOf<'blobAck'>
+      const status = await this.#request({
+        type: 'getBlobStatus',
+        ref: this.#ref(),
+        blobId: u.blobId,
+      }) as FrameOf<'blobAck'>
       let done = status.complete === 1
       for (let i = status.stored; !done && i < u.count; i++) {
         const chunk = await this.o.store.get<Uint8Array>(chunkKey(u.blobId, i))
         if (!chunk) throw fail('local/missing-chunk')
-        const ack = await this.#request({ type: 'putBlobChunk', ref: this.#ref(), blobId: u.blobId, size: u.size, count: u.count, index: i, chunk }) as FrameOf<'blobAck'>
+        const ack = await this.#request({
+          type: 'putBlobChunk',
+          ref: this.#ref(),
+          blobId: u.blobId,
+          size: u.size,
+          count: u.count,
+          index: i,
+          chunk,
+        }) as FrameOf<'blobAck'>
         done = ack.complete === 1
       }
       if (!done) continue
@@ -140,8 +187,14 @@ export class AttachmentSync {
    */
   async open(ref: c.BlobRef): Promise<Uint8Array> {
     const blob = await this.#localBlob(ref.blobId) ?? await this.#fetch(ref)
-    const opened = c.verifyAndOpenAttachment(c.fromBase64url(ref.key), blob, c.fromBase64url(ref.sha256))
-    if (!opened.ok) throw fail(opened.code, 'This file was changed after it was sent, and is not shown')
+    const opened = c.verifyAndOpenAttachment(
+      c.fromBase64url(ref.key),
+      blob,
+      c.fromBase64url(ref.sha256),
+    )
+    if (!opened.ok) {
+      throw fail(opened.code, 'This file was changed after it was sent, and is not shown')
+    }
     return opened.value
   }
 
@@ -151,17 +204,30 @@ export class AttachmentSync {
   }
 
   async #fetch(ref: c.BlobRef): Promise<Uint8Array> {
-    if (!this.o.isOnline()) throw fail('net/offline', 'This file has not been downloaded yet; it opens once you are online')
+    if (!this.o.isOnline()) {
+      throw fail(
+        'net/offline',
+        'This file has not been downloaded yet; it opens once you are online',
+      )
+    }
     const chunks: Uint8Array[] = []
     for (let i = 0, count = 1; i < count; i++) {
-      const got = await this.#request({ type: 'getBlobChunk', ref: this.#ref(), blobId: ref.blobId, index: i }) as FrameOf<'blobChunk'>
+      const got = await this.#request({
+        type: 'getBlobChunk',
+        ref: this.#ref(),
+        blobId: ref.blobId,
+        index: i,
+      }) as FrameOf<'blobChunk'>
       count = got.count
       chunks.push(got.chunk)
     }
     const blob = join(chunks)
     // Kept only when it is the signed blob, so a bad copy is fetched again next time.
     if (c.toBase64url(c.sha256(blob)) === ref.sha256) {
-      await this.o.store.write([...chunks.map((chunk, i) => ({ key: chunkKey(ref.blobId, i), value: chunk })), { key: `bd/${ref.blobId}`, value: true }])
+      await this.o.store.write([
+        ...chunks.map((chunk, i) => ({ key: chunkKey(ref.blobId, i), value: chunk })),
+        { key: `bd/${ref.blobId}`, value: true },
+      ])
     }
     return blob
   }
@@ -196,8 +262,9 @@ export class AttachmentSync {
    */
   takeFrame(frame: Frame): boolean {
     if (frame.type === 'blobAck' || frame.type === 'blobChunk') this.#settle(frame.ref, frame)
-    else if (frame.type === 'error' && frame.ref.startsWith('bl/')) this.#settle(frame.ref, null, fail(frame.code))
-    else return false
+    else if (frame.type === 'error' && frame.ref.startsWith('bl/')) {
+      this.#settle(frame.ref, null, fail(frame.code))
+    } else return false
     return true
   }
 
