@@ -235,6 +235,8 @@ test('files by picker, paste, drop and camera; EXIF/GPS stripped; watermarked vi
       mimeType: 'application/pdf',
       buffer: Buffer.from('%PDF-1.4\n% a letter\n%%EOF\n'),
     })
+    await admin.getByTestId('composer').fill('discharge letter for the ward')
+    await shoot(admin, 'composer-files')
     await admin.getByTestId('send').click()
     await admin.getByTestId('file-input').setInputFiles({
       name: FILE_NAME,
@@ -288,6 +290,23 @@ test('files by picker, paste, drop and camera; EXIF/GPS stripped; watermarked vi
     expect(hasBytes(received, [0x88, 0x25])).toBe(false) // no GPSInfo tag anywhere
     await shoot(admin, 'viewer')
     await admin.getByTestId('viewer-close').click()
+    // The service worker cached nothing decrypted: only the app shell is in Cache Storage.
+    const cached = await admin.evaluate(async () => {
+      const out: { url: string; type: string }[] = []
+      for (const name of await caches.keys()) {
+        const cache = await caches.open(name)
+        for (const req of await cache.keys()) {
+          out.push({ url: req.url, type: (await cache.match(req))?.headers.get('content-type') ?? '' })
+        }
+      }
+      return out
+    })
+    expect(cached.length).toBeGreaterThan(0)
+    // (the precache holds the app's JS, CSS, HTML, manifest and PNG icons; nothing else may appear)
+    expect(cached.filter((c) =>
+      c.url.startsWith('blob:') || !/\.(js|css|html|png|webmanifest)(\?|$)/.test(new URL(c.url).pathname + '?') ||
+      /jpeg|video|pdf|octet-stream|text\/plain/.test(c.type)
+    )).toEqual([])
     // Closing revoked the object URL: the plaintext is no longer reachable by it.
     expect(await admin.evaluate(async (u) => fetch(u).then(() => 'open', () => 'revoked'), src))
       .toBe('revoked')
