@@ -10,6 +10,8 @@
  * test-results/screens/files-*.png.
  */
 import { expect, type Locator, type Page, test } from '@playwright/test'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 // @ts-ignore plain ESM helper shared with web-test-runner
 import { startRelay } from '../relay-node.mjs'
@@ -44,13 +46,24 @@ const SHOTS = fileURLToPath(new URL('../../test-results/screens/', import.meta.u
 const PHONE = { width: 390, height: 844 }
 const LIMIT = 25 * 1024 * 1024
 
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+/** Serious or critical axe findings on the screens shot below (expected to stay empty). */
+const a11y: string[] = []
+
+/** Screenshots in light and dark, each scanned by axe (evaluated over CDP: the CSP stays intact). */
 async function shoot(page: Page, name: string): Promise<void> {
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
     await page.waitForTimeout(150)
-    await page.screenshot({
-      path: `${SHOTS}files-${name}-${page.viewportSize()?.width}-${scheme}.png`,
+    await page.evaluate(AXE_SOURCE)
+    const found = await page.evaluate(async () => {
+      type Axe = { run: (c: unknown, o: unknown) => Promise<{ violations: { id: string; impact: string | null }[] }> }
+      const r = await (window as unknown as { axe: Axe }).axe.run(document, { resultTypes: ['violations'] })
+      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} ${JSON.stringify((v as unknown as { nodes: { target: unknown }[] }).nodes.map((n) => n.target))}`)
     })
+    a11y.push(...found.map((id) => `${name} ${scheme} ${page.viewportSize()?.width}: ${id}`))
+    await page.screenshot({ path: `${SHOTS}files-${name}-${page.viewportSize()?.width}-${scheme}.png` })
   }
   await page.emulateMedia({ colorScheme: null })
 }
@@ -350,6 +363,7 @@ test('files by picker, paste, drop and camera; EXIF/GPS stripped; watermarked vi
       .toBeVisible({ timeout: 60_000 })
     await expect(waiting.getByTestId('attachment-uploading')).toHaveCount(0)
     expect(errors).toEqual([])
+    expect(a11y).toEqual([])
   } finally {
     await admin.context().close()
     await ben.context().close()

@@ -6,6 +6,7 @@
  */
 import { css, html, LitElement, type PropertyValues } from 'lit'
 import { customElement, property, state } from 'lit/decorators.js'
+import { ifDefined } from 'lit/directives/if-defined.js'
 import type { AttachmentView } from '../../workers/protocol.ts'
 import { baseStyles } from '../styles.ts'
 import type { WorkerClient } from '../worker-client.ts'
@@ -186,7 +187,7 @@ export class WlAttachment extends LitElement {
     return html`
       <button class="open" data-testid="attachment" data-kind=${fileKind(
         a.mime,
-      )} aria-label=${label}
+      )} aria-label=${ifDefined(a.hasThumb && !this.thumbFailed ? label : undefined)}
         @click=${() => this.#open()}>${body}</button>
             ${a.uploading
               ? html`<div class="state" data-testid="attachment-uploading">Waiting to upload…</div>`

@@ -219,8 +219,8 @@ export class WlComposer extends LitElement {
       <form @submit=${(e: Event) => (e.preventDefault(), void this.#send())}
         @dragover=${this.#onDragOver} @dragleave=${() => this.toggleAttribute('dragging', false)} @drop=${this.#onDrop}>
         <div class="tools">
-          <button type="button" class="quiet" data-testid="attach" aria-label="Attach a file" @click=${() => this.picker.click()}>${icon(PAPERCLIP)}<span class="label">Attach</span></button>
-          <button type="button" class="quiet" data-testid="camera" aria-label="Take a photo" @click=${() => void this.camera.open()}>${icon(CAMERA)}<span class="label">Photo</span></button>
+          <button type="button" class="quiet" data-testid="attach" aria-label="Attach file" @click=${() => this.picker.click()}>${icon(PAPERCLIP)}<span class="label">Attach</span></button>
+          <button type="button" class="quiet" data-testid="camera" aria-label="Photo from camera" @click=${() => void this.camera.open()}>${icon(CAMERA)}<span class="label">Photo</span></button>
         </div>
         <input type="file" multiple data-testid="file-input" tabindex="-1" aria-hidden="true" @change=${this.#onPicked}>
         <textarea data-testid="composer" rows="1" aria-label="Message" placeholder=${this.files.length ? 'Add a caption' : 'Message'}
