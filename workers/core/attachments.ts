@@ -186,50 +186,63 @@ export class AttachmentSync {
    * (and kept); then the signed SHA-256 is checked and the chunks opened.
    */
   async open(ref: c.BlobRef): Promise<Uint8Array> {
-    const blob = await this.#localBlob(ref.blobId) ?? await this.#fetch(ref)
+    const local = await this.#localBlob(ref.blobId)
+    const blob = local ?? await this.#fetch(ref)
     const opened = c.verifyAndOpenAttachment(
       c.fromBase64url(ref.key),
       blob,
       c.fromBase64url(ref.sha256),
     )
     if (!opened.ok) {
+      // Not the signed blob: forget the fetched chunks, so the next open fetches it afresh.
+      if (!local) await this.#forget(ref.blobId)
       throw fail(opened.code, 'This file was changed after it was sent, and is not shown')
     }
+    if (!local) await this.o.store.write([{ key: `bd/${ref.blobId}`, value: true }])
     return opened.value
   }
 
   async #localBlob(blobId: string): Promise<Uint8Array | null> {
+    if (!await this.o.store.get(`bd/${blobId}`)) return null
     const chunks = (await this.o.store.list<Uint8Array>(`bc/${blobId}/`)).map(([, v]) => v)
-    return chunks.length > 0 && await this.o.store.get(`bd/${blobId}`) ? join(chunks) : null
+    return chunks.length > 0 ? join(chunks) : null
   }
 
+  async #forget(blobId: string): Promise<void> {
+    const keys = (await this.o.store.list(`bc/${blobId}/`)).map(([k]) => k)
+    await this.o.store.write(keys.map((key) => ({ key, delete: true as const })))
+  }
+
+  /**
+   * Fetches the chunks not yet here, storing each as it arrives: a download cut off by the
+   * network resumes at the first missing chunk. The count follows from the signed plaintext size.
+   */
   async #fetch(ref: c.BlobRef): Promise<Uint8Array> {
-    if (!this.o.isOnline()) {
+    const chunks = (await this.o.store.list<Uint8Array>(`bc/${ref.blobId}/`)).map(([, v]) => v)
+    const count = c.attachmentChunkCount(ref.size)
+    if (chunks.length < count && !this.o.isOnline()) {
       throw fail(
         'net/offline',
         'This file has not been downloaded yet; it opens once you are online',
       )
     }
-    const chunks: Uint8Array[] = []
-    for (let i = 0, count = 1; i < count; i++) {
+    for (let i = chunks.length; i < count; i++) {
       const got = await this.#request({
         type: 'getBlobChunk',
         ref: this.#ref(),
         blobId: ref.blobId,
         index: i,
       }) as FrameOf<'blobChunk'>
-      count = got.count
+      if (got.count !== count || got.index !== i) {
+        throw fail(
+          'attachment/bad-hash',
+          'This file was changed after it was sent, and is not shown',
+        )
+      }
+      await this.o.store.write([{ key: chunkKey(ref.blobId, i), value: got.chunk }])
       chunks.push(got.chunk)
     }
-    const blob = join(chunks)
-    // Kept only when it is the signed blob, so a bad copy is fetched again next time.
-    if (c.toBase64url(c.sha256(blob)) === ref.sha256) {
-      await this.o.store.write([
-        ...chunks.map((chunk, i) => ({ key: chunkKey(ref.blobId, i), value: chunk })),
-        { key: `bd/${ref.blobId}`, value: true },
-      ])
-    }
-    return blob
+    return join(chunks.slice(0, count))
   }
 
   #ref(): string {
