@@ -5,7 +5,7 @@
  * description) arrives as a JPEG with no Exif, no GPS and no canary — checked on the bytes the
  * recipient's viewer decrypted; the recipient sees the thumbnail and the viewer under their own
  * watermark, and nothing to save (policy off); a photo from the in-app camera goes out the same
- * way; a file sent offline waits and goes out on reconnect; the relay's data directory and logs
+ * way; a file fetched once opens offline; a file sent offline waits and goes out on reconnect; the relay's data directory and logs
  * hold no plaintext of a canary file nor its name. Screenshots at 390×844 and 1280×800 go to
  * test-results/screens/files-*.png.
  */
@@ -358,6 +358,13 @@ test('files by picker, paste, drop and camera; EXIF/GPS stripped; watermarked vi
     const waiting = ben.getByTestId('message').filter({ hasText: 'offline-obs.txt' })
     await expect(waiting.getByTestId('attachment-uploading')).toBeVisible()
     await expect(waiting.getByTestId('message-status')).toHaveText('queued')
+    // A file Ann fetched before opens offline, from her encrypted local store.
+    await admin.context().setOffline(true)
+    await expect(admin.getByTestId('connection')).not.toHaveAttribute('data-state', 'online')
+    await image.getByTestId('attachment').click()
+    await expect(admin.getByTestId('viewer-image')).toBeVisible()
+    await admin.getByTestId('viewer-close').click()
+    await admin.context().setOffline(false)
     await ben.context().setOffline(false)
     await expect(admin.getByTestId('attachment').filter({ hasText: 'offline-obs.txt' }))
       .toBeVisible({ timeout: 60_000 })
