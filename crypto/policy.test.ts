@@ -80,3 +80,18 @@ Deno.test('a v2 policy carries the lease and session limits; a v1 policy gets th
   assert.throws(() => signPolicy({ ...policy, leaseHours: 0 }, root.secretKey), RangeError)
   assert.throws(() => signPolicy({ ...policy, maxSessionHours: 24 * 7 + 1 }, root.secretKey), RangeError)
 })
+
+Deno.test('allowFileExport: off by default and then signed as v2 (older builds accept it); on is a v3 policy bound by the signature', () => {
+  assert.equal(DEFAULT_POLICY.allowFileExport, false)
+  const off = signPolicy(policy, root.secretKey)
+  const parsedOff = verifyPolicy(off, root.publicKey)
+  assert.equal(parsedOff.ok && parsedOff.value.allowFileExport, false)
+  assert(new TextDecoder().decode(off).includes('wardline/policy/v2'))
+  const on = signPolicy({ ...policy, allowFileExport: true }, root.secretKey)
+  const parsedOn = verifyPolicy(on, root.publicKey)
+  assert.equal(parsedOn.ok && parsedOn.value.allowFileExport, true)
+  // The flag cannot be flipped off (or on) without the root's signature.
+  const flipped = on.slice()
+  flipped[new TextDecoder().decode(on).indexOf('policy/v3') + 8]! ^= 1
+  assert.equal(verifyPolicy(flipped, root.publicKey).ok, false)
+})

@@ -10,6 +10,11 @@ import { err, ok, type Result } from './result.ts'
 const POLICY_TAG = 'wardline/policy/v1'
 /** v2 appends the device-lifecycle limits (decision 0012); v1 policies still parse, with defaults. */
 const POLICY_TAG_V2 = 'wardline/policy/v2'
+/**
+ * v3 appends `allowFileExport` (decision 0018). A policy that leaves it off is still signed as v2,
+ * so builds before attachments keep accepting it; only a policy that turns export on needs v3.
+ */
+const POLICY_TAG_V3 = 'wardline/policy/v3'
 export const PIN_KINDS = ['any', 'digits', 'mixed'] as const
 export type PinKind = (typeof PIN_KINDS)[number]
 
@@ -25,6 +30,8 @@ export type Policy = {
   leaseWipeDays: number
   /** Hours after an unlock at which the app locks whatever the activity (absolute limit). */
   maxSessionHours: number
+  /** People may save or share attachments out of the app (rule 3: off unless policy allows). */
+  allowFileExport: boolean
   version: number
   issuedAt: number
 }
@@ -48,6 +55,7 @@ export const DEFAULT_POLICY: Policy = {
   leaseHours: 72,
   leaseWipeDays: 7,
   maxSessionHours: 12,
+  allowFileExport: false,
   version: 0,
   issuedAt: 0,
 }
@@ -56,14 +64,14 @@ function inBounds(p: Policy): boolean {
   return (Object.keys(POLICY_BOUNDS) as (keyof typeof POLICY_BOUNDS)[]).every((k) => {
     const [lo, hi] = POLICY_BOUNDS[k]
     return Number.isSafeInteger(p[k]) && p[k] >= lo && p[k] <= hi
-  }) && PIN_KINDS.includes(p.pinKind) && Number.isSafeInteger(p.version) && p.version >= 0 &&
+  }) && PIN_KINDS.includes(p.pinKind) && typeof p.allowFileExport === 'boolean' && Number.isSafeInteger(p.version) && p.version >= 0 &&
     Number.isSafeInteger(p.issuedAt) && p.issuedAt >= 0
 }
 
 export function signPolicy(policy: Policy, rootSecretKey: Uint8Array): Uint8Array {
   if (!inBounds(policy)) throw new RangeError('expected a policy within POLICY_BOUNDS')
   const body = encodeTuple([
-    POLICY_TAG_V2,
+    policy.allowFileExport ? POLICY_TAG_V3 : POLICY_TAG_V2,
     String(policy.version),
     String(policy.issuedAt),
     String(policy.minPinLength),
@@ -73,6 +81,7 @@ export function signPolicy(policy: Policy, rootSecretKey: Uint8Array): Uint8Arra
     String(policy.leaseHours),
     String(policy.leaseWipeDays),
     String(policy.maxSessionHours),
+    ...(policy.allowFileExport ? ['1'] : []),
   ])
   return encodeTuple([body, sign(body, rootSecretKey)])
 }
@@ -82,12 +91,15 @@ export function parsePolicy(blob: Uint8Array): Result<Policy & { body: Uint8Arra
   const outer = decodeTuple(blob, 2)
   if (!outer.ok) return err('trust/bad-policy')
   const [body, signature] = outer.value as [Uint8Array, Uint8Array]
-  const v2 = decodeTextTuple(body, 10)
+  const v3 = decodeTextTuple(body, 11)
+  const v2 = v3.ok ? v3 : decodeTextTuple(body, 10)
   const f = v2.ok ? v2 : decodeTextTuple(body, 7)
   if (!f.ok) return err('trust/bad-policy')
-  const [tag, version, issuedAt, minPin, kind, maxAttempts, idle, ...limits] = f.value.text as string[]
+  const [tag, version, issuedAt, minPin, kind, maxAttempts, idle, ...rest] = f.value.text as string[]
+  const limits = rest.slice(0, 3)
   const n = [version, issuedAt, minPin, maxAttempts, idle, ...limits].map(parseCount)
-  if (tag !== (v2.ok ? POLICY_TAG_V2 : POLICY_TAG) || n.some((x) => x === null)) return err('trust/bad-policy')
+  const expectedTag = v3.ok ? POLICY_TAG_V3 : v2.ok ? POLICY_TAG_V2 : POLICY_TAG
+  if (tag !== expectedTag || n.some((x) => x === null) || (v3.ok && rest[3] !== '1')) return err('trust/bad-policy')
   const policy: Policy = {
     version: n[0]!,
     issuedAt: n[1]!,
@@ -98,6 +110,7 @@ export function parsePolicy(blob: Uint8Array): Result<Policy & { body: Uint8Arra
     leaseHours: n[5] ?? DEFAULT_POLICY.leaseHours,
     leaseWipeDays: n[6] ?? DEFAULT_POLICY.leaseWipeDays,
     maxSessionHours: n[7] ?? DEFAULT_POLICY.maxSessionHours,
+    allowFileExport: v3.ok,
   }
   if (!inBounds(policy)) return err('trust/bad-policy')
   return ok({ ...policy, body, signature })

@@ -77,3 +77,28 @@ Deno.test('an untagged record hashes exactly as before tags existed, so old reco
   const oldSig = toBase64url(sign(encodeTuple(['wardline/record/v1', 'conv-1', 'dev-a', '7', oldHash]), author.secretKey))
   assert.equal(verifyRecord('conv-1', 'dev-a', 7, content, oldSig, author.publicKey), true)
 })
+
+Deno.test('an attachment is covered by the signature: its blob, key, hash, size, type, name and thumbnail', () => {
+  const blob = { blobId: 'b'.repeat(43), key: 'k'.repeat(43), sha256: 'h'.repeat(43), size: 1234 }
+  const attachment = { ...blob, mime: 'image/jpeg', name: 'wound.jpg', thumb: { ...blob, blobId: 't'.repeat(43), size: 99 } }
+  const withFile: RecordContent = { ...content, phi: ['name'], attachment }
+  const sig = signRecord('conv-1', 'dev-a', 7, withFile, author.secretKey)
+  assert.equal(verifyRecord('conv-1', 'dev-a', 7, withFile, sig, author.publicKey), true)
+  const { attachment: _stripped, ...without } = withFile
+  assert.equal(verifyRecord('conv-1', 'dev-a', 7, without, sig, author.publicKey), false, 'stripped')
+  const changes = [
+    { blobId: 'x'.repeat(43) },
+    { key: 'x'.repeat(43) },
+    { sha256: 'x'.repeat(43) },
+    { size: 1235 },
+    { mime: 'image/png' },
+    { name: 'other.jpg' },
+    { thumb: { ...blob, blobId: 'u'.repeat(43), size: 99 } },
+  ]
+  for (const change of changes) {
+    const changed = { ...withFile, attachment: { ...attachment, ...change } }
+    assert.equal(verifyRecord('conv-1', 'dev-a', 7, changed, sig, author.publicKey), false, JSON.stringify(change))
+  }
+  const { thumb: _t, ...noThumb } = attachment
+  assert.equal(verifyRecord('conv-1', 'dev-a', 7, { ...withFile, attachment: noThumb }, sig, author.publicKey), false, 'thumb')
+})

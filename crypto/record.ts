@@ -6,13 +6,26 @@
  * Content may carry tags (issue 9: `phi`, the kinds of likely PHI the author's device found). A
  * tag is hashed after the four original fields, so a record without tags hashes exactly as before
  * (records signed by older builds still verify) and a tag can be neither added to nor stripped from
- * a signed record without breaking its signature.
+ * a signed record without breaking its signature. `attachment` (decision 0018) follows the same
+ * rule: the blob id, file key, ciphertext SHA-256, size, type, name and the thumbnail's blob are
+ * hashed after `phi`, only when present, so every recipient fetches and checks the same bytes.
  */
 import { encodeTuple, toBase64url, fromBase64url } from './bytes.ts'
 import { sign, verifySignature } from './ed25519.ts'
 import { sha256 } from './hkdf.ts'
 
 const RECORD_TAG = 'wardline/record/v1'
+
+/** An encrypted blob on the relay: its id, file key and SHA-256 of the ciphertext (base64url). */
+export type BlobRef = { blobId: string; key: string; sha256: string; size: number }
+
+/** The file a message carries (plaintext size and type), and its sender-made thumbnail. */
+export type AttachmentRef = BlobRef & {
+  mime: string
+  name: string
+  /** Encrypted JPEG thumbnail made on the sender's device; absent for files without one. */
+  thumb?: BlobRef
+}
 
 export type RecordContent = {
   kind: string
@@ -21,12 +34,19 @@ export type RecordContent = {
   authorUserId: string
   /** Kinds of likely PHI (sorted, distinct, non-empty when present); absent on untagged records. */
   phi?: readonly string[]
+  attachment?: AttachmentRef
 }
 
-/** The hashed fields: the original four, then `'phi'` and its kinds only when the tag is present. */
+function blobFields(b: BlobRef | undefined): string[] {
+  return b ? [b.blobId, b.key, b.sha256, String(b.size)] : ['', '', '', '']
+}
+
+/** The hashed fields: the original four, then `'phi'` and `'attachment'` and theirs only when present. */
 function contentFields(content: RecordContent): string[] {
   const fields = [content.kind, content.body, String(content.createdAt), content.authorUserId]
   if (content.phi !== undefined) fields.push('phi', ...content.phi)
+  const a = content.attachment
+  if (a !== undefined) fields.push('attachment', ...blobFields(a), a.mime, a.name, ...blobFields(a.thumb))
   return fields
 }
 

@@ -4,14 +4,14 @@
  * Each has an over-the-limit test (relay/ws/limits.test.ts and the tests named below). Pure
  * data and parsing: no sockets, no storage.
  */
-import { MAX_FRAME_BYTES } from './wire/frames.ts'
+import { MAX_BLOB_BYTES, MAX_FRAME_BYTES } from './wire/frames.ts'
 
 /**
  * Largest frame either side accepts; over it the relay closes with 1009 on receipt without
  * decoding (Deno's WebSocket cannot cap a message before reading it). Shared with clients
  * through wire/frames.ts, so it has no environment override.
  */
-export { MAX_FRAME_BYTES }
+export { MAX_BLOB_BYTES, MAX_FRAME_BYTES }
 
 /**
  * Outbound bytes a connection may have queued; a send past it drops the slow reader. At least
@@ -47,6 +47,13 @@ export const COMPACTION_INTERVAL_MS = 60 * 60 * 1000
  * closed when no pong came by the end, so a half-open socket is gone within 40 s (< 1 minute).
  */
 export const IDLE_TIMEOUT_MS = 40_000
+/**
+ * Attachment blobs (decision 0018): bytes of incomplete uploads one device may have at a time
+ * (four largest files; more is `blob/quota-exceeded`), and how long an incomplete upload is kept
+ * before the pruning job deletes it with its chunks (a device offline longer starts again).
+ */
+export const MAX_PENDING_BLOB_BYTES = 4 * MAX_BLOB_BYTES
+export const BLOB_UPLOAD_TTL_MS = 24 * 60 * 60 * 1000
 /** Graceful shutdown: how long in-flight frame handlers may take before storage is closed. */
 export const SHUTDOWN_DRAIN_MS = 10_000
 
@@ -63,6 +70,8 @@ export type Limits = {
   compactionIntervalMs: number
   idleTimeoutMs: number
   shutdownDrainMs: number
+  maxPendingBlobBytes: number
+  blobUploadTtlMs: number
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
@@ -78,6 +87,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   compactionIntervalMs: COMPACTION_INTERVAL_MS,
   idleTimeoutMs: IDLE_TIMEOUT_MS,
   shutdownDrainMs: SHUTDOWN_DRAIN_MS,
+  maxPendingBlobBytes: MAX_PENDING_BLOB_BYTES,
+  blobUploadTtlMs: BLOB_UPLOAD_TTL_MS,
 }
 
 /** Environment variable → limit, and the factor from the variable's unit to the limit's. */
@@ -90,6 +101,8 @@ export const LIMIT_ENV: Record<string, { key: keyof Limits; unit: number }> = {
   WARDLINE_MAX_CONNECTIONS_PER_DEVICE: { key: 'maxConnectionsPerDevice', unit: 1 },
   WARDLINE_COMPACTION_GRACE_HOURS: { key: 'compactionGraceMs', unit: 60 * 60 * 1000 },
   WARDLINE_IDLE_TIMEOUT_SECONDS: { key: 'idleTimeoutMs', unit: 1000 },
+  WARDLINE_MAX_PENDING_BLOB_BYTES: { key: 'maxPendingBlobBytes', unit: 1 },
+  WARDLINE_BLOB_UPLOAD_TTL_HOURS: { key: 'blobUploadTtlMs', unit: 60 * 60 * 1000 },
 }
 
 /** Throws when limits contradict each other (a configuration error should stop the start). */

@@ -3,6 +3,8 @@
  * (and once at start) it prunes, per conversation, the data entries covered by a snapshot stored
  * more than `graceMs` ago (`storage.pruneCovered`); commits and uncovered entries stay. The clock
  * is injectable so a test can age the mailbox at once; `stop` waits for a run in progress.
+ * The same run deletes attachment uploads left incomplete for longer than `blobTtlMs`
+ * (decision 0018), so nothing half-stored stays.
  */
 import type { Log } from './log.ts'
 import type { Metrics } from './metrics.ts'
@@ -11,6 +13,8 @@ import type { RelayStorage } from './storage/storage.ts'
 export type PrunerOptions = {
   graceMs: number
   everyMs: number
+  /** Incomplete blob uploads started longer ago than this are deleted (0 or absent: never). */
+  blobTtlMs?: number
   log: Log
   metrics: Metrics
   now?: () => number
@@ -28,6 +32,10 @@ export function startMailboxPruner(storage: RelayStorage, o: PrunerOptions): Pru
     if (pruned > 0) {
       o.metrics.inc('wardline_pruned_envelopes_total', '', pruned)
       o.log('compaction.pruned', { entries: pruned })
+    }
+    if (o.blobTtlMs) {
+      const expired = await storage.blobs.deleteIncompleteBlobs(now() - o.blobTtlMs)
+      if (expired > 0) o.log('blob.expired', { uploads: expired })
     }
     return pruned
   }

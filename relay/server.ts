@@ -278,6 +278,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const pruner = startMailboxPruner(storage, {
     graceMs: limits.compactionGraceMs,
     everyMs: limits.compactionIntervalMs,
+    blobTtlMs: limits.blobUploadTtlMs,
     log,
     metrics,
     ...(options.now ? { now: options.now } : {}),

@@ -117,6 +117,15 @@ const TEXT: Record<string, string> = {
   'backup/key-replaced':
     'A newer recovery key was created on another of your devices, so this device stopped updating the backup. Enter the new key under “Restore history” to resume.',
   'relay/stale-backup': 'Another of your devices updated the backup at the same moment. Try again.',
+  'attachment/too-large': 'Files are limited to 25 MiB. Send a smaller file.',
+  'attachment/image-unreadable': 'This image type cannot be cleaned of its location and camera details here. Send a JPEG or PNG, or take the photo in Wardline.',
+  'attachment/bad-file': 'This file’s name or type cannot be sent.',
+  'attachment/bad-hash': 'This file was changed after it was sent, so it is not shown.',
+  'attachment/unknown': 'This file is not available on this device.',
+  'blob/not-found': 'The file is not on the server (yet). Try again in a moment.',
+  'blob/quota-exceeded': 'Too many files are still uploading from this device. Wait for them to finish, then try again.',
+  'blob/too-large': 'The server refused this file because it is too large.',
+  'camera/unavailable': 'The camera could not be started. Check that Wardline may use it.',
   'ui/worker-stopped': 'Wardline stopped in this tab.',
   'ui/worker-failed': 'Wardline could not start. Reload the page.',
 }

@@ -11,6 +11,12 @@ export const PROTOCOL_VERSION = 1
 /** Shortest PIN or passphrase the worker accepts; the UI checks the same number before asking. */
 export const MIN_PIN_LENGTH = 6
 
+/**
+ * Largest file a person can send, in bytes (decision 0018): pasted, dropped, picked or taken with
+ * the camera alike. The worker checks it again, and the relay refuses larger blobs.
+ */
+export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+
 /** What the app should show before anything else. */
 export type AppPhase =
   | 'needs-setup' // relay's organisation not created yet: ask for the setup code
@@ -76,6 +82,17 @@ export type MessageView = {
   phi?: PhiKind[]
   /** A patient-context record (shown as a notice, not a bubble); body is then a plain summary. */
   patient?: PatientContext
+  /** The file it carries (the caption is `body`); fetched and opened with `openAttachment`. */
+  attachment?: AttachmentView
+}
+
+export type AttachmentView = {
+  name: string
+  mime: string
+  size: number // plaintext bytes
+  hasThumb: boolean // an encrypted thumbnail made on the sender's device
+  /** Own message whose file the relay has not stored yet (it leaves the outbox after). */
+  uploading: boolean
 }
 
 export type StatusSnapshot = {
@@ -93,6 +110,7 @@ export type StatusSnapshot = {
   lease?: LeaseStatus
   maxSessionHours?: number // the policy's absolute session limit
   hasRootKey?: boolean // this (admin) device holds the organisation root key (decision 0016)
+  allowFileExport?: boolean // organisation policy lets people save or share files out (decision 0018)
 }
 
 /** The offline lease as this device sees it (judged at its time high-water mark). */
@@ -111,6 +129,7 @@ export type PolicySettings = {
   leaseHours?: number // offline lease window (decision 0012)
   leaseWipeDays?: number // days past the lease at which a device wipes itself
   maxSessionHours?: number // absolute session limit after an unlock
+  allowFileExport?: boolean // files may be saved or shared out of the app (off by default)
 }
 
 /** Admin console (issue 7): one device of a person, with the relay's last login time. */
@@ -204,6 +223,20 @@ export type Methods = {
   listMessages: { params: { conversationId: string }; result: MessageView[] }
   /** The worker detects PHI in `body` itself and tags the signed record with the kinds found. */
   sendMessage: { params: { conversationId: string; body: string; clientId: string }; result: { id: string } }
+  /**
+   * Sends a file (decision 0018). Images are decoded and re-encoded in the worker, which drops
+   * EXIF/GPS and every other metadata, and get a thumbnail; everything is sealed in chunks before
+   * it is stored or uploaded. Over MAX_ATTACHMENT_BYTES: `attachment/too-large`.
+   */
+  sendAttachment: {
+    params: { conversationId: string; clientId: string; caption: string; name: string; mime: string; bytes: ArrayBuffer }
+    result: { id: string }
+  }
+  /** The decrypted file or thumbnail of a message, after its signed hash is checked (memory only). */
+  openAttachment: {
+    params: { conversationId: string; recordId: string; part: 'file' | 'thumb' }
+    result: { bytes: ArrayBuffer; mime: string; name: string }
+  }
   /** Runs the PHI detector over a draft with the conversation's patient context (nothing is stored). */
   checkPhi: { params: { conversationId: string; text: string }; result: PhiSpan[] }
   /** Sets the conversation's patient context: a signed, PHI-tagged record every member sees. */

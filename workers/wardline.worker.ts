@@ -27,6 +27,8 @@ import { parseRootHolders } from './core/root-shares.ts'
 import { signedAuditEvent } from './core/audit.ts'
 import { fetchDirectoryUsers, rememberCode } from './core/admin.ts'
 import { adminHandlers } from './admin-handlers.ts'
+import { assertAttachmentInput, MAX_ATTACHMENT_BYTES } from './core/attachments.ts'
+import { prepareAttachment } from './prepare-attachment.ts'
 import { DB_NAME, EncryptedStore, readWrappedKey, WardlineDb, writeWrappedKey } from './encrypted-store.ts'
 import { type AppPhase, type DeviceView, type EventMessage, type EventName, type Events, type Methods, type Request, type Response, type StatusSnapshot } from './protocol.ts'
 import { readFailures, readPolicy, readPrf, refreshPolicy, rootForEnrollment, storePolicy, wipeDatabase, writeFailures, writePrf, writeRootPublicKey } from './vault.ts'
@@ -326,6 +328,7 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
       leaseHours: pick('leaseHours'),
       leaseWipeDays: pick('leaseWipeDays'),
       maxSessionHours: pick('maxSessionHours'),
+      allowFileExport: settings.allowFileExport ?? current.allowFileExport,
       version: current.version + 1,
       issuedAt: Date.now(),
     }
@@ -356,6 +359,22 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
   async sendMessage({ conversationId, body, clientId }) {
     if (typeof body !== 'string' || !body.trim()) throw new IdentityError('compose/empty')
     return { id: await requireClient().sendMessage(conversationId, body, clientId) }
+  },
+  async sendAttachment({ conversationId, clientId, caption, name, mime, bytes }) {
+    if (!(bytes instanceof ArrayBuffer) || typeof name !== 'string' || typeof mime !== 'string' || typeof caption !== 'string') {
+      throw new IdentityError('attachment/bad-file', 'This file cannot be sent')
+    }
+    // The limit applies to the file as picked, so every way in refuses the same files.
+    assertAttachmentInput({ bytes: new Uint8Array(0), mime: 'application/octet-stream', name })
+    if (bytes.byteLength > MAX_ATTACHMENT_BYTES) assertAttachmentInput({ bytes: new Uint8Array(bytes), mime, name })
+    const file = await prepareAttachment(new Uint8Array(bytes), mime, name)
+    return { id: await requireClient().sendAttachment(conversationId, file, caption.trim(), clientId) }
+  },
+  async openAttachment({ conversationId, recordId, part }) {
+    const opened = await requireClient().openAttachment(conversationId, recordId, part === 'thumb' ? 'thumb' : 'file')
+    const bytes = opened.bytes.buffer.slice(opened.bytes.byteOffset, opened.bytes.byteOffset + opened.bytes.byteLength) as ArrayBuffer
+    opened.bytes.fill(0)
+    return { bytes, mime: opened.mime, name: opened.name }
   },
   checkPhi({ conversationId, text }) {
     if (typeof text !== 'string') throw new IdentityError('compose/bad-text')
@@ -542,10 +561,15 @@ async function leaseView(store: EncryptedStore | null = sessionStore): Promise<L
   return checkLease(stores, policy, Date.now(), key, identity?.deviceId ?? (await metaKv().get<string>('device-id')))
 }
 
-async function lifecycleStatus(): Promise<Pick<StatusSnapshot, 'lease' | 'maxSessionHours'>> {
+async function lifecycleStatus(): Promise<Pick<StatusSnapshot, 'lease' | 'maxSessionHours' | 'allowFileExport'>> {
   if (!(await hasDatabase()) || !(await readWrappedKey(db))) return {}
   const v = await leaseView()
-  return { lease: { state: v.state, locksAt: v.locksAt, wipesAt: v.wipesAt }, maxSessionHours: (await readPolicy(db)).maxSessionHours }
+  const policy = await readPolicy(db)
+  return {
+    lease: { state: v.state, locksAt: v.locksAt, wipesAt: v.wipesAt },
+    maxSessionHours: policy.maxSessionHours,
+    allowFileExport: policy.allowFileExport,
+  }
 }
 
 /** The relay's lease key, pinned the first time (enrollment, or first login after an update). */

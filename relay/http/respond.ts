@@ -9,7 +9,7 @@ export const MAX_JSON_BODY_BYTES = 64 * 1024
 /** The app is served from this origin only; nothing is framed, inlined or posted elsewhere. */
 export const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src blob:; " +
     "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; " +
     "form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
@@ -17,9 +17,10 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'X-Frame-Options': 'DENY',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
-  // Only what the app uses: WebAuthn (PRF unlock) and writing an enrollment link to the clipboard.
+  // Only what the app uses: WebAuthn (PRF unlock), writing an enrollment link to the clipboard, and
+  // the in-app camera (photos go straight into the encrypted pipeline, decision 0018).
   'Permissions-Policy':
-    'accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), ' +
+    'accelerometer=(), camera=(self), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), ' +
     'payment=(), usb=(), publickey-credentials-create=(self), publickey-credentials-get=(self), ' +
     'clipboard-write=(self)',
 }

@@ -219,6 +219,27 @@ CREATE TABLE device_seen (
   last_seen_at BIGINT NOT NULL
 );
 `,
+  // attachment blobs (issue 9, decision 0018)
+  `
+CREATE TABLE blobs (
+  blob_id TEXT COLLATE "C" PRIMARY KEY,
+  device_id TEXT COLLATE "C" NOT NULL,
+  size BIGINT NOT NULL,
+  chunk_count INTEGER NOT NULL,
+  stored INTEGER NOT NULL,
+  stored_bytes BIGINT NOT NULL,
+  started_at BIGINT NOT NULL,
+  completed_at BIGINT
+);
+CREATE INDEX blobs_incomplete ON blobs (started_at) WHERE completed_at IS NULL;
+CREATE INDEX blobs_by_device ON blobs (device_id) WHERE completed_at IS NULL;
+CREATE TABLE blob_chunks (
+  blob_id TEXT COLLATE "C" NOT NULL REFERENCES blobs (blob_id),
+  idx INTEGER NOT NULL,
+  chunk BYTEA NOT NULL,
+  PRIMARY KEY (blob_id, idx)
+);
+`,
 ]
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length

@@ -35,6 +35,7 @@ import {
 import { PostgresDirectory } from './postgres-directory.ts'
 import { PostgresScim } from './postgres-scim.ts'
 import { PostgresLegalHold } from './postgres-legal-hold.ts'
+import { PostgresBlobs } from './postgres-blobs.ts'
 import { migratePostgres } from './postgres-schema.ts'
 import { appendAuditPostgres, auditHeadPostgres, auditRecordsPostgres } from './postgres-audit.ts'
 import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
@@ -78,6 +79,8 @@ export class PostgresStorage extends PostgresDirectory implements RelayStorage {
   readonly scim = new PostgresScim(this.sql)
   /** Legal holds (postgres-legal-hold.ts, issue 8): held conversations are never pruned. */
   readonly legalHold = new PostgresLegalHold(this.sql)
+  /** Attachment blobs on the same pool (postgres-blobs.ts, decision 0018). */
+  readonly blobs = new PostgresBlobs(this.sql)
 
   private async insertBoxes(tx: Tx, conversationId: string, boxes: KeyBoxRow[]): Promise<void> {
     // One row at a time keeps the id order equal to the list order (boxes are read in id order).

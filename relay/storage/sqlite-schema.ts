@@ -9,7 +9,7 @@
 import { LEGAL_HOLD_TABLE } from './legal-hold.ts'
 
 /** PRAGMA user_version of this schema; 0 with tables present means a pre-epoch data directory. */
-export const SCHEMA_VERSION = 9
+export const SCHEMA_VERSION = 10
 
 /**
  * Steps from an older schema version to the next, run in order at start inside one transaction
@@ -97,6 +97,26 @@ ALTER TABLE conversations ADD COLUMN pruned_device_id TEXT;`,
   8: `CREATE TABLE IF NOT EXISTS device_seen (
     device_id TEXT PRIMARY KEY,
     last_seen_at INTEGER NOT NULL
+  );`,
+  // 9 → 10: attachment blobs (issue 9, decision 0018): opaque ciphertext in numbered chunks;
+  // `stored` counts the chunks in (they arrive in order), `completed_at` is set by the last one.
+  9: `CREATE TABLE IF NOT EXISTS blobs (
+    blob_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    chunk_count INTEGER NOT NULL,
+    stored INTEGER NOT NULL,
+    stored_bytes INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    completed_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS blobs_incomplete ON blobs (started_at) WHERE completed_at IS NULL;
+  CREATE INDEX IF NOT EXISTS blobs_by_device ON blobs (device_id) WHERE completed_at IS NULL;
+  CREATE TABLE IF NOT EXISTS blob_chunks (
+    blob_id TEXT NOT NULL REFERENCES blobs (blob_id),
+    idx INTEGER NOT NULL,
+    chunk BLOB NOT NULL,
+    PRIMARY KEY (blob_id, idx)
   );`,
 }
 
@@ -200,5 +220,6 @@ ${MIGRATIONS[5]}
 ${MIGRATIONS[6]}
 ${MIGRATIONS[7]}
 ${MIGRATIONS[8]}
+${MIGRATIONS[9]}
 `
 

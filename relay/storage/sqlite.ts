@@ -31,6 +31,7 @@ import { SqliteAuditLog } from './sqlite-audit.ts'
 import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
 import { SqliteScim } from './sqlite-scim.ts'
 import { SqliteLegalHold } from './sqlite-legal-hold.ts'
+import { SqliteBlobs } from './sqlite-blobs.ts'
 
 export const SQLITE_FILE = 'wardline.sqlite'
 
@@ -92,6 +93,8 @@ class SqliteStorage extends SqliteDirectory implements RelayStorage {
   readonly scim = new SqliteScim(this.db)
   /** Legal holds (sqlite-legal-hold.ts, issue 8): held conversations are never pruned. */
   readonly legalHold = new SqliteLegalHold(this.db)
+  /** Attachment blobs on the same connection (sqlite-blobs.ts, decision 0018). */
+  readonly blobs = new SqliteBlobs(this.db)
 
   private insertBoxes(conversationId: string, boxes: KeyBoxRow[]): void {
     for (const b of boxes) {

@@ -8,6 +8,7 @@
 import type { AuditHeadRow, AuditRecord, NewAuditEvent } from './audit.ts'
 import type { LegalHoldStorage } from './legal-hold.ts'
 import type { ScimStorage } from './scim-storage.ts'
+import type { BlobStorage } from './blob-storage.ts'
 
 export type AuthorizationRow = {
   id: string
@@ -254,4 +255,6 @@ export interface RelayStorage {
   readonly scim: ScimStorage
   /** Legal holds (issue 8, legal-hold.ts): a held conversation loses nothing until released. */
   readonly legalHold: LegalHoldStorage
+  /** Attachment blobs: opaque ciphertext in chunks, resumable uploads (decision 0018). */
+  readonly blobs: BlobStorage
 }

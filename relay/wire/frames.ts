@@ -81,6 +81,14 @@ export const FRAME_FIELDS = {
   revokeAuthorization: { ref: 'str', authorizationId: 'str' },
   getDevicesSeen: { ref: 'str' },
   devicesSeen: { ref: 'str', lines: 'strs' },
+  // attachment blobs (appended, issue 9, decision 0018): a device uploads a blob's sealed chunks
+  // in order (`size` and `count` the same in each), asks where to resume after a reconnect, and
+  // fetches the chunks of a complete blob; `blobAck` answers both puts and status requests
+  putBlobChunk: { ref: 'str', blobId: 'str', size: 'uint', count: 'uint', index: 'uint', chunk: 'bytes' },
+  getBlobStatus: { ref: 'str', blobId: 'str' },
+  blobAck: { ref: 'str', blobId: 'str', stored: 'uint', count: 'uint', complete: 'uint' },
+  getBlobChunk: { ref: 'str', blobId: 'str', index: 'uint' },
+  blobChunk: { ref: 'str', blobId: 'str', index: 'uint', count: 'uint', chunk: 'bytes' },
 } as const satisfies Record<string, Record<string, FieldKind>>
 
 export type FrameType = keyof typeof FRAME_FIELDS
@@ -93,6 +101,19 @@ export type FrameOf<T extends FrameType> = Extract<Frame, { type: T }>
 
 /** Largest frame either side accepts (DESIGN §5; the relay closes with 1009 above it). */
 export const MAX_FRAME_BYTES = 512 * 1024
+/**
+ * Attachments (decision 0018): the largest file a device sends, in plaintext bytes; the sealed
+ * chunk length (256 KiB of plaintext plus a 24-byte nonce and a 16-byte tag, crypto/attachment.ts)
+ * every chunk but a blob's last has; and the largest blob the relay stores (the file plus each
+ * chunk's 40 bytes). The device refuses a larger file before encrypting it, and the relay a
+ * larger blob (`blob/too-large`).
+ */
+export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+export const BLOB_CHUNK_BYTES = 256 * 1024 + 40
+export const MAX_BLOB_BYTES = MAX_ATTACHMENT_BYTES + 40 * Math.ceil(MAX_ATTACHMENT_BYTES / (256 * 1024))
+/** Blob ids are 32 random bytes in base64url, made by the uploading device: an unguessable capability. */
+export const BLOB_ID = /^[A-Za-z0-9_-]{43}$/
+
 /** Largest list inside one frame (boxes, device ids, directory entries). */
 export const MAX_LIST_ITEMS = 10_000
 

@@ -36,6 +36,7 @@ import { handleGetDevicesSeen, handleRevokeAuthorization } from './admin-console
 import { auditDeviceId } from '../audit/hook.ts'
 import { handleGetDirectoryUsers } from '../scim/directory-users.ts'
 import { isAdmittedFrom } from '../network-boundaries.ts'
+import { handleGetBlobChunk, handleGetBlobStatus, handlePutBlobChunk } from './blobs.ts'
 
 export { LOGIN_TIMEOUT_MS }
 export const CHALLENGE_NONCE_BYTES = 32
@@ -249,6 +250,12 @@ export class Session implements SessionContext {
         return await handleGetKeyBackup(this, frame)
       case 'getDirectoryUsers':
         return await handleGetDirectoryUsers(this, frame)
+      case 'putBlobChunk':
+        return await handlePutBlobChunk(this, frame)
+      case 'getBlobStatus':
+        return await handleGetBlobStatus(this, frame)
+      case 'getBlobChunk':
+        return await handleGetBlobChunk(this, frame)
       case 'ping':
         return this.sendFrame({ type: 'pong', nonce: frame.nonce })
       case 'renewLease':

@@ -17,7 +17,7 @@ import { errorCode, type WorkerClient } from '../worker-client.ts'
 import type { WlReauth } from './wl-reauth.ts'
 import './wl-reauth.ts'
 
-type NumberField = Exclude<keyof PolicySettings, 'pinKind'>
+type NumberField = Exclude<keyof PolicySettings, 'pinKind' | 'allowFileExport'>
 const FIELDS: { name: NumberField; label: string; unit: string; min: number; max: number }[] = [
   { name: 'idleLockMinutes', label: 'Idle lock', unit: 'minutes', min: 1, max: 480 },
   { name: 'maxSessionHours', label: 'Maximum session', unit: 'hours', min: 1, max: 168 },
@@ -43,6 +43,8 @@ export class WlAdminPolicy extends LitElement {
       legend { font-weight: 600; padding: 0 0.35rem; }
       textarea { min-height: 5rem; font-family: var(--wl-mono); font-size: 0.9rem; }
       .saved { color: var(--wl-ok); font-weight: 600; }
+      .check label { display: flex; align-items: center; gap: 0.5rem; font-weight: 600; }
+      .check input { width: 1.25rem; height: 1.25rem; min-height: 0; flex: none; }
     `,
   ]
 
@@ -77,6 +79,7 @@ export class WlAdminPolicy extends LitElement {
     }
     const kind = formText(this.form, 'pinKind')
     out.pinKind = kind === 'digits' || kind === 'mixed' ? kind : 'any'
+    out.allowFileExport = (this.form.elements.namedItem('allowFileExport') as HTMLInputElement | null)?.checked ?? false
     return out
   }
 
@@ -124,17 +127,22 @@ export class WlAdminPolicy extends LitElement {
             </select>
           </div>
         </div>
+        <div class="field check">
+          <label><input type="checkbox" name="allowFileExport" data-testid="policy-allow-file-export" ?checked=${p.allowFileExport === true} />
+            Let people save or share files out of Wardline</label>
+          <p class="hint">Off: photos and documents open only inside Wardline and never reach the phone’s gallery or downloads.</p>
+        </div>
         <fieldset>
-          <legend>Not enforced yet</legend>
+          <legend>Set elsewhere, or not yet</legend>
           <div class="field">
             <label for="networks">Allowed networks</label>
             <textarea id="networks" disabled placeholder="10.20.0.0/16&#10;192.168.40.0/24"></textarea>
-            <p class="hint">One network per line. The server will admit roles only from these networks in a later release.</p>
+            <p class="hint">Which networks each role may connect from is the server’s setting (WARDLINE_NETWORKS), not part of this signed policy.</p>
           </div>
           <div class="field">
             <label for="retention">Message retention</label>
             <input id="retention" disabled placeholder="Keep messages for … days" />
-            <p class="hint">Retention and legal hold are planned organisation policy.</p>
+            <p class="hint">Retention is planned; conversations under legal hold are already never pruned.</p>
           </div>
         </fieldset>
         ${this.problem ? html`<p class="error" role="alert" data-testid="policy-error">${this.problem}</p>` : null}

@@ -32,6 +32,9 @@ import './wl-composer.ts'
 import './wl-members.ts'
 import './wl-patient-context.ts'
 import './wl-watermark.ts'
+import './wl-attachment.ts'
+import './wl-file-viewer.ts'
+import type { WlFileViewer } from './wl-file-viewer.ts'
 
 /** How often the watermark's time moves on. */
 export const WATERMARK_TICK_MS = 30_000
@@ -158,6 +161,8 @@ export class WlConversation extends LitElement {
   @property({ attribute: false }) meUserId = ''
   /** My display name, for the watermark on patient information. */
   @property({ attribute: false }) meName = ''
+  /** Organisation policy: files may be saved or shared out (decision 0018). */
+  @property({ type: Boolean }) allowFileExport = false
   @state() private membersOpen = false
   @state() private patientOpen = false
   /** The watermark's time. */
@@ -382,6 +387,7 @@ export class WlConversation extends LitElement {
             : html`${s && s.memberUserIds.length < 2
               ? html`<p class="removed" data-testid="alone-notice" role="status">Nobody else is in this conversation: messages here reach no one.</p>`
               : null}<wl-composer .client=${this.client} .conversationId=${this.conversationId} @wl-sent=${() => this.#onSent()}></wl-composer>`}
+          <wl-file-viewer .client=${this.client} .allowExport=${this.allowFileExport} .viewer=${this.meName || 'You'} .at=${this.now}></wl-file-viewer>
         </div>
         ${this.membersOpen
           ? html`<wl-members .client=${this.client} .summary=${s} .meUserId=${this.meUserId} aria-label="Members"></wl-members>`
@@ -457,7 +463,13 @@ export class WlConversation extends LitElement {
       <div class="bubble ${phi ? 'phi' : ''}">
         ${phi ? this.#watermark() : null}
         ${!m.mine && group ? html`<div class="author"><bdi>${m.authorName}</bdi></div>` : null}
-        ${this.#renderBody(m)}
+        ${m.attachment
+          ? html`<wl-attachment .client=${this.client} .conversationId=${this.conversationId} .recordId=${m.id}
+              .attachment=${m.attachment} .viewer=${this.meName || 'You'} .at=${this.now}
+              @wl-open-file=${(e: CustomEvent<{ recordId: string; attachment: NonNullable<MessageView['attachment']> }>) =>
+                void this.#viewer?.show(this.conversationId, e.detail.recordId, e.detail.attachment)}></wl-attachment>`
+          : null}
+        ${m.attachment && !m.body ? null : this.#renderBody(m)}
       </div>
       <div class="meta">
         ${phi
@@ -467,6 +479,10 @@ export class WlConversation extends LitElement {
           : null}
       </div>
     </li>`
+  }
+
+  get #viewer(): WlFileViewer | null {
+    return this.renderRoot.querySelector('wl-file-viewer')
   }
 
   #renderBody(m: MessageView) {

@@ -200,7 +200,8 @@ export class WlShell extends LitElement {
       case 'conversation':
         return this.conversationId
           ? html`<wl-conversation .client=${this.client} .conversationId=${this.conversationId}
-              .meUserId=${s?.me?.userId ?? ''} .meName=${s?.me?.displayName ?? ''}></wl-conversation>`
+              .meUserId=${s?.me?.userId ?? ''} .meName=${s?.me?.displayName ?? ''}
+              .allowFileExport=${s?.allowFileExport === true}></wl-conversation>`
           : this.#placeholder()
       case 'new':
         return html`<wl-new-conversation .client=${this.client}></wl-new-conversation>`

@@ -34,6 +34,8 @@ export class WlWatermark extends LitElement {
   @property() viewer = ''
   /** When (ms): the current time, refreshed by the conversation view. */
   @property({ type: Number }) at = 0
+  /** Copies of the mark: the default fills a message bubble; a full-screen image needs more. */
+  @property({ type: Number }) copies = COPIES
 
   /** The mark's text, also on the host as `data-mark` (for tests and the accessibility tree's absence). */
   get mark(): string {
@@ -47,7 +49,7 @@ export class WlWatermark extends LitElement {
 
   override render() {
     const mark = this.mark
-    return html`<div class="tiles" aria-hidden="true">${Array.from({ length: COPIES }, () => html`<span data-mark=${mark}></span>`)}</div>`
+    return html`<div class="tiles" aria-hidden="true">${Array.from({ length: this.copies }, () => html`<span data-mark=${mark}></span>`)}</div>`
   }
 }
 

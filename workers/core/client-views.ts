@@ -4,7 +4,8 @@
  * the user is about to see.
  */
 import type { VerifiedDevice } from '../../crypto/trust.ts'
-import type { ConversationSummary, MessageView, Person, PhiKind, SearchHit } from '../protocol.ts'
+import type { AttachmentRef } from '../../crypto/record.ts'
+import type { AttachmentView, ConversationSummary, MessageView, Person, PhiKind, SearchHit } from '../protocol.ts'
 import { describePatientContext, PATIENT_KIND, parsePatientContext, patientContextOf } from './patient-context.ts'
 import type { ConversationState, IndexedRecord } from './conversation-state.ts'
 import type { Identity } from './identity.ts'
@@ -16,6 +17,8 @@ export type ViewState = {
   devices: ReadonlyMap<string, VerifiedDevice>
   revoked: ReadonlySet<string>
   notSent: ReadonlySet<string>
+  /** Whether a file of an own queued message still waits for its upload. */
+  uploading: (a: AttachmentRef) => boolean
 }
 
 export function people(v: ViewState): Person[] {
@@ -45,7 +48,7 @@ export function summarise(v: ViewState, conversations: Iterable<ConversationStat
       kind: m.kind,
       title: others.map((u) => nameOf(v, u)).join(', ') || 'Notes to self',
       memberUserIds: m.memberUserIds,
-      lastMessage: last ? { body: last.record.body, authorName: nameOf(v, last.record.author), at: last.record.at } : null,
+      lastMessage: last ? { body: last.record.body || (last.record.attachment ? `File: ${last.record.attachment.name}` : ''), authorName: nameOf(v, last.record.author), at: last.record.at } : null,
       // A patient-context change shows in the list's patient line, not as an unread message.
       unread: ordered.filter((e) => e.seq !== null && e.seq > m.readSeq && e.record.device !== v.id.deviceId && e.record.kind !== PATIENT_KIND).length,
       removed: m.removed,
@@ -84,6 +87,7 @@ export function messagesOf(v: ViewState, conv: ConversationState, receipts: Rece
       status,
       ...(record.phi ? { phi: record.phi.filter(isPhiKind) } : {}),
       ...(patient ? { patient } : {}),
+      ...(record.attachment ? { attachment: attachmentView(record.attachment, mine && seq === null && v.uploading(record.attachment)) } : {}),
     }
   })
 }
@@ -147,4 +151,8 @@ function snippetAround(text: string, word: string): string {
   const at = Math.max(0, foldText(flat).indexOf(word))
   const start = Math.max(0, Math.min(at - 40, flat.length - SNIPPET_CHARS))
   return `${start > 0 ? '…' : ''}${flat.slice(start, start + SNIPPET_CHARS)}${start + SNIPPET_CHARS < flat.length ? '…' : ''}`
+}
+
+function attachmentView(a: AttachmentRef, uploading: boolean): AttachmentView {
+  return { name: a.name, mime: a.mime, size: a.size, hasThumb: a.thumb !== undefined, uploading }
 }

@@ -21,6 +21,7 @@ import { buildSnapshot, type KeptSegment, openKeptSegment, restoreSnapshot, SNAP
 import { buildCommitEntry, type ComplianceRecipient, type NextEpoch, verifyCommitEntry, verifyGenesis } from './membership.ts'
 import { type ClientStore, padSeq, type Write } from './store.ts'
 import { KeyBackupSync, RESTORED_PREFIX, restoredKeysFor } from './key-backup.ts'
+import { type AttachmentInput, AttachmentSync } from './attachments.ts'
 
 export type OutboxItem = {
   key: string
@@ -173,6 +174,7 @@ export class WardlineClient {
   #directoryReady: Promise<void>
   #resolveDirectory: () => void = () => {}
   #backup: KeyBackupSync
+  #blobs: AttachmentSync
 
   constructor(options: ClientOptions) {
     this.#o = options
@@ -184,12 +186,18 @@ export class WardlineClient {
       url: options.wsUrl,
       deviceId: this.id.deviceId,
       signingSecretKey: this.id.signingSecretKey,
-      onFrame: (f) => void this.receiveFrame(f),
+      onFrame: (f) => void (this.#blobs.takeFrame(f) || this.receiveFrame(f)),
       onState: (s) => this.#onState(s),
       ...(options.timers ? { timers: options.timers } : {}),
       ...(options.createSocket ? { createSocket: options.createSocket } : {}),
     })
     this.#backup = this.#keyBackupSync()
+    this.#blobs = new AttachmentSync({
+      store: options.store,
+      send: (f) => this.connection.send(f),
+      isOnline: () => this.connection.state === 'online',
+      onUploaded: () => void this.#enqueue(() => this.#flushOutbox()),
+    })
   }
 
   get connectionState(): ConnectionState {
@@ -197,7 +205,7 @@ export class WardlineClient {
   }
 
   get #view(): ViewState {
-    return { id: this.id, devices: this.devices, revoked: this.revoked, notSent: this.#notSent }
+    return { id: this.id, devices: this.devices, revoked: this.revoked, notSent: this.#notSent, uploading: (a) => this.#blobs.isWaiting(a) }
   }
 
   #now(): number {
@@ -213,6 +221,7 @@ export class WardlineClient {
       if (d.revocation) this.revocations.set(d.deviceId, d.revocation)
     }
     if (this.devices.size > 0) this.#resolveDirectory()
+    await this.#blobs.load()
     let corrupt = 0
     for (const [k] of await s.list('ns/')) this.#notSent.add(k.split('/')[2]!)
     const outbox = await s.list<OutboxItem>('ob/')
@@ -287,6 +296,7 @@ export class WardlineClient {
       this.#beats.clear()
       this.#catchingUp.clear()
       this.#restoring.clear()
+      this.#blobs.offline()
     }
     this.#o.onStatusChange?.()
   }
@@ -316,6 +326,7 @@ export class WardlineClient {
         this.connection.send({ type: 'getDirectory' })
         for (const conv of this.conversations.values()) this.#subscribe(conv.meta)
         void this.#backup.resume()
+        void this.#blobs.resume()
         return this.#flushOutbox()
       case 'directory': return this.#onDirectory(frame)
       case 'directoryChanged':
@@ -1236,6 +1247,34 @@ export class WardlineClient {
     })
   }
 
+  /**
+   * Sends a file: sealed in chunks under a fresh key and kept in the store with the message in one
+   * transaction; the message leaves the outbox once the relay has stored the blob (decision 0018).
+   * The caption goes through the PHI detector like a message.
+   */
+  sendAttachment(conversationId: string, file: AttachmentInput, caption: string, clientId: string): Promise<string> {
+    return this.#serial(() => {
+      const conv = this.#member(conversationId)
+      const phi = phiKinds(detectPhi(caption, phiOptionsFor(patientContextOf(conv))))
+      return this.#writeMessage(conversationId, { kind: 'text', body: caption, phi, attachment: file }, clientId)
+    })
+  }
+
+  /** The file (or its thumbnail) of a verified record, decrypted after its signed hash is checked. */
+  async openAttachment(conversationId: string, recordId: string, part: 'file' | 'thumb'): Promise<{ bytes: Uint8Array; mime: string; name: string }> {
+    const record = this.conversations.get(conversationId)?.index.get(recordId)?.record
+    const a = record?.attachment
+    const ref = part === 'thumb' ? a?.thumb : a
+    if (!a || !ref) throw fail('attachment/unknown')
+    const bytes = await this.#blobs.open(ref)
+    return { bytes, mime: part === 'thumb' ? 'image/jpeg' : a.mime, name: a.name }
+  }
+
+  /** Files sealed on this device that the relay has not stored yet. */
+  uploadsWaiting(): number {
+    return this.#blobs.uploadsWaiting
+  }
+
   /** Sets the conversation's patient context: a record of kind 'patient', tagged as PHI. */
   setPatientContext(conversationId: string, patient: PatientContext, clientId: string): Promise<string> {
     return this.#serial(() =>
@@ -1251,7 +1290,7 @@ export class WardlineClient {
 
   async #writeMessage(
     conversationId: string,
-    { kind, body, phi }: { kind: string; body: string; phi: string[] },
+    { kind, body, phi, attachment }: { kind: string; body: string; phi: string[]; attachment?: AttachmentInput },
     clientId: string,
   ): Promise<string> {
     const conv = this.#member(conversationId)
@@ -1263,7 +1302,8 @@ export class WardlineClient {
     const m = conv.meta
     const n = m.nextRecordCounter++
     const at = this.#now()
-    const tag = phi.length ? { phi } : {}
+    const sealed = attachment ? this.#blobs.seal(attachment) : null
+    const tag = { ...(phi.length ? { phi } : {}), ...(sealed ? { attachment: sealed.ref } : {}) }
     const content = { kind, body, createdAt: at, authorUserId: this.id.userId, ...tag }
     const record: MessageRecord = {
       id: recordId(this.id.deviceId, n),
@@ -1282,7 +1322,9 @@ export class WardlineClient {
       { key: item.key, value: item },
       { key: `cid/${clientId}`, value: record.id },
       { key: `conv/${conversationId}`, value: m },
+      ...(sealed?.writes ?? []),
     ])
+    if (sealed) this.#blobs.queued(sealed.blobIds)
     conv.addQueued(record, order)
     this.#queued++
     this.#o.emit('messages', { conversationId })
@@ -1319,6 +1361,8 @@ export class WardlineClient {
         await this.#markNotSent(item)
         continue
       }
+      // A message naming a file goes out only once the relay holds the file (decision 0018).
+      if (this.#blobs.isWaiting(item.record.attachment)) continue
       if (!item.envelope) {
         // Never seal while a revoked device still holds the current key: rotate first.
         if (m.deviceIds.some((d) => this.revoked.has(d)) || !m.epochKeys[String(m.epoch)]) continue

@@ -7,7 +7,7 @@
  * written — never anyone's clock.
  */
 import * as Y from 'yjs'
-import { verifyRecord } from '../../crypto/record.ts'
+import { type AttachmentRef, type BlobRef, verifyRecord } from '../../crypto/record.ts'
 import { sha256 } from '../../crypto/hkdf.ts'
 import type { VerifiedDevice } from '../../crypto/trust.ts'
 import type { LogChain } from './log-chain.ts'
@@ -74,6 +74,8 @@ export type MessageRecord = {
   sig: string
   /** Kinds of likely PHI its author's device found (signed with the rest; crypto/record.ts). */
   phi?: string[]
+  /** The file it carries (signed with the rest; crypto/record.ts, decision 0018). */
+  attachment?: AttachmentRef
 }
 
 export type IndexedRecord = { record: MessageRecord; seq: number | null; queuedOrder: number | null }
@@ -93,7 +95,23 @@ function isRecordShape(v: unknown): v is MessageRecord {
   return typeof r === 'object' && r !== null && typeof r.id === 'string' && typeof r.author === 'string' &&
     typeof r.device === 'string' && Number.isSafeInteger(r.n) && typeof r.kind === 'string' &&
     typeof r.body === 'string' && typeof r.at === 'number' && typeof r.sig === 'string' &&
-    (r.phi === undefined || (Array.isArray(r.phi) && r.phi.length > 0 && r.phi.length <= 8 && r.phi.every((k) => typeof k === 'string')))
+    (r.phi === undefined || (Array.isArray(r.phi) && r.phi.length > 0 && r.phi.length <= 8 && r.phi.every((k) => typeof k === 'string'))) &&
+    (r.attachment === undefined || isAttachmentShape(r.attachment))
+}
+
+const BLOB_ID = /^[A-Za-z0-9_-]{43}$/
+
+function isBlobShape(b: unknown): b is BlobRef {
+  const r = b as BlobRef
+  return typeof r === 'object' && r !== null && typeof r.blobId === 'string' && BLOB_ID.test(r.blobId) &&
+    typeof r.key === 'string' && r.key.length === 43 && typeof r.sha256 === 'string' && r.sha256.length === 43 &&
+    Number.isSafeInteger(r.size) && r.size >= 0
+}
+
+function isAttachmentShape(a: unknown): a is AttachmentRef {
+  const r = a as AttachmentRef
+  return isBlobShape(r) && typeof r.mime === 'string' && r.mime.length <= 100 && typeof r.name === 'string' &&
+    r.name.length <= 200 && (r.thumb === undefined || isBlobShape(r.thumb))
 }
 
 /** True when every item an update adds or deletes belongs to the given Yjs client id. */
@@ -208,7 +226,14 @@ export class ConversationState {
       this.meta.conversationId,
       value.device,
       value.n,
-      { kind: value.kind, body: value.body, createdAt: value.at, authorUserId: value.author, ...(value.phi ? { phi: value.phi } : {}) },
+      {
+        kind: value.kind,
+        body: value.body,
+        createdAt: value.at,
+        authorUserId: value.author,
+        ...(value.phi ? { phi: value.phi } : {}),
+        ...(value.attachment ? { attachment: value.attachment } : {}),
+      },
       value.sig,
       device.signingPublicKey,
     )

@@ -1,0 +1,4 @@
+import { runBlobStorageContract } from './blob-contract.ts'
+import { openTestPostgresStorage } from '../testing/test-postgres.ts'
+
+runBlobStorageContract('Postgres storage', openTestPostgresStorage)
