@@ -70,6 +70,7 @@ export class WlAddPerson extends LitElement {
         <div class="roles">
           <label><input type="radio" name="role" value="clinician" checked />Clinician</label>
           <label><input type="radio" name="role" value="admin" />Administrator</label>
+          <label><input type="radio" name="role" value="compliance" />Compliance officer</label>
         </div>
       </fieldset>
       <div class="field">
@@ -90,7 +91,8 @@ export class WlAddPerson extends LitElement {
     e.preventDefault()
     const form = e.target as HTMLFormElement
     const displayName = formText(form, 'displayName').trim()
-    const role = formText(form, 'role') === 'admin' ? 'admin' : 'clinician'
+    const picked = formText(form, 'role')
+    const role = picked === 'admin' || picked === 'compliance' ? picked : 'clinician'
     // Whole hours only; an empty field is what the browser reports for anything it cannot read as
     // a number ("abc"), so it is an error, never a silent default.
     const hoursText = formText(form, 'validHours').trim()

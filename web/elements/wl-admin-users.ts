@@ -78,7 +78,8 @@ export class WlAdminUsers extends LitElement {
     const client = this.client
     if (!client) return
     await this.issue.run(async () => {
-      const role = p.roleWish === 'admin' ? 'admin' : 'clinician'
+      // The directory's wish becomes a role only here, signed by the organisation key (decision 0014).
+      const role = p.roleWish === 'admin' || p.roleWish === 'compliance' ? p.roleWish : 'clinician'
       const made = await client.call('createEnrollmentCode', { displayName: p.displayName, role, validHours: 72, userId: p.userId })
       this.issued = { ...made, userId: p.userId, displayName: p.displayName }
     })
