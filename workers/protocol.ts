@@ -255,7 +255,7 @@ export type Methods = {
      * With `userId`, a code for another device of an existing person (same name and role), or for
      * a directory (SCIM) user awaiting enrollment, who keeps that Wardline user id.
      */
-    params: { displayName: string; role: 'clinician' | 'admin' | 'compliance'; validHours: number; userId?: string }
+    params: { displayName: string; role: string; validHours: number; userId?: string }
     result: { code: string; link: string; expiresAt: number }
   }
   /**

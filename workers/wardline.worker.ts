@@ -441,6 +441,8 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     const awaiting = userId && !existing ? await awaitingDirectoryUser(c, userId) : undefined
     if (userId && !existing && !awaiting) throw new IdentityError('admin/unknown-person')
     if (!existing && !displayName.trim()) throw new IdentityError('admin/name-required', 'Enter the person’s name')
+    // Admin, compliance and clinician, or a role the organisation names (it messages like a clinician).
+    if (!existing && !/^[\p{L}\p{N}][\p{L}\p{N} -]{0,31}$/u.test(String(role ?? ''))) throw new IdentityError('admin/bad-role', 'Name the role in at most 32 letters, digits, spaces or hyphens')
     const made = createEnrollment(
       { secretKey: identity.rootSecretKey, publicKey: identity.rootPublicKey },
       existing

@@ -15,6 +15,10 @@ import './wl-organisation.ts'
 import './wl-enrollment-result.ts'
 
 type Created = Methods['createEnrollmentCode']['result'] & { displayName: string }
+/** A role the organisation defines beyond admin, compliance and clinician (signed like any other). */
+const MAX_ROLE_LENGTH = 32
+const ROLE_NAME = /^[\p{L}\p{N}][\p{L}\p{N} -]{0,31}$/u
+
 const DEFAULT_HOURS = 72
 
 @customElement('wl-add-person')
@@ -32,7 +36,9 @@ export class WlAddPerson extends LitElement {
         display: flex; align-items: center; gap: 0.5rem; font-weight: 400; min-height: var(--wl-tap); margin: 0;
         padding: 0 1rem; border: 1px solid var(--wl-border); border-radius: var(--wl-radius); cursor: pointer;
       }
-      .roles input { width: 1.2rem; height: 1.2rem; min-height: 0; accent-color: var(--wl-primary); }
+      .roles input[type='radio'] { width: 1.2rem; height: 1.2rem; min-height: 0; accent-color: var(--wl-primary); }
+      .roles input.custom { width: 9rem; min-height: 2rem; padding: 0.2rem 0.5rem; }
+      .hint { color: var(--wl-muted); font-size: 0.9rem; margin: 0.4rem 0 0; }
       input[type='number'] { max-width: 9rem; }
       hr { border: 0; border-top: 1px solid var(--wl-border); margin: 1.5rem 0; }
       @media (min-width: 900px) { .back { display: none; } }
@@ -71,7 +77,12 @@ export class WlAddPerson extends LitElement {
           <label><input type="radio" name="role" value="clinician" checked />Clinician</label>
           <label><input type="radio" name="role" value="admin" />Administrator</label>
           <label><input type="radio" name="role" value="compliance" />Compliance officer</label>
+          <label><input type="radio" name="role" value="other" />Other:
+            <input class="custom" name="customRole" aria-label="Other role" placeholder="e.g. pharmacist" maxlength=${MAX_ROLE_LENGTH}
+              autocomplete="off" @focus=${(e: FocusEvent) => (((e.target as HTMLElement).closest('label')!.firstElementChild as HTMLInputElement).checked = true)} /></label>
         </div>
+        <p class="hint">Administrators manage people, devices and policy; compliance officers read the audit log and
+          set legal holds. Every other role messages like a clinician.</p>
       </fieldset>
       <div class="field">
         <label for="hours">Valid for (hours)</label>
@@ -92,7 +103,8 @@ export class WlAddPerson extends LitElement {
     const form = e.target as HTMLFormElement
     const displayName = formText(form, 'displayName').trim()
     const picked = formText(form, 'role')
-    const role = picked === 'admin' || picked === 'compliance' ? picked : 'clinician'
+    const custom = formText(form, 'customRole').trim().toLowerCase().replace(/\s+/g, ' ')
+    const role = picked === 'other' ? custom : picked === 'admin' || picked === 'compliance' ? picked : 'clinician'
     // Whole hours only; an empty field is what the browser reports for anything it cannot read as
     // a number ("abc"), so it is an error, never a silent default.
     const hoursText = formText(form, 'validHours').trim()
@@ -100,6 +112,8 @@ export class WlAddPerson extends LitElement {
     const client = this.client
     const problem = !displayName
       ? 'Enter the person’s name.'
+      : picked === 'other' && !ROLE_NAME.test(role)
+        ? `Name the other role: letters, digits, spaces or hyphens, at most ${MAX_ROLE_LENGTH} characters.`
       : !Number.isInteger(validHours) || validHours < 1 || validHours > 720
         ? 'Valid for: 1 to 720 hours.'
         : null

@@ -1,0 +1,51 @@
+/**
+ * Roles (issue 7): an admin makes a compliance officer and a role the organisation names itself
+ * ("pharmacist"); each is signed into the person's enrollment, shows in the admin console, and
+ * gives no admin powers (no console); a malformed role name is refused before anything is signed.
+ */
+import { expect, type Page, test } from '@playwright/test'
+// @ts-ignore plain ESM helper shared with web-test-runner
+import { startRelay } from '../relay-node.mjs'
+import { DESKTOP, fillPin, newPage, setupOrganisation } from './web5-helpers.ts'
+
+async function addWithRole(admin: Page, page: Page, relayUrl: string, name: string, pick: (admin: Page) => Promise<void>, pin: string) {
+  await admin.getByTestId('add-person').click()
+  await admin.getByLabel('Display name').fill(name)
+  await pick(admin)
+  await admin.getByRole('button', { name: 'Create enrollment code' }).click()
+  const link = (await admin.getByTestId('enrollment-link').textContent())!.trim()
+  await page.goto(link.replace(/^https?:\/\/[^/]+/, relayUrl))
+  await fillPin(page, pin)
+  await page.getByRole('button', { name: 'Enroll' }).click()
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'online')
+  await admin.getByRole('button', { name: 'Add another person' }).click()
+}
+
+test('compliance officers and organisation-named roles are signed in, shown, and give no admin powers', async ({ browser }) => {
+  const relay = await startRelay()
+  const errors: string[] = []
+  const admin = await newPage(browser, DESKTOP, errors)
+  const pat = await newPage(browser, DESKTOP, errors)
+  const cora = await newPage(browser, DESKTOP, errors)
+  await setupOrganisation(admin, relay, 'Ann Admin', 'amber-ward-7')
+
+  // A role name that is not one is refused before any code exists.
+  await admin.getByTestId('add-person').click()
+  await admin.getByLabel('Display name').fill('Nobody')
+  await admin.getByLabel('Other role').fill('<script>')
+  await admin.getByRole('button', { name: 'Create enrollment code' }).click()
+  await expect(admin.getByRole('alert')).toContainText('Name the other role')
+  await admin.getByLabel('Other role').fill('')
+  await admin.getByLabel('Clinician').check()
+
+  await addWithRole(admin, pat, relay.url, 'Pat Pharmacist', (a) => a.getByLabel('Other role').fill('Pharmacist'), 'green-ward-3')
+  await addWithRole(admin, cora, relay.url, 'Cora Officer', (a) => a.getByLabel('Compliance officer').check(), 'coral-ward-5')
+
+  await admin.getByTestId('admin-console').click()
+  const person = (name: string) => admin.getByTestId('admin-person').filter({ hasText: name })
+  await expect(person('Pat Pharmacist')).toContainText('pharmacist')
+  await expect(person('Cora Officer')).toContainText('compliance')
+  for (const page of [pat, cora]) await expect(page.getByTestId('admin-console')).toHaveCount(0)
+  expect(errors).toEqual([])
+  await relay.stop()
+})
