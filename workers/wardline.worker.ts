@@ -25,7 +25,7 @@ import { parseComplianceOfficers } from './core/compliance-setup.ts'
 import { parsePatientContext } from './core/patient-context.ts'
 import { parseRootHolders } from './core/root-shares.ts'
 import { signedAuditEvent } from './core/audit.ts'
-import { fetchDirectoryUsers, rememberCode } from './core/admin.ts'
+import { fetchDirectoryUsers, maybeSignCheckpoint, rememberCode } from './core/admin.ts'
 import { adminHandlers } from './admin-handlers.ts'
 import { assertAttachmentInput, MAX_ATTACHMENT_BYTES } from './core/attachments.ts'
 import { prepareAttachment } from './prepare-attachment.ts'
@@ -143,8 +143,21 @@ async function startClient(id: Identity, key: Uint8Array): Promise<unknown> {
   sessionStore = store
   const started = await client.start()
   void updatePolicy(id.rootPublicKey)
+  setTimeout(() => void autoCheckpoint().catch(() => {}), 30_000)
   return started
 }
+
+/** How often an admin or compliance device looks whether a checkpoint of the audit log is due. */
+const CHECKPOINT_CHECK_MS = 10 * 60_000
+
+/** Admin and compliance devices countersign the audit head every few hours on their own (decision 0013). */
+async function autoCheckpoint(): Promise<void> {
+  const c = client
+  const store = sessionStore
+  if (!c || !store || !['admin', 'compliance'].includes(c.id.role) || c.connectionState !== 'online') return
+  await maybeSignCheckpoint(store, c, Date.now())
+}
+setInterval(() => void autoCheckpoint().catch(() => {}), CHECKPOINT_CHECK_MS)
 
 function assertPin(pin: string, policy: Policy): void {
   if (checkPin(pin, policy)) {

@@ -17,6 +17,7 @@ import {
   rememberCode,
   revokeCode,
   revokeDevices,
+  maybeSignCheckpoint,
   signCheckpoint,
 } from './admin.ts'
 import { createEnrollment, newUserId } from './identity.ts'
@@ -68,6 +69,38 @@ Deno.test('admin console engine: last seen, codes revoked at the relay, a person
     assert.ok(records.some((r) => r.event === 'authorization.revoked'))
     assert.ok(records.some((r) => r.event === 'device.revoked'))
     assert.equal(c.bytesToHex(verified.ok ? verified.value.hash : new Uint8Array()), view.hash)
+  } finally {
+    await w.close()
+  }
+})
+
+Deno.test('admin and compliance devices countersign the audit head on their own, only when due and only when it moved', async () => {
+  const w = await adminAndNurse()
+  try {
+    const store = new MemoryStore()
+    const t0 = Date.now()
+    const first = await maybeSignCheckpoint(store, w.admin, t0, 1000)
+    assert.ok(first && first.seq >= 1, 'the first one is due at once')
+    assert.equal(await maybeSignCheckpoint(store, w.admin, t0 + 10, 1000), null, 'not due yet')
+    assert.equal(await maybeSignCheckpoint(store, w.admin, t0 + 2000, 1000), null, 'due, but the log has not moved')
+    // The log moves (a new authorization is audited); once due, the head is signed again.
+    const made = createEnrollment({ secretKey: w.adminId.rootSecretKey!, publicKey: w.adminId.rootPublicKey }, {
+      userId: newUserId(), displayName: 'Dee Later', role: 'clinician', expiresAt: Date.now() + 60_000,
+    })
+    await w.admin.putAuthorization(made.authorization)
+    let next = null
+    for (let i = 0; i < 50 && !next; i++) {
+      next = await maybeSignCheckpoint(store, w.admin, t0 + 3000 + i, 1000)
+      if (!next) await sleep(20)
+    }
+    assert.ok(next && next.seq > first.seq, 'a later head is signed')
+    const lines = await checkpointLines(store)
+    assert.equal(lines.length, 2)
+    for (const line of lines) {
+      const parsed = parseCheckpointLine(line)
+      assert.ok(parsed.ok)
+      assert.ok(verifyAuditCheckpoint(parsed.value, w.adminId.rootPublicKey).ok)
+    }
   } finally {
     await w.close()
   }

@@ -196,6 +196,23 @@ export async function signCheckpoint(store: ClientStore, client: WardlineClient,
   return { seq: checkpoint.seq, time: checkpoint.time, hash: checkpoint.hash }
 }
 
+/** How often an admin or compliance device countersigns the audit head on its own (issue 8). */
+export const CHECKPOINT_EVERY_MS = 6 * 3600_000
+
+/**
+ * Countersigns the audit head when this device's newest checkpoint is older than `everyMs` and
+ * the log moved since: run on a timer by every admin and compliance device, so an operator who
+ * rewrites, truncates or rolls back the log is caught by checkpoints nobody had to remember to take.
+ * Returns the new checkpoint, or null when none was due.
+ */
+export async function maybeSignCheckpoint(store: ClientStore, client: WardlineClient, now: number, everyMs = CHECKPOINT_EVERY_MS): Promise<AuditCheckpointView | null> {
+  const last = (await checkpointLines(store)).map(checkpointView).filter((v): v is AuditCheckpointView => v !== null).at(-1)
+  if (last && now - last.time < everyMs) return null
+  const head = await auditHeadSeq(client)
+  if (head < 1 || (last && head <= last.seq)) return null
+  return await signCheckpoint(store, client, now)
+}
+
 /** The checkpoint file's lines this device signed, oldest first. */
 export async function checkpointLines(store: ClientStore): Promise<string[]> {
   return (await store.list<string>(CHECKPOINT_PREFIX)).map(([, line]) => line)
