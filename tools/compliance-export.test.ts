@@ -11,6 +11,7 @@ import { createComplianceKey } from '../workers/core/compliance-setup.ts'
 import { formatFingerprint } from '../workers/core/identity.ts'
 import * as c from '../crypto/mod.ts'
 import { openPostgresStorage } from '../relay/storage/postgres.ts'
+import { readCorpus } from '../test/sim/corpus.ts'
 import { createTestSchema } from '../relay/testing/test-postgres.ts'
 
 async function npm(script: string, args: string[]) {
@@ -369,5 +370,47 @@ Deno.test('compliance:export --database-url exports from a Postgres store and ap
   } finally {
     await w.close()
     await drop()
+  }
+})
+
+Deno.test('compliance:export of a conversation replayed from the MTS-Dialog corpus matches what its members see, in their order; one share fewer exports nothing', async () => {
+  const w = await adminAndNurse()
+  try {
+    // The first validation dialogue (CC BY 4.0, test/fixtures/mts-dialog): its first speaker is
+    // Ann's device, every other speaker Ben's.
+    const [dialogue] = readCorpus(await Deno.readTextFile(new URL('../test/fixtures/mts-dialog/validation.csv', import.meta.url)), 1)
+    const turns = dialogue!.turns.slice(0, 16)
+    const conv = await w.admin.createConversation([w.benId.userId])
+    await until(() => w.ben.conversations.has(conv), 'ben joins')
+    for (const [i, t] of turns.entries()) {
+      const by = t.speaker === dialogue!.speakers[0] ? w.admin : w.ben
+      await by.sendMessage(conv, t.text, `turn-${i}`)
+      await until(() => by.queuedCount() === 0, 'the turn is stored')
+    }
+    await until(() => w.ben.listMessages(conv).length === turns.length && w.admin.listMessages(conv).length === turns.length, 'both see every turn')
+    const tmp = await Deno.makeTempDir({ prefix: 'wardline-export-corpus-' })
+    const shares = w.complianceShares.map((s) => s.share)
+    await Deno.writeTextFile(join(tmp, 'k.txt'), shares.join('\n') + '\n')
+    await Deno.writeTextFile(join(tmp, 'k-1.txt'), shares.slice(0, 1).join('\n') + '\n')
+    const base = ['--data', w.dataDir, '--conversation', conv, '--root', formatFingerprint(w.adminId.rootPublicKey)]
+
+    const fewer = await npm('compliance:export', [...base, '--shares', join(tmp, 'k-1.txt'), '--out', join(tmp, 'no')])
+    assert.equal(fewer.code, 2)
+    assert.ok(!(await exists(join(tmp, 'no'))))
+
+    const run = await npm('compliance:export', [...base, '--shares', join(tmp, 'k.txt'), '--out', join(tmp, 'out')])
+    assert.equal(run.code, 0, run.stderr)
+    const doc = JSON.parse(await Deno.readTextFile(join(tmp, 'out', 'export.json'))) as {
+      messages: { text: string; authorName: string; seq: number }[]
+      problems: unknown[]
+    }
+    assert.deepEqual(doc.problems, [])
+    const exported = doc.messages.map((m) => [m.authorName, m.text])
+    for (const member of [w.admin, w.ben]) {
+      assert.deepEqual(exported, member.listMessages(conv).map((m) => [m.authorName, m.body]), 'the export shows what members see, in their order')
+    }
+    assert.deepEqual(doc.messages.map((m) => m.text), turns.map((t) => t.text))
+  } finally {
+    await w.close()
   }
 })
