@@ -98,9 +98,9 @@ test('HTML and script in messages and names render as text and execute nothing',
       return out
     })
     expect(messageElements).toEqual([])
-    // No script, iframe, svg or image anywhere but the app's own logo.
+    // No script, iframe, svg or image anywhere but the app's own logo and line icons.
     const imgs = await elementsIn(page, 'img, script:not([src]), iframe, svg')
-    expect(imgs.filter((h) => !h.includes('/icons/'))).toEqual([])
+    expect(imgs.filter((h) => !h.includes('/icons/') && !h.startsWith('<svg data-app-icon'))).toEqual([])
     // Bidirectional text: every name and body carrying U+202E sits in an isolated element.
     expect(await unisolated(page, '\u202E')).toEqual([])
     // The long unbroken string wraps instead of widening the page.

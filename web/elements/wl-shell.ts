@@ -57,7 +57,9 @@ export class WlShell extends LitElement {
       .toolbar { display: flex; flex-wrap: wrap; gap: 0.5rem; padding: 0.75rem; border-bottom: 1px solid var(--wl-border); }
       .toolbar button { white-space: nowrap; padding: 0 0.8rem; }
       .toolbar .primary { flex: 1 1 auto; }
-      wl-conversation-list { flex: 1; min-height: 0; }
+      /* On a short phone screen with notices above, the list keeps room to tap and the pane scrolls. */
+      .pane-list { overflow-y: auto; }
+      wl-conversation-list { flex: 1 0 12rem; min-height: 12rem; }
       .footer { border-top: 1px solid var(--wl-border); padding: 0.25rem 0.5rem; display: flex; flex-wrap: wrap; gap: 0 0.25rem; }
       .placeholder { display: flex; align-items: center; justify-content: center; color: var(--wl-muted); padding: 2rem; text-align: center; }
       header button { flex: none; }
