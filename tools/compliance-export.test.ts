@@ -393,6 +393,13 @@ Deno.test('compliance:export of a conversation replayed from the MTS-Dialog corp
     await Deno.writeTextFile(join(tmp, 'k.txt'), shares.join('\n') + '\n')
     await Deno.writeTextFile(join(tmp, 'k-1.txt'), shares.slice(0, 1).join('\n') + '\n')
     const base = ['--data', w.dataDir, '--conversation', conv, '--root', formatFingerprint(w.adminId.rootPublicKey)]
+    // Officers find the conversation with compliance:list (metadata only, no share needed).
+    const listed = await npm('compliance:list', ['--data', w.dataDir])
+    assert.equal(listed.code, 0, listed.stderr)
+    const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const row = rows.find((r) => r.conversationId === conv)
+    assert.deepEqual([row?.members, row?.legalHold], [['Ann Admin', 'Ben Nurse'], false])
+    assert.ok(row.entries >= turns.length, `${row.entries} entries`)
 
     const fewer = await npm('compliance:export', [...base, '--shares', join(tmp, 'k-1.txt'), '--out', join(tmp, 'no')])
     assert.equal(fewer.code, 2)
