@@ -104,6 +104,7 @@ const TEXT: Record<string, string> = {
   'sync/not-sent-removed': 'A message you wrote was not sent: you were removed from that conversation before it could go out.',
   'compose/too-long': 'This message is too long to send. Split it into shorter messages (at most 64 KiB each).',
   'admin/bad-role': 'Name the role in at most 32 letters, digits, spaces or hyphens.',
+  'admin/bad-conversation-id': 'A conversation id is 32 characters 0–9 and a–f.',
   'storage/quota': 'This device is out of storage space for Wardline: nothing was saved. Free up space on the device, then try again.',
   'backup/bad-recovery-key':
     'That is not a recovery key. It starts with WLRK and has 10 groups of 4 letters and numbers. (It is not your PIN.)',

@@ -12,6 +12,7 @@ import {
   checkpointView,
   exportAuditLines,
   fetchDevicesSeen,
+  listLegalHolds,
   fetchDirectoryUsers,
   listCodes,
   mergePeople,
@@ -30,6 +31,8 @@ type AdminMethod =
   | 'adminRevokeDevices'
   | 'listEnrollmentCodes'
   | 'revokeEnrollmentCode'
+  | 'listLegalHolds'
+  | 'setLegalHold'
   | 'auditRecords'
   | 'signAuditCheckpoint'
   | 'listAuditCheckpoints'
@@ -75,6 +78,19 @@ export function adminHandlers(deps: AdminDeps): { [M in AdminMethod]: Handler<M>
       if (!isText(authorizationId, 64)) throw Object.assign(new Error('admin/unknown-code'), { code: 'admin/unknown-code' })
       await deps.confirmPin(String(pin ?? ''))
       await revokeCode(store, client, authorizationId)
+      return null
+    },
+    async listLegalHolds() {
+      const { client } = deps.requireAdmin()
+      return await listLegalHolds(client)
+    },
+    async setLegalHold({ conversationId, held, pin }) {
+      const { client } = deps.requireAdmin()
+      if (typeof conversationId !== 'string' || !/^[0-9a-f]{32}$/.test(conversationId)) {
+        throw Object.assign(new Error('admin/bad-conversation-id'), { code: 'admin/bad-conversation-id' })
+      }
+      await deps.confirmPin(String(pin ?? ''))
+      await client.setLegalHold(conversationId, held === true)
       return null
     },
     async auditRecords({ since, limit, newest }) {

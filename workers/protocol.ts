@@ -194,6 +194,9 @@ export type ComplianceSummary = { threshold: number; officers: string[]; fingerp
 /** One officer's share of the compliance key, shown once at setup and never stored. */
 export type ComplianceShareView = { officer: string; share: string }
 
+/** A conversation under legal hold: who set it (device id) and when; `title` when this device is a member. */
+export type LegalHoldView = { conversationId: string; setBy: string; setByName: string | null; setAt: number; title: string | null }
+
 /** One admin's share of the organisation root key (decision 0016), shown once at setup and never stored. */
 export type RootShareView = { holder: string; share: string }
 
@@ -273,6 +276,10 @@ export type Methods = {
   listEnrollmentCodes: { params: Record<string, never>; result: EnrollmentCodeView[] }
   /** Revokes an unused code at the relay (`revokeAuthorization`); PIN asked again. */
   revokeEnrollmentCode: { params: { authorizationId: string; pin: string }; result: null }
+  /** Admin console: the conversations under legal hold (decision 0019), with titles this device knows. */
+  listLegalHolds: { params: Record<string, never>; result: LegalHoldView[] }
+  /** Admin console: hold or release a conversation (PIN asked again); audited by the relay. */
+  setLegalHold: { params: { conversationId: string; held: boolean; pin: string }; result: null }
   /**
    * Up to `limit` (1..100) audit records after seq `since`; with `newest`, the last `limit` records
    * (`since` is then the head's seq minus `limit`). `since` in the result is the one used.

@@ -14,6 +14,7 @@ import { errorCode, type WorkerClient } from '../worker-client.ts'
 import type { WlReauth } from './wl-reauth.ts'
 import './wl-admin-audit.ts'
 import './wl-admin-codes.ts'
+import './wl-admin-holds.ts'
 import './wl-admin-policy.ts'
 import './wl-admin-users.ts'
 import './wl-reauth.ts'
@@ -23,6 +24,7 @@ const SECTIONS = [
   { id: 'codes', label: 'Codes' },
   { id: 'policy', label: 'Policy' },
   { id: 'audit', label: 'Audit log' },
+  { id: 'holds', label: 'Holds' },
 ] as const
 type Section = (typeof SECTIONS)[number]['id']
 
@@ -145,6 +147,8 @@ export class WlAdmin extends LitElement {
         return html`<wl-admin-policy .client=${this.client}></wl-admin-policy>`
       case 'audit':
         return html`<wl-admin-audit .client=${this.client}></wl-admin-audit>`
+      case 'holds':
+        return html`<wl-admin-holds .client=${this.client}></wl-admin-holds>`
     }
   }
 

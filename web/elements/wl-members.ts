@@ -40,6 +40,7 @@ export class WlMembers extends LitElement {
       .share .hint { display: block; }
       .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; margin-bottom: 1rem; }
       .note { background: var(--wl-bg); border: 1px solid var(--wl-border); border-radius: var(--wl-radius); padding: 0.6rem 0.8rem; }
+      .note .mono { display: block; word-break: break-all; margin-top: 0.2rem; }
     `,
   ]
 
@@ -104,6 +105,8 @@ export class WlMembers extends LitElement {
             To include more people, start a group with everyone instead.</p>
             <button @click=${() => emit(this, 'wl-navigate', { view: 'new' })}>Start a group</button>`
         : null}
+      <p class="note" data-testid="conversation-id">Conversation id (for your IT or compliance team):
+        <span class="mono">${s.conversationId}</span></p>
       <wl-confirm></wl-confirm>
       <wl-safety-number .client=${this.client}></wl-safety-number>
     `

@@ -7,7 +7,7 @@
  * confirmation in the UI. Holds no state of its own; the store is the engine's.
  */
 import * as c from '../../crypto/mod.ts'
-import type { AdminPerson, AuditCheckpointView, AuditRecordView, EnrollmentCodeView } from '../protocol.ts'
+import type { AdminPerson, AuditCheckpointView, AuditRecordView, EnrollmentCodeView, LegalHoldView } from '../protocol.ts'
 import { checkpointFromHead } from './audit.ts'
 import type { WardlineClient } from './client.ts'
 import type { ClientStore } from './store.ts'
@@ -194,6 +194,24 @@ export async function signCheckpoint(store: ClientStore, client: WardlineClient,
   const { checkpoint, line } = checkpointFromHead(client.id, head, now)
   await store.write([{ key: `${CHECKPOINT_PREFIX}${String(now).padStart(15, '0')}`, value: line }])
   return { seq: checkpoint.seq, time: checkpoint.time, hash: checkpoint.hash }
+}
+
+/** The conversations under legal hold, named where this device knows them (decision 0019). */
+export async function listLegalHolds(client: WardlineClient): Promise<LegalHoldView[]> {
+  const answer = await client.query({ type: 'getLegalHolds', ref: newRef('lh') }, 'legalHolds')
+  const out: LegalHoldView[] = []
+  for (const line of answer.lines) {
+    try {
+      const o = JSON.parse(line) as { conversationId?: unknown; setBy?: unknown; setAt?: unknown }
+      if (typeof o.conversationId !== 'string' || typeof o.setBy !== 'string' || typeof o.setAt !== 'number') continue
+      const known = client.listConversations().find((c) => c.conversationId === o.conversationId)
+      const by = client.devices.get(o.setBy)
+      out.push({ conversationId: o.conversationId, setBy: o.setBy, setByName: by?.displayName ?? null, setAt: o.setAt, title: known?.title ?? null })
+    } catch {
+      // a line that does not parse is not a hold this console can show
+    }
+  }
+  return out.sort((a, b) => b.setAt - a.setAt)
 }
 
 /** How often an admin or compliance device countersigns the audit head on its own (issue 8). */

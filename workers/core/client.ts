@@ -41,7 +41,7 @@ export type OutboxItem = {
  * entries.
  */
 /** Frames that answer a `query` (matched by ref, like an ack). */
-export type AnswerFrame = FrameOf<'auditHead'> | FrameOf<'auditRecords'> | FrameOf<'directoryUsers'> | FrameOf<'devicesSeen'>
+export type AnswerFrame = FrameOf<'auditHead'> | FrameOf<'auditRecords'> | FrameOf<'directoryUsers'> | FrameOf<'devicesSeen'> | FrameOf<'legalHolds'>
 
 export type DefenceEvent = { kind: 'replay' | 'gap' | 'forgery' | 'stale-epoch' | 'fork'; conversationId: string }
 
@@ -350,7 +350,8 @@ export class WardlineClient {
       case 'auditHead':
       case 'auditRecords':
       case 'directoryUsers':
-      case 'devicesSeen': return this.#onAnswer(frame)
+      case 'devicesSeen':
+      case 'legalHolds': return this.#onAnswer(frame)
       case 'userDeactivated':
         // A hint for a person to confirm (decision 0014): nothing is signed here.
         return this.#o.emit('userDeactivated', { userId: frame.userId, deviceIds: frame.deviceIds })
