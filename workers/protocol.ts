@@ -248,7 +248,7 @@ export type Methods = {
   addMembers: { params: { conversationId: string; userIds: string[]; shareHistory: boolean }; result: null }
   removeMembers: { params: { conversationId: string; userIds: string[] }; result: null }
   listDevices: { params: Record<string, never>; result: DeviceView[] }
-  revokeDevice: { params: { deviceId: string; reason: string }; result: null }
+  revokeDevice: { params: { deviceId: string; reason: string; pin: string }; result: null }
   /** 60 digits (12 groups of 5) and a QR payload over both people's non-revoked device keys. */
   safetyNumber: { params: { userId: string }; result: { digits: string; qrPayload: string } }
   /** The page's view of the network (workers do not always get online/offline events). */

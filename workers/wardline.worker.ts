@@ -430,8 +430,10 @@ const handlers: { [M in keyof Methods]: Handler<M> } = {
     if (them.signingKeys.length === 0 || me.signingKeys.length === 0) throw new IdentityError('trust/no-verified-device')
     return { digits: safetyNumber(me, them), qrPayload: safetyQrPayload(me, them) }
   },
-  async revokeDevice({ deviceId, reason }) {
-    await requireClient().revokeDevice(deviceId, String(reason ?? '').slice(0, 200))
+  async revokeDevice({ deviceId, reason, pin }) {
+    const c = requireClient()
+    await confirmPin(String(pin ?? ''))
+    await c.revokeDevice(deviceId, String(reason ?? '').slice(0, 200))
     return null
   },
   async markRead({ conversationId }) {

@@ -106,6 +106,9 @@ test('a device reported lost while open in two tabs erases itself in both; nothi
     await admin.getByLabel('Reason (for example “phone lost”)').fill('phone lost on ward 3')
     await admin.screenshot({ path: `${SHOTS}/report-lost-confirm-1280.png` })
     await admin.getByTestId('confirm').click()
+    // The PIN is asked again before anything is signed.
+    await admin.getByTestId('reauth-dialog').filter({ visible: true }).getByLabel('Your PIN or passphrase').fill('amber-ward-7')
+    await admin.getByTestId('reauth-dialog').filter({ visible: true }).getByTestId('reauth-confirm').click()
 
     // Both tabs erase and say why; the active one is back at enrollment.
     await expect(ben.getByTestId('wiped-notice')).toContainText('This device was removed from Wardline by your organisation')

@@ -174,6 +174,9 @@ test('members are removed and added back, a second device is enrolled and revoke
   await ben.getByLabel('Reason (for example “phone lost”)').fill('test device')
   await ben.screenshot({ path: `${SHOTS}/revoke-confirm-360.png` })
   await ben.getByTestId('confirm').click()
+  // The PIN is asked again before anything is signed.
+  await ben.getByTestId('reauth-dialog').filter({ visible: true }).getByLabel('Your PIN or passphrase').fill('blue-ward-42')
+  await ben.getByTestId('reauth-dialog').filter({ visible: true }).getByTestId('reauth-confirm').click()
   await expect(ben.getByTestId('your-devices').locator('[data-revoked="true"]')).toHaveCount(1)
   // The revoked device verifies the certificate and erases itself (decision 0012); Ben's list
   // records who reported it and why.

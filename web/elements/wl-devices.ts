@@ -13,9 +13,11 @@ import { baseStyles } from '../styles.ts'
 import { errorCode, type WorkerClient } from '../worker-client.ts'
 import { WorkerEventsController, coalesce } from '../worker-events.ts'
 import type { WlConfirm } from './wl-confirm.ts'
+import type { WlReauth } from './wl-reauth.ts'
 import type { EnrollmentResult } from './wl-enrollment-result.ts'
 import type { WlSafetyNumber } from './wl-safety-number.ts'
 import './wl-confirm.ts'
+import './wl-reauth.ts'
 import './wl-enrollment-result.ts'
 import './wl-safety-number.ts'
 
@@ -57,6 +59,7 @@ export class WlDevices extends LitElement {
   @state() private problems = new Map<Scope, string>()
   @state() private enrollments = new Map<string, EnrollmentResult>()
   @query('wl-confirm') private confirm!: WlConfirm
+  @query('wl-reauth') private reauth!: WlReauth
   @query('wl-safety-number') private safety!: WlSafetyNumber
 
   #refresh = coalesce(async () => {
@@ -119,6 +122,7 @@ export class WlDevices extends LitElement {
       </section>
       ${me.role === 'admin' ? this.#renderAll(me.userId) : this.#renderPeople(me.userId)}
       <wl-confirm></wl-confirm>
+      <wl-reauth></wl-reauth>
       <wl-safety-number .client=${this.client}></wl-safety-number>
     `
   }
@@ -203,8 +207,14 @@ export class WlDevices extends LitElement {
       reasonLabel: 'Reason (for example “phone lost”)',
     })
     if (reason === null) return
+    // Destructive and final: the PIN is asked again, and the worker checks it like an unlock.
     await this.#run(scope, async () => {
-      await client.call('revokeDevice', { deviceId: d.deviceId, reason: reason || 'revoked' })
+      await this.reauth.ask({
+        title: 'Enter your PIN to revoke the device',
+        text: `Revoking ${whose} cannot be undone.`,
+        confirmLabel: 'Revoke device',
+        run: async (pin) => void (await client.call('revokeDevice', { deviceId: d.deviceId, reason: reason || 'revoked', pin })),
+      })
     })
   }
 
