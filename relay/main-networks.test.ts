@@ -4,27 +4,13 @@
  * names what is wrong, before it listens.
  */
 import { assert, assertEquals } from './storage/_assert.ts'
+import { spawnMain } from './testing/spawn-main.ts'
 
-function spawnMain(dataDir: string, networks: string) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ['run', '--allow-all', new URL('./main.ts', import.meta.url).pathname],
-    env: {
-      PORT: '0',
-      WARDLINE_DATA: dataDir,
-      WARDLINE_HOST: '127.0.0.1',
-      WARDLINE_STATIC: `${dataDir}/none`,
-      DENO_NO_UPDATE_CHECK: '1',
-      WARDLINE_NETWORKS: networks,
-    },
-    stdout: 'piped',
-    stderr: 'piped',
-  }).spawn()
-}
 
 Deno.test('main refuses a malformed WARDLINE_NETWORKS with exit 2 and starts with a valid one', async () => {
   const dataDir = await Deno.makeTempDir({ prefix: 'wardline-networks-main-' })
   try {
-    const bad = await spawnMain(dataDir, '{"admin":["10.0.0.0/33"]}').output()
+    const bad = await spawnMain(dataDir, { WARDLINE_NETWORKS: '{"admin":["10.0.0.0/33"]}' }).output()
     assertEquals(bad.code, 2)
     assertEquals(new TextDecoder().decode(bad.stdout), '')
     const message = new TextDecoder().decode(bad.stderr).trim()
@@ -33,10 +19,9 @@ Deno.test('main refuses a malformed WARDLINE_NETWORKS with exit 2 and starts wit
       'WARDLINE_NETWORKS.admin: expected a prefix length 0..32 in "10.0.0.0/33"',
     )
 
-    const good = spawnMain(
-      dataDir,
-      '{"admin":["10.0.0.0/8","fd00::/8"],"clinician":["0.0.0.0/0","::/0"]}',
-    )
+    const good = spawnMain(dataDir, {
+      WARDLINE_NETWORKS: '{"admin":["10.0.0.0/8","fd00::/8"],"clinician":["0.0.0.0/0","::/0"]}',
+    })
     const reader = good.stdout.getReader()
     const { value } = await reader.read()
     assert(new TextDecoder().decode(value).startsWith('Wardline relay listening on'))

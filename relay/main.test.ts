@@ -1,4 +1,5 @@
 import { assert, assertEquals } from './storage/_assert.ts'
+import { spawnMain as spawnRelay } from './testing/spawn-main.ts'
 import { selfSignedCertificate } from './testing/tls.ts'
 
 /** Reads stdout lines until `count` have arrived (the startup contract is line-based). */
@@ -15,21 +16,6 @@ async function readLines(stream: ReadableStream<Uint8Array>, count: number): Pro
   return text.split('\n').slice(0, count)
 }
 
-function spawnRelay(dataDir: string, extraEnv: Record<string, string> = {}) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ['run', '--allow-all', new URL('./main.ts', import.meta.url).pathname],
-    env: {
-      PORT: '0',
-      WARDLINE_DATA: dataDir,
-      WARDLINE_HOST: '127.0.0.1',
-      WARDLINE_STATIC: `${dataDir}/none`,
-      DENO_NO_UPDATE_CHECK: '1',
-      ...extraEnv,
-    },
-    stdout: 'piped',
-    stderr: 'piped',
-  }).spawn()
-}
 
 Deno.test('main prints the listening line and a setup code on stdout, and stops cleanly on SIGTERM', async () => {
   const dataDir = await Deno.makeTempDir({ prefix: 'wardline-main-' })

@@ -4,22 +4,8 @@
  * is not a JSON object of known roles stops it at start with exit code 2 and one clear line.
  */
 import { assert, assertEquals } from '../storage/_assert.ts'
+import { spawnMain } from '../testing/spawn-main.ts'
 
-function spawnMain(dataDir: string, env: Record<string, string>) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ['run', '--allow-all', new URL('../main.ts', import.meta.url).pathname],
-    env: {
-      PORT: '0',
-      WARDLINE_DATA: dataDir,
-      WARDLINE_HOST: '127.0.0.1',
-      WARDLINE_STATIC: `${dataDir}/none`,
-      DENO_NO_UPDATE_CHECK: '1',
-      ...env,
-    },
-    stdout: 'piped',
-    stderr: 'piped',
-  }).spawn()
-}
 
 async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
   const reader = stream.getReader()

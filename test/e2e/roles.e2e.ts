@@ -3,23 +3,11 @@
  * ("pharmacist"); each is signed into the person's enrollment, shows in the admin console, and
  * gives no admin powers (no console); a malformed role name is refused before anything is signed.
  */
-import { expect, type Page, test } from '@playwright/test'
+import { expect, test } from '@playwright/test'
 // @ts-ignore plain ESM helper shared with web-test-runner
 import { startRelay } from '../relay-node.mjs'
-import { DESKTOP, fillPin, newPage, setupOrganisation } from './web5-helpers.ts'
+import { addPerson, DESKTOP, newPage, setupOrganisation } from './web5-helpers.ts'
 
-async function addWithRole(admin: Page, page: Page, relayUrl: string, name: string, pick: (admin: Page) => Promise<void>, pin: string) {
-  await admin.getByTestId('add-person').click()
-  await admin.getByLabel('Display name').fill(name)
-  await pick(admin)
-  await admin.getByRole('button', { name: 'Create enrollment code' }).click()
-  const link = (await admin.getByTestId('enrollment-link').textContent())!.trim()
-  await page.goto(link.replace(/^https?:\/\/[^/]+/, relayUrl))
-  await fillPin(page, pin)
-  await page.getByRole('button', { name: 'Enroll' }).click()
-  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'online')
-  await admin.getByRole('button', { name: 'Add another person' }).click()
-}
 
 test('compliance officers and organisation-named roles are signed in, shown, and give no admin powers', async ({ browser }) => {
   const relay = await startRelay()
@@ -38,8 +26,8 @@ test('compliance officers and organisation-named roles are signed in, shown, and
   await admin.getByLabel('Other role').fill('')
   await admin.getByLabel('Clinician').check()
 
-  await addWithRole(admin, pat, relay.url, 'Pat Pharmacist', (a) => a.getByLabel('Other role').fill('Pharmacist'), 'green-ward-3')
-  await addWithRole(admin, cora, relay.url, 'Cora Officer', (a) => a.getByLabel('Compliance officer').check(), 'coral-ward-5')
+  await addPerson(admin, pat, relay.url, 'Pat Pharmacist', 'green-ward-3', (a) => a.getByLabel('Other role').fill('Pharmacist'))
+  await addPerson(admin, cora, relay.url, 'Cora Officer', 'coral-ward-5', (a) => a.getByLabel('Compliance officer').check())
 
   await admin.getByTestId('admin-console').click()
   const person = (name: string) => admin.getByTestId('admin-person').filter({ hasText: name })

@@ -30,10 +30,21 @@ export async function setupOrganisation(page: Page, relay: { url: string; setupC
   await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'online')
 }
 
-/** Admin: "Add person" → enrollment link; the new person enrolls with it on `page`. */
-export async function addPerson(admin: Page, page: Page, relayUrl: string, name: string, pin: string): Promise<void> {
+/**
+ * Admin: "Add person" → enrollment link; the new person enrolls with it on `page`. `chooseRole`
+ * picks a role on the form first (Clinician when not given).
+ */
+export async function addPerson(
+  admin: Page,
+  page: Page,
+  relayUrl: string,
+  name: string,
+  pin: string,
+  chooseRole?: (admin: Page) => Promise<void>,
+): Promise<void> {
   await admin.getByTestId('add-person').click()
   await admin.getByLabel('Display name').fill(name)
+  if (chooseRole) await chooseRole(admin)
   await admin.getByRole('button', { name: 'Create enrollment code' }).click()
   const link = (await admin.getByTestId('enrollment-link').textContent())!.trim()
   await page.goto(link.replace(/^https?:\/\/[^/]+/, relayUrl))
