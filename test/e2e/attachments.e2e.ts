@@ -320,6 +320,39 @@ test('files by picker, paste, drop and camera; EXIF/GPS stripped; watermarked vi
       c.url.startsWith('blob:') || !/\.(js|css|html|png|webmanifest)(\?|$)/.test(new URL(c.url).pathname + '?') ||
       /jpeg|video|pdf|octet-stream|text\/plain/.test(c.type)
     )).toEqual([])
+    // Nothing decrypted is kept anywhere the origin stores: IndexedDB holds the canary document
+    // and the photo only sealed, and OPFS holds nothing at all.
+    const stored = await admin.evaluate(async () => {
+      const texts: string[] = []
+      const add = (v: unknown): void => {
+        if (v instanceof Uint8Array || v instanceof ArrayBuffer) texts.push(new TextDecoder('latin1').decode(v))
+        else if (typeof v === 'string') texts.push(v)
+        else if (v && typeof v === 'object') for (const x of Object.values(v)) add(x)
+      }
+      for (const info of await indexedDB.databases()) {
+        const db = await new Promise<IDBDatabase>((ok, no) => {
+          const r = indexedDB.open(info.name!)
+          r.onsuccess = () => ok(r.result)
+          r.onerror = () => no(r.error)
+        })
+        for (const name of [...db.objectStoreNames]) {
+          const all = await new Promise<unknown[]>((ok) => {
+            const r = db.transaction(name).objectStore(name).getAll()
+            r.onsuccess = () => ok(r.result)
+          })
+          all.forEach(add)
+        }
+        db.close()
+      }
+      const opfs: string[] = []
+      const root = await navigator.storage.getDirectory()
+      for await (const key of (root as unknown as { keys(): AsyncIterable<string> }).keys()) opfs.push(key)
+      return { text: texts.join('\n'), bytes: texts.reduce((n, t) => n + t.length, 0), opfs }
+    })
+    expect(stored.bytes).toBeGreaterThan(10_000) // the sealed files are there
+    expect(stored.text.includes(FILE_CANARY)).toBe(false)
+    expect(stored.text.includes(FILE_NAME)).toBe(false)
+    expect(stored.opfs).toEqual([])
     // Closing revoked the object URL: the plaintext is no longer reachable by it.
     expect(await admin.evaluate(async (u) => fetch(u).then(() => 'open', () => 'revoked'), src))
       .toBe('revoked')
