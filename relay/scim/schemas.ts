@@ -95,6 +95,11 @@ export const GROUP_ATTRIBUTES: AttrDef[] = [
   ]),
 ]
 
+/** Longest string attribute a directory may set (names, userName, emails, ids). */
+export const MAX_SCIM_STRING = 1024
+/** Most values in a multi-valued attribute other than a group's members. */
+export const MAX_SCIM_VALUES = 32
+
 export type Canonical = { ok: true; value: Record<string, unknown> } | { ok: false; detail: string }
 
 /** "True", "false", true → boolean; anything else is not a boolean. */
@@ -125,9 +130,10 @@ function canonicalValue(def: AttrDef, v: unknown): unknown {
     const out = canonicalObject(def.subAttributes ?? [], obj)
     return Object.keys(out).length ? out : undefined
   }
-  if (typeof v === 'number') return String(v)
-  if (typeof v !== 'string') throw new Invalid(`${def.name} must be a string`)
-  return v
+  const text = typeof v === 'number' ? String(v) : v
+  if (typeof text !== 'string') throw new Invalid(`${def.name} must be a string`)
+  if (text.length > MAX_SCIM_STRING) throw new Invalid(`${def.name} must be at most ${MAX_SCIM_STRING} characters`)
+  return text
 }
 
 function canonicalObject(defs: AttrDef[], input: Record<string, unknown>): Record<string, unknown> {
@@ -136,7 +142,10 @@ function canonicalObject(defs: AttrDef[], input: Record<string, unknown>): Recor
     const def = defs.find((d) => d.name.toLowerCase() === k.toLowerCase())
     if (!def) continue
     if (def.multiValued) {
-      const list = (Array.isArray(v) ? v : v === null || v === undefined ? [] : [v])
+      const raw = Array.isArray(v) ? v : v === null || v === undefined ? [] : [v]
+      // Group members are many; any other list (emails, phone numbers) is a handful.
+      if (def.name !== 'members' && raw.length > MAX_SCIM_VALUES) throw new Invalid(`${def.name} must have at most ${MAX_SCIM_VALUES} values`)
+      const list = raw
         .map((el) => canonicalValue({ ...def, multiValued: false }, el))
         .filter((el) => el !== undefined)
       if (list.length) out[def.name] = list

@@ -376,3 +376,16 @@ Deno.test('groups: Entra adds and removes members (value array), Okta removes by
     assertEquals((await scimRequest(t, 'DELETE', `/scim/v2/Groups/${gid}`)).status, 204)
     assertEquals((await scimRequest(t, 'GET', `/scim/v2/Groups/${gid}`)).status, 404)
   }))
+
+Deno.test('an over-long attribute or too many values is refused as invalidValue, and nothing is stored', () =>
+  withScimRelay(async (t) => {
+    const long = await scimRequest(t, 'POST', '/scim/v2/Users', { ...oktaUser('x@ward.example', 'ext-long'), userName: 'a'.repeat(200_000) })
+    assertEquals([long.status, long.body?.scimType], [400, 'invalidValue'])
+    const many = await scimRequest(t, 'POST', '/scim/v2/Users', {
+      ...oktaUser('y@ward.example', 'ext-many'),
+      emails: Array.from({ length: 100 }, (_, i) => ({ value: `y${i}@ward.example` })),
+    })
+    assertEquals([many.status, many.body?.scimType], [400, 'invalidValue'])
+    const list = await scimRequest(t, 'GET', '/scim/v2/Users')
+    assertEquals(list.body?.totalResults, 0)
+  }))
