@@ -55,6 +55,24 @@ export type AuditRowValues = {
 }
 
 /**
+ * A record from the `audit_log` columns as a backend returns them; `bytes` is that backend's BLOB
+ * / BYTEA reader (the only thing the two backends do differently here).
+ */
+export function auditRecordFromColumns(r: Record<string, unknown>, bytes: (v: unknown) => Uint8Array): AuditRecord {
+  return auditRecordFromRow({
+    seq: Number(r.seq),
+    time: Number(r.time),
+    event: String(r.event),
+    actor: String(r.actor),
+    fields: String(r.fields),
+    claim: r.claim == null ? null : bytes(r.claim),
+    signature: r.signature == null ? null : bytes(r.signature),
+    prevHash: bytes(r.prev_hash),
+    hash: bytes(r.hash),
+  })
+}
+
+/**
  * A stored row as a record. `fields` is JSON text in the table; text that does not parse to an
  * object (a hand-edited row) becomes a field set the encoder refuses, so a verifier reports the
  * row as malformed instead of crashing on it.

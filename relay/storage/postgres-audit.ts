@@ -10,7 +10,7 @@ import { chainAuditRecord } from '../crypto-surface.ts'
 import {
   type AuditHeadRow,
   type AuditRecord,
-  auditRecordFromRow,
+  auditRecordFromColumns,
   type AuditSource,
   type NewAuditEvent,
 } from './audit.ts'
@@ -46,19 +46,7 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
   FOR EACH STATEMENT EXECUTE FUNCTION wardline_audit_append_only();
 `
 
-function toRecord(r: Row): AuditRecord {
-  return auditRecordFromRow({
-    seq: num(r.seq),
-    time: num(r.time),
-    event: String(r.event),
-    actor: String(r.actor),
-    fields: String(r.fields),
-    claim: r.claim == null ? null : bytes(r.claim),
-    signature: r.signature == null ? null : bytes(r.signature),
-    prevHash: bytes(r.prev_hash),
-    hash: bytes(r.hash),
-  })
-}
+const toRecord = (r: Row): AuditRecord => auditRecordFromColumns(r, bytes)
 
 export function appendAuditPostgres(sql: Sql, e: NewAuditEvent): Promise<AuditRecord> {
   return transaction(sql, async (tx) => {

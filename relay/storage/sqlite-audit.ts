@@ -13,7 +13,7 @@ import { chainAuditRecord } from '../crypto-surface.ts'
 import {
   type AuditHeadRow,
   type AuditRecord,
-  auditRecordFromRow,
+  auditRecordFromColumns,
   type AuditSource,
   type NewAuditEvent,
 } from './audit.ts'
@@ -21,19 +21,7 @@ import { bytes, num, type Row, SqliteBase } from './sqlite-base.ts'
 
 const COLUMNS = 'seq, time, event, actor, fields, claim, signature, prev_hash, hash'
 
-function toRecord(r: Row): AuditRecord {
-  return auditRecordFromRow({
-    seq: num(r.seq),
-    time: num(r.time),
-    event: String(r.event),
-    actor: String(r.actor),
-    fields: String(r.fields),
-    claim: r.claim == null ? null : bytes(r.claim),
-    signature: r.signature == null ? null : bytes(r.signature),
-    prevHash: bytes(r.prev_hash),
-    hash: bytes(r.hash),
-  })
-}
+const toRecord = (r: Row): AuditRecord => auditRecordFromColumns(r, bytes)
 
 /** Own prepared statements over the storage's connection; no link to the data-append batches. */
 export class SqliteAuditLog extends SqliteBase {

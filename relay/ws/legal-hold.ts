@@ -13,6 +13,12 @@ import { isSaneId, type SessionContext } from './context.ts'
 /** Roles that may set, release and list legal holds. */
 const HOLD_ROLES = new Set(['admin', 'compliance'])
 
+/** A hold that changed is audited (conversation, acting device) and logged (short device id only). */
+async function recordChange(s: SessionContext, event: 'legalhold.set' | 'legalhold.released', conversationId: string) {
+  await s.deps.audit(event, { conversation: conversationId, device: s.deviceId }, s.deviceId)
+  s.deps.log(event, { device: shortId(s.deviceId) })
+}
+
 export async function handleSetLegalHold(
   s: SessionContext,
   f: FrameOf<'setLegalHold'>,
@@ -21,14 +27,7 @@ export async function handleSetLegalHold(
   if (!isSaneId(f.conversationId)) return s.sendError('relay/unknown-conversation', f.ref)
   const r = await s.deps.storage.legalHold.setHold(f.conversationId, s.deviceId, Date.now())
   if (r === 'relay/unknown-conversation') return s.sendError(r, f.ref)
-  if (r === 'set') {
-    await s.deps.audit(
-      'legalhold.set',
-      { conversation: f.conversationId, device: s.deviceId },
-      s.deviceId,
-    )
-    s.deps.log('legalhold.set', { device: shortId(s.deviceId) })
-  }
+  if (r === 'set') await recordChange(s, 'legalhold.set', f.conversationId)
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: 0 })
 }
 
@@ -38,14 +37,7 @@ export async function handleReleaseLegalHold(
 ): Promise<void> {
   if (!HOLD_ROLES.has(s.role)) return s.sendError('relay/forbidden', f.ref)
   const r = await s.deps.storage.legalHold.releaseHold(f.conversationId)
-  if (r === 'released') {
-    await s.deps.audit(
-      'legalhold.released',
-      { conversation: f.conversationId, device: s.deviceId },
-      s.deviceId,
-    )
-    s.deps.log('legalhold.released', { device: shortId(s.deviceId) })
-  }
+  if (r === 'released') await recordChange(s, 'legalhold.released', f.conversationId)
   s.sendFrame({ type: 'ack', ref: f.ref, conversationId: f.conversationId, seq: 0 })
 }
 
